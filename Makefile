@@ -1,0 +1,127 @@
+# VDI Station — one entry point.
+#   make          build everything (installs missing Debian packages first)
+#   make check    build, then run every test (TAP, one prove summary)
+#   make bench    benchmarks; figures are printed and written to build/bench/
+#   make deps     install the Debian packages the project needs
+#   make lint     clang-format and shellcheck
+#   make clean
+#
+# Sources are found by wildcard: a new .c file in a component folder joins that
+# component's library, and tests/unit/test_*.c each become a test program.
+
+SHELL := /bin/bash
+BUILD ?= build
+O := $(BUILD)/obj
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS := libmicrohttpd json-c libcurl libxml-2.0
+GLIB_PKGS := glib-2.0
+
+# -Werror in CI (CI=true) and whenever WERROR=1.
+WERROR ?= $(if $(filter true 1,$(CI)),1,)
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-unused-parameter $(if $(WERROR),-Werror,)
+OPT ?= -O2 -g
+HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+SAN_FLAGS ?=
+CPPFLAGS += -D_GNU_SOURCE -Itools/common -Itools/broker -Itools/stationctl \
+	-DVDI_VERSION='"$(VERSION)"'
+CFLAGS += -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(SAN_FLAGS) -MMD -MP \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDFLAGS += -pie -Wl,-z,relro,-z,now $(SAN_FLAGS)
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+LIBS_BROKER = $(shell $(PKG_CONFIG) --libs libmicrohttpd json-c 2>/dev/null) -lcrypt -lpthread
+LIBS_CTL = $(shell $(PKG_CONFIG) --libs libcurl json-c libxml-2.0 2>/dev/null) -lcrypt
+GLIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(GLIB_PKGS) 2>/dev/null)
+GLIB_LIBS = $(shell $(PKG_CONFIG) --libs $(GLIB_PKGS) 2>/dev/null)
+
+COMMON_SRC := $(wildcard tools/common/*.c)
+BROKER_SRC := $(filter-out tools/broker/main.c,$(wildcard tools/broker/*.c))
+CTL_SRC := $(filter-out tools/stationctl/main.c,$(wildcard tools/stationctl/*.c))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(O)/%.o,$(1))
+
+LIB_COMMON := $(BUILD)/lib/libvdicommon.a
+LIB_BROKER := $(BUILD)/lib/libvdibroker.a
+LIB_CTL := $(BUILD)/lib/libstationctl.a
+BINS := $(BUILD)/bin/vdi-broker $(BUILD)/bin/stationctl
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
+
+.PHONY: all deps build check bench lint clean asan fuzz demo unit
+.DEFAULT_GOAL := all
+
+all: deps
+	@$(MAKE) --no-print-directory build
+
+build: $(BINS) $(UNIT_BINS)
+
+deps:
+	@tools/deps.sh
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(if $(filter tests/%,$<),$(GLIB_CFLAGS)) -c -o $@ $<
+
+$(LIB_COMMON): $(call obj,$(COMMON_SRC))
+$(LIB_BROKER): $(call obj,$(BROKER_SRC))
+$(LIB_CTL): $(call obj,$(CTL_SRC))
+$(BUILD)/lib/%.a:
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/bin/vdi-broker: $(call obj,tools/broker/main.c) $(LIB_BROKER) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_BROKER)
+
+$(BUILD)/bin/stationctl: $(call obj,tools/stationctl/main.c) $(LIB_CTL) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CTL)
+
+$(BUILD)/tests/unit/%: $(O)/tests/unit/%.o $(LIB_BROKER) $(LIB_CTL) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(LIBS_BROKER) $(LIBS_CTL)
+
+# The same tree built with AddressSanitizer and UBSan, for one test pass.
+asan: deps
+	@$(MAKE) --no-print-directory build BUILD=$(BUILD)/asan OPT='-O1 -g' \
+		SAN_FLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
+		HARDEN='-fstack-protector-strong -fPIE'
+
+# libFuzzer targets (clang), see tests/fuzz/README.md.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	-D_GNU_SOURCE -Itools/common -Itools/broker \
+	$(shell $(PKG_CONFIG) --cflags json-c libmicrohttpd 2>/dev/null)
+fuzz: deps $(FUZZ_BINS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(BROKER_SRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(BROKER_SRC) $(LIBS_BROKER)
+
+check: all
+	@$(MAKE) --no-print-directory asan fuzz
+	tests/run.sh
+
+# Benchmark helper programs: tools/bench/*.c, each linked with the libraries.
+BENCH_BINS := $(patsubst tools/bench/%.c,$(BUILD)/bench/%,$(wildcard tools/bench/*.c))
+$(BUILD)/bench/%: $(O)/tools/bench/%.o $(LIB_BROKER) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_BROKER)
+
+bench: all
+	@$(MAKE) --no-print-directory $(BENCH_BINS)
+	tools/bench/run.sh
+
+lint:
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+	shellcheck $$(git ls-files '*.sh') tools/deps.sh .ci/run
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

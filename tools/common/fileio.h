@@ -1,0 +1,30 @@
+/* File handling that never loses data: capped reads, atomic replacement
+ * (temp file, fsync, rename, fsync of the directory) and an advisory lock
+ * that serializes editors. */
+#ifndef VDI_FILEIO_H
+#define VDI_FILEIO_H
+
+#include <stddef.h>
+
+/* Reads the whole file into a NUL-terminated buffer. Fails with errno EFBIG
+ * when the file is larger than max bytes. 0 or -1 (errno set). */
+int file_read_capped(const char *path, size_t max, char **out, size_t *len);
+
+/* Replaces path with data atomically: writes path.tmp.XXXXXX in the same
+ * directory with the given mode, fsyncs it, renames it over path and fsyncs
+ * the directory. When keep_prev is set, the version being replaced is kept as
+ * path.prev (the same atomic way). 0 or -1 (errno set); on failure path is
+ * untouched. */
+int file_replace_atomic(const char *path, const char *data, size_t len, unsigned mode,
+			int keep_prev);
+
+/* Removes temp files left by an editor that was killed mid-write. Call it
+ * while holding the lock. */
+void file_remove_stale_temps(const char *path);
+
+/* Takes an exclusive flock on path.lock (created 0600 if absent), waiting at
+ * most timeout_ms. Returns the lock fd, or -1 (errno ETIMEDOUT on time-out). */
+int file_lock(const char *path, int timeout_ms);
+void file_unlock(int fd);
+
+#endif

@@ -1,0 +1,200 @@
+/* The stations file: which desktop each station gets.
+ *
+ * Two layers. A st_doc is the file as its lines, so that stationctl can edit
+ * one value and keep every other line and comment as the admin wrote it. A
+ * st_config is the validated, inherited and indexed form the broker answers
+ * from; it is immutable once built, so the broker can swap it on reload while
+ * requests still read the old one.
+ *
+ * Format (docs/configuration.md is the reference):
+ *
+ *   # comment (a line whose first non-blank character is '#' or ';')
+ *   [group:lab]              a group; members inherit its keys
+ *   protocol = spice
+ *   host = 10.0.0.5
+ *
+ *   [52:54:00:12:34:56]      a station section; the header is its MATCH:
+ *   group = lab              MAC, IP, CIDR, host name glob, or "default"
+ *   port = 5901
+ *   fallback = vnc://10.0.0.5:5901
+ *
+ * A value is the rest of the line, trimmed, or a "double-quoted" string with
+ * \" \\ \n \t escapes when it needs leading/trailing blanks or a newline. */
+#ifndef VDI_STATIONS_H
+#define VDI_STATIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "netaddr.h"
+
+#define ST_FILE_MAX (64u * 1024 * 1024) /* whole stations file */
+#define ST_LINE_MAX 8192
+#define ST_TARGET_MAX 264
+#define ST_FALLBACK_MAX 8
+#define ST_MESSAGE_MAX 2000
+#define ST_CA_MAX (64u * 1024)
+
+/* What a section header names. Precedence for matching, most specific first:
+ * MAC, exact IP, CIDR (longest prefix), host name glob (most literal
+ * characters, then first in file), default. */
+enum st_kind { ST_MAC, ST_IP, ST_CIDR, ST_GLOB, ST_DEFAULT, ST_GROUP };
+
+struct st_target {
+	enum st_kind kind;
+	uint8_t mac[6];	   /* ST_MAC */
+	struct ipaddr ip;  /* ST_IP, ST_CIDR (network) */
+	unsigned prefix;   /* ST_CIDR, in the 128-bit space */
+	char text[ST_TARGET_MAX]; /* canonical form, as written back to the file */
+};
+
+/* Parses a MATCH as given on the command line or in a header: a MAC, an IP,
+ * a CIDR, a host name glob, "default" or "group:NAME". 0 or -1 with err. */
+int st_target_parse(const char *s, struct st_target *t, char *err, size_t errlen);
+const char *st_kind_name(enum st_kind kind); /* "mac", "ip", "cidr", ... */
+
+enum st_key {
+	ST_KEY_NAME,
+	ST_KEY_GROUP,
+	ST_KEY_PROTOCOL,
+	ST_KEY_HOST,
+	ST_KEY_PORT,
+	ST_KEY_TLS_PORT,
+	ST_KEY_PASSWORD,
+	ST_KEY_CA,
+	ST_KEY_HOST_SUBJECT,
+	ST_KEY_PROXY,
+	ST_KEY_FALLBACK,
+	ST_KEY_LOGIN,
+	ST_KEY_AUTOCONNECT,
+	ST_KEY_USB_REDIRECT,
+	ST_KEY_USB_DENY,
+	ST_KEY_MAINTENANCE,
+	ST_KEY_MESSAGE,
+	ST_KEY__COUNT
+};
+
+const char *st_key_name(enum st_key key);
+int st_key_lookup(const char *name); /* enum st_key, or -1 */
+/* Checks one value for one key (syntax only; group existence and the ca file
+ * are checked when a config is built). 0 or -1 with err. */
+int st_value_check(enum st_key key, const char *value, char *err, size_t errlen);
+
+/* Diagnostics, printed as "file:line: message". line 0 means the whole file. */
+struct st_diag {
+	unsigned line;
+	char msg[320];
+};
+struct st_diags {
+	char file[256];
+	struct st_diag *v;
+	size_t n, cap;
+};
+void st_diags_free(struct st_diags *d);
+void st_diags_print(const struct st_diags *d, FILE *out);
+
+/* ---- Document layer (lines kept for minimal edits) ---- */
+
+struct st_doc;
+
+/* Never NULL except on out-of-memory: syntax errors (and bad values) are
+ * reported in d and the lines are still kept; st_config_build then refuses the
+ * document without repeating them. */
+struct st_doc *st_doc_parse(const char *text, size_t len, const char *filename, struct st_diags *d);
+/* Reads path (capped at ST_FILE_MAX) and parses it. A missing file gives an
+ * empty document when missing_ok. 0, or -1 with d explaining. */
+int st_doc_load(const char *path, bool missing_ok, struct st_doc **out, struct st_diags *d);
+void st_doc_free(struct st_doc *doc);
+/* The file text, NUL-terminated; caller frees. */
+char *st_doc_serialize(const struct st_doc *doc, size_t *len);
+
+/* Edits take "key=value" strings, the command-line form. They validate each
+ * key and value; a failed edit leaves the document as it was.
+ *  add: a new section (error if it exists), appended at the end.
+ *  set: changes keys of an existing section in place; "key=" removes a key.
+ *       fallback=... values given together replace all fallback lines.
+ *  del: removes the section with its attached comment lines. */
+int st_doc_add(struct st_doc *doc, const struct st_target *t, char *const *kvs, size_t n,
+	       char *err, size_t errlen);
+int st_doc_set(struct st_doc *doc, const struct st_target *t, char *const *kvs, size_t n,
+	       char *err, size_t errlen);
+int st_doc_del(struct st_doc *doc, const struct st_target *t, char *err, size_t errlen);
+bool st_doc_has(const struct st_doc *doc, const struct st_target *t);
+
+/* ---- Config layer (validated, inherited, indexed) ---- */
+
+enum st_protocol { ST_PROTO_SPICE, ST_PROTO_RDP, ST_PROTO_VNC };
+const char *st_protocol_name(enum st_protocol p);
+
+struct st_endpoint {
+	enum st_protocol protocol;
+	const char *host;
+	unsigned port;	   /* 0 when only tls_port is set */
+	unsigned tls_port; /* 0 when absent */
+	const char *password;	  /* NULL when absent */
+	const char *ca_pem;	  /* PEM text read from the ca file, or NULL */
+	const char *host_subject; /* NULL when absent */
+	const char *proxy;	  /* NULL when absent */
+};
+
+/* Where an effective value came from, for `stationctl show`. */
+struct st_origin {
+	const char *section; /* "52:54:00:12:34:56", "group:lab", or NULL for built-in */
+	unsigned line;
+};
+
+struct st_entry {
+	struct st_target target;
+	unsigned line; /* of the section header */
+	size_t index;  /* position among entries, stable for one config */
+
+	/* Effective values after inheritance (station, then its group, then
+	 * built-in defaults); NULL when unset. For fallback, the first one;
+	 * all of them are in fallbacks. */
+	const char *values[ST_KEY__COUNT];
+	struct st_origin origin[ST_KEY__COUNT];
+	const char *fallbacks[ST_FALLBACK_MAX];
+	size_t n_fallbacks;
+
+	/* Typed views of the same values. endpoints[0] is the primary; the
+	 * fallbacks follow in file order. Empty for groups and for stations
+	 * in maintenance that name no host. */
+	const struct st_endpoint *endpoints;
+	size_t n_endpoints;
+	const char *name;	  /* NULL when unset */
+	const char *message;	  /* NULL when unset */
+	const char *usb_redirect; /* never NULL: built-in default filter */
+	const char *usb_deny;	  /* never NULL: built-in default filter */
+	bool login_broker;
+	bool autoconnect;
+	bool maintenance;
+};
+
+struct st_config;
+
+/* Validates everything (syntax errors already in doc count too), resolves
+ * groups, reads ca files relative to base_dir, builds the indexes. NULL when
+ * there is any error; d then lists every error, not just the first. */
+struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir,
+				  struct st_diags *d);
+void st_config_free(struct st_config *cfg);
+
+/* The most specific station section for this identity; any argument may be
+ * NULL. Cost does not grow with the number of MAC/IP/CIDR mappings. NULL when
+ * nothing matches (an unknown station). Never returns a group. */
+const struct st_entry *st_config_match(const struct st_config *cfg, const uint8_t *mac,
+				       const struct ipaddr *ip, const char *hostname);
+/* The section with exactly this header (groups included), or NULL. */
+const struct st_entry *st_config_find(const struct st_config *cfg, const struct st_target *t);
+size_t st_config_count(const struct st_config *cfg);
+const struct st_entry *st_config_entry(const struct st_config *cfg, size_t i);
+
+/* Built-in USB policy: redirect storage, still-image (scanners, cameras) and
+ * video devices; never HID. Filters use the usbredir rule syntax
+ * "class,vendor,product,version,allow|..." that spice-gtk takes. */
+#define ST_USB_REDIRECT_DEFAULT "0x03,-1,-1,-1,0|0x08,-1,-1,-1,1|0x06,-1,-1,-1,1|0x0e,-1,-1,-1,1|-1,-1,-1,-1,0"
+#define ST_USB_DENY_DEFAULT "0x03,-1,-1,-1,0|-1,-1,-1,-1,1"
+
+#endif

@@ -1,0 +1,532 @@
+/* From a parsed stations file to the immutable, indexed form the broker
+ * answers from: every error collected (not just the first), groups resolved,
+ * ca files read, and hash indexes so a lookup costs the same at 10 or 100,000
+ * mappings. */
+#include "stations_internal.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "fileio.h"
+#include "hashidx.h"
+
+struct st_config {
+	struct arena arena;
+	struct st_entry *entries;
+	size_t n;
+	struct hashidx by_text;
+	struct hashidx by_mac;
+	struct hashidx by_ip;
+	struct hashidx by_cidr; /* key: prefix length byte + masked address */
+	uint8_t cidr_lens[129]; /* distinct prefix lengths in use, longest first */
+	size_t n_cidr_lens;
+	uint32_t *globs; /* entry numbers, most specific first */
+	size_t n_globs;
+	uint32_t default_idx;
+};
+
+/* A section's own keys, before inheritance. */
+struct st_own {
+	const char *val[ST_KEY__COUNT];
+	unsigned line[ST_KEY__COUNT];
+	const char *fb[ST_FALLBACK_MAX];
+	size_t nfb;
+	unsigned fbline;
+};
+
+struct st_ca_cache {
+	char *path;
+	char *pem;
+	struct st_ca_cache *next;
+};
+
+static const char *st_builtin(enum st_key k)
+{
+	switch (k) {
+	case ST_KEY_PROTOCOL:
+		return "spice";
+	case ST_KEY_LOGIN:
+		return "none";
+	case ST_KEY_AUTOCONNECT:
+	case ST_KEY_MAINTENANCE:
+		return "no";
+	case ST_KEY_USB_REDIRECT:
+		return ST_USB_REDIRECT_DEFAULT;
+	case ST_KEY_USB_DENY:
+		return ST_USB_DENY_DEFAULT;
+	default:
+		return NULL;
+	}
+}
+
+static void st_collect_own(const struct st_doc *doc, size_t s, struct st_own *own,
+			   struct st_diags *d, size_t *nerr)
+{
+	memset(own, 0, sizeof(*own));
+	size_t end = s + 1 < doc->nsec ? doc->secs[s + 1].line : doc->n;
+	for (size_t i = doc->secs[s].line + 1; i < end; i++) {
+		const struct st_line *l = &doc->lines[i];
+		if (l->kind != ST_L_KV || l->key < 0 || !l->value)
+			continue;
+		unsigned lineno = (unsigned)i + 1;
+		if (l->key == ST_KEY_FALLBACK) {
+			if (own->nfb == ST_FALLBACK_MAX) {
+				st_diag_add(d, lineno, "more than %d fallbacks", ST_FALLBACK_MAX);
+				(*nerr)++;
+				continue;
+			}
+			if (!own->nfb)
+				own->fbline = lineno;
+			own->fb[own->nfb++] = l->value;
+			continue;
+		}
+		if (own->val[l->key]) {
+			st_diag_add(d, lineno, "'%s' is set twice in [%s] (first on line %u)",
+				    st_key_name(l->key), doc->secs[s].t.text, own->line[l->key]);
+			(*nerr)++;
+			continue;
+		}
+		if (l->key == ST_KEY_GROUP && doc->secs[s].t.kind == ST_GROUP) {
+			st_diag_add(d, lineno, "a group cannot itself be in a group");
+			(*nerr)++;
+			continue;
+		}
+		own->val[l->key] = l->value;
+		own->line[l->key] = lineno;
+	}
+}
+
+static const char *st_read_ca(struct st_config *cfg, struct st_ca_cache **cache,
+			      const char *base_dir, const char *path, char *err, size_t errlen)
+{
+	char full[PATH_MAX];
+	if (path[0] == '/' || !base_dir)
+		snprintf(full, sizeof(full), "%s", path);
+	else
+		snprintf(full, sizeof(full), "%s/%s", base_dir, path);
+	for (struct st_ca_cache *c = *cache; c; c = c->next)
+		if (strcmp(c->path, full) == 0)
+			return c->pem;
+	char *text = NULL;
+	size_t len = 0;
+	if (file_read_capped(full, ST_CA_MAX, &text, &len) < 0) {
+		snprintf(err, errlen, "ca: cannot read %.200s: %s", full,
+			 errno == EFBIG ? "larger than 64 KiB" : strerror(errno));
+		return NULL;
+	}
+	if (!strstr(text, "-----BEGIN CERTIFICATE-----") || memchr(text, '\0', len)) {
+		snprintf(err, errlen, "ca: %.200s is not a PEM certificate", full);
+		free(text);
+		return NULL;
+	}
+	struct st_ca_cache *c = calloc(1, sizeof(*c));
+	char *pem = arena_strdup(&cfg->arena, text);
+	free(text);
+	if (!c || !pem) {
+		free(c);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->path = strdup(full);
+	c->pem = pem;
+	c->next = *cache;
+	*cache = c;
+	return pem;
+}
+
+static unsigned st_glob_literals(const char *g)
+{
+	unsigned n = 0;
+	for (const char *p = g; *p; p++) {
+		if (*p == '[') {
+			const char *close = strchr(p, ']');
+			if (close)
+				p = close;
+		} else if (*p != '*' && *p != '?') {
+			n++;
+		}
+	}
+	return n;
+}
+
+static const struct st_config *st_sort_cfg; /* qsort has no context pointer */
+
+static int st_glob_cmp(const void *a, const void *b)
+{
+	uint32_t ia = *(const uint32_t *)a, ib = *(const uint32_t *)b;
+	unsigned la = st_glob_literals(st_sort_cfg->entries[ia].target.text);
+	unsigned lb = st_glob_literals(st_sort_cfg->entries[ib].target.text);
+	if (la != lb)
+		return la > lb ? -1 : 1;
+	return ia < ib ? -1 : ia > ib;
+}
+
+static unsigned st_uint(const char *s)
+{
+	return s ? (unsigned)strtoul(s, NULL, 10) : 0;
+}
+
+/* Effective values of one entry: own keys, then the group's, then built-in. */
+static void st_resolve(struct st_entry *e, const struct st_own *own, const struct st_entry *grp,
+		       const struct st_own *gown, const char *own_text)
+{
+	for (int k = 0; k < ST_KEY__COUNT; k++) {
+		if (k == ST_KEY_FALLBACK)
+			continue;
+		if (own->val[k]) {
+			e->values[k] = own->val[k];
+			e->origin[k] = (struct st_origin){own_text, own->line[k]};
+		} else if (grp && gown->val[k] && k != ST_KEY_GROUP) {
+			e->values[k] = gown->val[k];
+			e->origin[k] = (struct st_origin){grp->target.text, gown->line[k]};
+		} else {
+			e->values[k] = st_builtin(k);
+			e->origin[k] = (struct st_origin){NULL, 0};
+		}
+	}
+	/* Fallbacks are a list: a station's own list replaces its group's. */
+	const struct st_own *fsrc = own->nfb ? own : (grp ? gown : NULL);
+	if (fsrc && fsrc->nfb) {
+		e->n_fallbacks = fsrc->nfb;
+		memcpy(e->fallbacks, fsrc->fb, fsrc->nfb * sizeof(fsrc->fb[0]));
+		e->values[ST_KEY_FALLBACK] = fsrc->fb[0];
+		e->origin[ST_KEY_FALLBACK] =
+			(struct st_origin){fsrc == own ? own_text : grp->target.text, fsrc->fbline};
+	}
+}
+
+/* Moves every string of an entry into the arena so the config outlives the
+ * document it was built from. */
+static int st_entry_own_strings(struct st_config *cfg, struct st_entry *e)
+{
+	for (int k = 0; k < ST_KEY__COUNT; k++)
+		if (e->values[k] && !(e->values[k] = arena_strdup(&cfg->arena, e->values[k])))
+			return -1;
+	for (size_t i = 0; i < e->n_fallbacks; i++)
+		if (!(e->fallbacks[i] = arena_strdup(&cfg->arena, e->fallbacks[i])))
+			return -1;
+	return 0;
+}
+
+static int st_build_endpoints(struct st_config *cfg, struct st_entry *e, const char *ca_pem,
+			      char *err, size_t errlen)
+{
+	struct st_endpoint *eps = arena_alloc(&cfg->arena, (1 + e->n_fallbacks) * sizeof(*eps));
+	if (!eps) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	size_t n = 0;
+	if (e->values[ST_KEY_HOST]) {
+		struct st_endpoint *p = &eps[n++];
+		memset(p, 0, sizeof(*p));
+		const char *proto = e->values[ST_KEY_PROTOCOL];
+		p->protocol = strcmp(proto, "rdp") == 0   ? ST_PROTO_RDP
+			      : strcmp(proto, "vnc") == 0 ? ST_PROTO_VNC
+							  : ST_PROTO_SPICE;
+		p->host = e->values[ST_KEY_HOST];
+		p->port = st_uint(e->values[ST_KEY_PORT]);
+		p->tls_port = st_uint(e->values[ST_KEY_TLS_PORT]);
+		if (!p->port && !p->tls_port)
+			p->port = st_default_port(p->protocol);
+		p->password = e->values[ST_KEY_PASSWORD];
+		p->ca_pem = ca_pem;
+		p->host_subject = e->values[ST_KEY_HOST_SUBJECT];
+		p->proxy = e->values[ST_KEY_PROXY];
+	}
+	for (size_t i = 0; i < e->n_fallbacks; i++) {
+		struct st_endpoint *p = &eps[n];
+		char host[HOSTNAME_MAX + 1];
+		memset(p, 0, sizeof(*p));
+		if (st_fallback_parse(e->fallbacks[i], &p->protocol, host, sizeof(host), &p->port,
+				      err, errlen) < 0)
+			return -1;
+		if (!(p->host = arena_strdup(&cfg->arena, host))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		n++;
+	}
+	e->endpoints = eps;
+	e->n_endpoints = n;
+	return 0;
+}
+
+/* The checks that need the effective (inherited) values. */
+static int st_check_effective(const struct st_entry *e, char *err, size_t errlen)
+{
+	if (e->target.kind == ST_GROUP || e->maintenance)
+		return 0;
+	if (!e->values[ST_KEY_HOST]) {
+		snprintf(err, errlen,
+			 "[%.200s] has no host: set 'host' here or in its group (or set "
+			 "maintenance = yes)",
+			 e->target.text);
+		return -1;
+	}
+	if (strcmp(e->values[ST_KEY_PROTOCOL], "spice") == 0 && !e->values[ST_KEY_PORT] &&
+	    !e->values[ST_KEY_TLS_PORT]) {
+		snprintf(err, errlen, "[%.200s] has no port or tls_port for its spice desktop",
+			 e->target.text);
+		return -1;
+	}
+	return 0;
+}
+
+static int st_index(struct st_config *cfg, struct st_diags *d, const struct st_doc *doc)
+{
+	size_t n = cfg->n;
+	if (hashidx_init(&cfg->by_mac, n) < 0 || hashidx_init(&cfg->by_ip, n) < 0 ||
+	    hashidx_init(&cfg->by_cidr, n) < 0)
+		return -1;
+	cfg->globs = calloc(n ? n : 1, sizeof(*cfg->globs));
+	if (!cfg->globs)
+		return -1;
+	bool lens[129] = {false};
+	for (size_t i = 0; i < n; i++) {
+		struct st_entry *e = &cfg->entries[i];
+		uint8_t *key;
+		switch (e->target.kind) {
+		case ST_MAC:
+			hashidx_put(&cfg->by_mac, e->target.mac, 6, (uint32_t)i);
+			break;
+		case ST_IP:
+			hashidx_put(&cfg->by_ip, e->target.ip.b, 16, (uint32_t)i);
+			break;
+		case ST_CIDR:
+			key = arena_alloc(&cfg->arena, 17);
+			if (!key)
+				return -1;
+			key[0] = (uint8_t)e->target.prefix;
+			memcpy(key + 1, e->target.ip.b, 16);
+			hashidx_put(&cfg->by_cidr, key, 17, (uint32_t)i);
+			lens[e->target.prefix] = true;
+			break;
+		case ST_GLOB:
+			cfg->globs[cfg->n_globs++] = (uint32_t)i;
+			break;
+		case ST_DEFAULT:
+			cfg->default_idx = (uint32_t)i;
+			break;
+		case ST_GROUP:
+			break;
+		}
+	}
+	for (int l = 128; l >= 0; l--)
+		if (lens[l])
+			cfg->cidr_lens[cfg->n_cidr_lens++] = (uint8_t)l;
+	st_sort_cfg = cfg;
+	qsort(cfg->globs, cfg->n_globs, sizeof(*cfg->globs), st_glob_cmp);
+	st_sort_cfg = NULL;
+	(void)d;
+	(void)doc;
+	return 0;
+}
+
+struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir,
+				  struct st_diags *d)
+{
+	size_t nerr = 0;
+	char err[320];
+	struct st_own *own = NULL;
+	struct st_ca_cache *cache = NULL;
+	struct st_config *cfg = calloc(1, sizeof(*cfg));
+	if (!cfg)
+		return NULL;
+	if (d && !d->file[0])
+		snprintf(d->file, sizeof(d->file), "%s", doc->filename);
+	cfg->default_idx = HASHIDX_NONE;
+	size_t ns = doc->nsec;
+	cfg->entries = calloc(ns ? ns : 1, sizeof(*cfg->entries));
+	own = calloc(ns ? ns : 1, sizeof(*own));
+	if (!cfg->entries || !own || hashidx_init(&cfg->by_text, ns) < 0)
+		goto oom;
+
+	/* Pass 1: headers and own keys; section names must be unique. */
+	for (size_t s = 0; s < ns; s++) {
+		const struct st_section *sec = &doc->secs[s];
+		if (!sec->valid)
+			continue; /* already reported by the parser */
+		struct st_entry *e = &cfg->entries[cfg->n];
+		e->target = sec->t;
+		e->line = (unsigned)sec->line + 1;
+		e->index = cfg->n;
+		uint32_t prev = hashidx_put(&cfg->by_text, e->target.text,
+					    (uint32_t)strlen(e->target.text), (uint32_t)cfg->n);
+		if (prev != HASHIDX_NONE) {
+			st_diag_add(d, e->line, "[%s] appears twice (first on line %u)",
+				    e->target.text, cfg->entries[prev].line);
+			nerr++;
+			continue;
+		}
+		st_collect_own(doc, s, &own[cfg->n], d, &nerr);
+		cfg->n++;
+	}
+
+	/* Pass 2: inheritance and the checks that need it. */
+	for (size_t i = 0; i < cfg->n; i++) {
+		struct st_entry *e = &cfg->entries[i];
+		const struct st_entry *grp = NULL;
+		const struct st_own *gown = NULL;
+		const char *gname = own[i].val[ST_KEY_GROUP];
+		if (gname) {
+			char gt[ST_TARGET_MAX];
+			snprintf(gt, sizeof(gt), "group:%s", gname);
+			uint32_t g = hashidx_get(&cfg->by_text, gt, (uint32_t)strlen(gt));
+			if (g == HASHIDX_NONE) {
+				st_diag_add(d, own[i].line[ST_KEY_GROUP],
+					    "group '%s' is not defined (no [group:%s] section)",
+					    gname, gname);
+				nerr++;
+				continue;
+			}
+			grp = &cfg->entries[g];
+			gown = &own[g];
+		}
+		st_resolve(e, &own[i], grp, gown, e->target.text);
+		bool b = false;
+		st_bool_parse(e->values[ST_KEY_MAINTENANCE], &b);
+		e->maintenance = b;
+		b = false;
+		st_bool_parse(e->values[ST_KEY_AUTOCONNECT], &b);
+		e->autoconnect = b;
+		e->login_broker = strcmp(e->values[ST_KEY_LOGIN], "broker") == 0;
+		if (st_check_effective(e, err, sizeof(err)) < 0) {
+			st_diag_add(d, e->line, "%s", err);
+			nerr++;
+		}
+	}
+	if (nerr || doc->nerrors) {
+		if (d && d->n == 0)
+			st_diag_add(d, 0, "%zu errors", nerr + doc->nerrors);
+		goto fail;
+	}
+
+	/* Pass 3: copy strings out of the document and type the endpoints.
+	 * Origins point at section names, which must be copied first. */
+	for (size_t i = 0; i < cfg->n; i++) {
+		struct st_entry *e = &cfg->entries[i];
+		const char *ca_pem = NULL;
+		if (e->values[ST_KEY_CA] && e->target.kind != ST_GROUP) {
+			ca_pem = st_read_ca(cfg, &cache, base_dir, e->values[ST_KEY_CA], err,
+					    sizeof(err));
+			if (!ca_pem) {
+				unsigned line = e->origin[ST_KEY_CA].line;
+				st_diag_add(d, line, "%s", err);
+				nerr++;
+				continue;
+			}
+		}
+		if (st_entry_own_strings(cfg, e) < 0)
+			goto oom;
+		e->name = e->values[ST_KEY_NAME];
+		e->message = e->values[ST_KEY_MESSAGE];
+		e->usb_redirect = e->values[ST_KEY_USB_REDIRECT];
+		e->usb_deny = e->values[ST_KEY_USB_DENY];
+		if (e->target.kind != ST_GROUP &&
+		    st_build_endpoints(cfg, e, ca_pem, err, sizeof(err)) < 0) {
+			st_diag_add(d, e->line, "%s", err);
+			nerr++;
+		}
+	}
+	for (size_t i = 0; i < cfg->n; i++) {
+		struct st_entry *e = &cfg->entries[i];
+		for (int k = 0; k < ST_KEY__COUNT; k++) {
+			const char *sec = e->origin[k].section;
+			if (!sec)
+				continue;
+			uint32_t o = hashidx_get(&cfg->by_text, sec, (uint32_t)strlen(sec));
+			e->origin[k].section = cfg->entries[o].target.text;
+		}
+	}
+	if (nerr)
+		goto fail;
+	if (st_index(cfg, d, doc) < 0)
+		goto oom;
+	free(own);
+	while (cache) {
+		struct st_ca_cache *next = cache->next;
+		free(cache->path);
+		free(cache);
+		cache = next;
+	}
+	return cfg;
+oom:
+	st_diag_add(d, 0, "out of memory");
+fail:
+	free(own);
+	while (cache) {
+		struct st_ca_cache *next = cache->next;
+		free(cache->path);
+		free(cache);
+		cache = next;
+	}
+	st_config_free(cfg);
+	return NULL;
+}
+
+void st_config_free(struct st_config *cfg)
+{
+	if (!cfg)
+		return;
+	hashidx_free(&cfg->by_text);
+	hashidx_free(&cfg->by_mac);
+	hashidx_free(&cfg->by_ip);
+	hashidx_free(&cfg->by_cidr);
+	free(cfg->globs);
+	free(cfg->entries);
+	arena_free(&cfg->arena);
+	free(cfg);
+}
+
+const struct st_entry *st_config_match(const struct st_config *cfg, const uint8_t *mac,
+				       const struct ipaddr *ip, const char *hostname)
+{
+	uint32_t i;
+	if (mac && (i = hashidx_get(&cfg->by_mac, mac, 6)) != HASHIDX_NONE)
+		return &cfg->entries[i];
+	if (ip) {
+		if ((i = hashidx_get(&cfg->by_ip, ip->b, 16)) != HASHIDX_NONE)
+			return &cfg->entries[i];
+		uint8_t key[17];
+		for (size_t l = 0; l < cfg->n_cidr_lens; l++) {
+			struct ipaddr masked = *ip;
+			ip_mask(&masked, cfg->cidr_lens[l]);
+			key[0] = cfg->cidr_lens[l];
+			memcpy(key + 1, masked.b, 16);
+			if ((i = hashidx_get(&cfg->by_cidr, key, 17)) != HASHIDX_NONE)
+				return &cfg->entries[i];
+		}
+	}
+	if (hostname && *hostname) {
+		for (size_t g = 0; g < cfg->n_globs; g++) {
+			const struct st_entry *e = &cfg->entries[cfg->globs[g]];
+			if (fnmatch(e->target.text, hostname, FNM_CASEFOLD) == 0)
+				return e;
+		}
+	}
+	if (cfg->default_idx != HASHIDX_NONE)
+		return &cfg->entries[cfg->default_idx];
+	return NULL;
+}
+
+const struct st_entry *st_config_find(const struct st_config *cfg, const struct st_target *t)
+{
+	uint32_t i = hashidx_get(&cfg->by_text, t->text, (uint32_t)strlen(t->text));
+	return i == HASHIDX_NONE ? NULL : &cfg->entries[i];
+}
+
+size_t st_config_count(const struct st_config *cfg)
+{
+	return cfg->n;
+}
+
+const struct st_entry *st_config_entry(const struct st_config *cfg, size_t i)
+{
+	return i < cfg->n ? &cfg->entries[i] : NULL;
+}

@@ -1,0 +1,46 @@
+/* Shared between the stations_*.c files only. */
+#ifndef VDI_STATIONS_INTERNAL_H
+#define VDI_STATIONS_INTERNAL_H
+
+#include "stations.h"
+
+enum st_line_kind { ST_L_BLANK, ST_L_COMMENT, ST_L_SECTION, ST_L_KV, ST_L_BAD };
+
+struct st_line {
+	char *text;  /* the line as written, without its newline */
+	char *value; /* ST_L_KV: decoded value */
+	enum st_line_kind kind;
+	int key;     /* ST_L_KV: enum st_key, or -1 for an unknown key */
+	long section; /* index into sections, -1 before the first header */
+};
+
+struct st_section {
+	struct st_target t;
+	size_t line; /* index of the header line */
+	bool valid;  /* header parsed */
+};
+
+struct st_doc {
+	char filename[256];
+	struct st_line *lines;
+	size_t n, cap;
+	struct st_section *secs;
+	size_t nsec, seccap;
+	size_t nerrors; /* syntax and value errors found when parsing */
+};
+
+void st_diag_add(struct st_diags *d, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Decodes a raw value (trimmed; "quoted" with escapes). Returns a malloc'd
+ * string or NULL with err. */
+char *st_value_decode(const char *raw, char *err, size_t errlen);
+/* The text to write after "key = " so that decoding gives value back. */
+char *st_value_encode(const char *value);
+int st_bool_parse(const char *s, bool *out);
+/* proto://host[:port] → fills the endpoint's protocol, host (malloc'd into
+ * *host) and port. */
+int st_fallback_parse(const char *s, enum st_protocol *proto, char *host, size_t hostlen,
+		      unsigned *port, char *err, size_t errlen);
+unsigned st_default_port(enum st_protocol p);
+
+#endif

@@ -1,0 +1,29 @@
+/* The broker's users file: one "name:crypt-hash" line per user, '#' comments.
+ * Written by `stationctl passwd`, read by vdi-broker on each login attempt so
+ * that a password change takes effect at once. */
+#ifndef VDI_USERS_H
+#define VDI_USERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define USERS_FILE_MAX (4u * 1024 * 1024)
+#define USERNAME_MAX 64
+#define PASSWORD_MAX 256
+
+/* 1..64 of [A-Za-z0-9._@-], not starting with '-' or '.'. */
+bool users_name_valid(const char *name);
+
+/* 1 when path lists name and password hashes to its entry, 0 when not (unknown
+ * user, wrong password, or a locked "!" hash), -1 when the file cannot be read
+ * or is malformed. Unknown users cost the same time as known ones, so the
+ * answer does not reveal which names exist. */
+int users_check(const char *path, const char *name, const char *password);
+
+/* Sets (or with password NULL removes) name's entry, hashing with yescrypt,
+ * under the file lock and with an atomic replace (mode 0600). 0 or -1 with
+ * err. */
+int users_set(const char *path, const char *name, const char *password, char *err,
+	      size_t errlen);
+
+#endif
