@@ -216,8 +216,8 @@ int file_lock(const char *path, int timeout_ms)
 			return -1;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		long elapsed = (now.tv_sec - start.tv_sec) * 1000 +
-			       (now.tv_nsec - start.tv_nsec) / 1000000;
+		long elapsed =
+		    (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
 		if (elapsed >= timeout_ms) {
 			close(fd);
 			errno = ETIMEDOUT;

@@ -76,8 +76,9 @@ void log_event(enum log_level level, const char *event, ...)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	size_t pos = strftime(buf, sizeof(buf), "ts=%Y-%m-%dT%H:%M:%S", &tm);
-	pos += (size_t)snprintf(buf + pos, sizeof(buf) - pos, ".%03ldZ prog=%s level=%s event=",
-				ts.tv_nsec / 1000000, log_program, log_names[level]);
+	pos += (size_t)snprintf(buf + pos, sizeof(buf) - pos,
+				".%03ldZ prog=%s level=%s event=", ts.tv_nsec / 1000000,
+				log_program, log_names[level]);
 	pos = log_append_value(buf, pos, sizeof(buf), event);
 
 	va_list ap;

@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define MAC_STR_LEN 18 /* "aa:bb:cc:dd:ee:ff" + NUL */
-#define IP_STR_LEN 46  /* INET6_ADDRSTRLEN */
+#define MAC_STR_LEN  18 /* "aa:bb:cc:dd:ee:ff" + NUL */
+#define IP_STR_LEN   46 /* INET6_ADDRSTRLEN */
 #define HOSTNAME_MAX 253
 
 /* Accepts aa:bb:cc:dd:ee:ff and aa-bb-cc-dd-ee-ff, any case. 0 or -1. */

@@ -30,12 +30,12 @@
 
 #include "netaddr.h"
 
-#define ST_FILE_MAX (64u * 1024 * 1024) /* whole stations file */
-#define ST_LINE_MAX 8192
-#define ST_TARGET_MAX 264
+#define ST_FILE_MAX	(64u * 1024 * 1024) /* whole stations file */
+#define ST_LINE_MAX	8192
+#define ST_TARGET_MAX	264
 #define ST_FALLBACK_MAX 8
-#define ST_MESSAGE_MAX 2000
-#define ST_CA_MAX (64u * 1024)
+#define ST_MESSAGE_MAX	2000
+#define ST_CA_MAX	(64u * 1024)
 
 /* What a section header names. Precedence for matching, most specific first:
  * MAC, exact IP, CIDR (longest prefix), host name glob (most literal
@@ -44,9 +44,9 @@ enum st_kind { ST_MAC, ST_IP, ST_CIDR, ST_GLOB, ST_DEFAULT, ST_GROUP };
 
 struct st_target {
 	enum st_kind kind;
-	uint8_t mac[6];	   /* ST_MAC */
-	struct ipaddr ip;  /* ST_IP, ST_CIDR (network) */
-	unsigned prefix;   /* ST_CIDR, in the 128-bit space */
+	uint8_t mac[6];		  /* ST_MAC */
+	struct ipaddr ip;	  /* ST_IP, ST_CIDR (network) */
+	unsigned prefix;	  /* ST_CIDR, in the 128-bit space */
 	char text[ST_TARGET_MAX]; /* canonical form, as written back to the file */
 };
 
@@ -116,10 +116,10 @@ char *st_doc_serialize(const struct st_doc *doc, size_t *len);
  *  set: changes keys of an existing section in place; "key=" removes a key.
  *       fallback=... values given together replace all fallback lines.
  *  del: removes the section with its attached comment lines. */
-int st_doc_add(struct st_doc *doc, const struct st_target *t, char *const *kvs, size_t n,
-	       char *err, size_t errlen);
-int st_doc_set(struct st_doc *doc, const struct st_target *t, char *const *kvs, size_t n,
-	       char *err, size_t errlen);
+int st_doc_add(struct st_doc *doc, const struct st_target *t, char *const *kvs, size_t n, char *err,
+	       size_t errlen);
+int st_doc_set(struct st_doc *doc, const struct st_target *t, char *const *kvs, size_t n, char *err,
+	       size_t errlen);
 int st_doc_del(struct st_doc *doc, const struct st_target *t, char *err, size_t errlen);
 bool st_doc_has(const struct st_doc *doc, const struct st_target *t);
 
@@ -131,8 +131,8 @@ const char *st_protocol_name(enum st_protocol p);
 struct st_endpoint {
 	enum st_protocol protocol;
 	const char *host;
-	unsigned port;	   /* 0 when only tls_port is set */
-	unsigned tls_port; /* 0 when absent */
+	unsigned port;		  /* 0 when only tls_port is set */
+	unsigned tls_port;	  /* 0 when absent */
 	const char *password;	  /* NULL when absent */
 	const char *ca_pem;	  /* PEM text read from the ca file, or NULL */
 	const char *host_subject; /* NULL when absent */
@@ -194,7 +194,8 @@ const struct st_entry *st_config_entry(const struct st_config *cfg, size_t i);
 /* Built-in USB policy: redirect storage, still-image (scanners, cameras) and
  * video devices; never HID. Filters use the usbredir rule syntax
  * "class,vendor,product,version,allow|..." that spice-gtk takes. */
-#define ST_USB_REDIRECT_DEFAULT "0x03,-1,-1,-1,0|0x08,-1,-1,-1,1|0x06,-1,-1,-1,1|0x0e,-1,-1,-1,1|-1,-1,-1,-1,0"
+#define ST_USB_REDIRECT_DEFAULT                                                                    \
+	"0x03,-1,-1,-1,0|0x08,-1,-1,-1,1|0x06,-1,-1,-1,1|0x0e,-1,-1,-1,1|-1,-1,-1,-1,0"
 #define ST_USB_DENY_DEFAULT "0x03,-1,-1,-1,0|-1,-1,-1,-1,1"
 
 #endif

@@ -196,7 +196,7 @@ static void st_resolve(struct st_entry *e, const struct st_own *own, const struc
 		memcpy(e->fallbacks, fsrc->fb, fsrc->nfb * sizeof(fsrc->fb[0]));
 		e->values[ST_KEY_FALLBACK] = fsrc->fb[0];
 		e->origin[ST_KEY_FALLBACK] =
-			(struct st_origin){fsrc == own ? own_text : grp->target.text, fsrc->fbline};
+		    (struct st_origin){fsrc == own ? own_text : grp->target.text, fsrc->fbline};
 	}
 }
 
@@ -226,7 +226,7 @@ static int st_build_endpoints(struct st_config *cfg, struct st_entry *e, const c
 		struct st_endpoint *p = &eps[n++];
 		memset(p, 0, sizeof(*p));
 		const char *proto = e->values[ST_KEY_PROTOCOL];
-		p->protocol = strcmp(proto, "rdp") == 0   ? ST_PROTO_RDP
+		p->protocol = strcmp(proto, "rdp") == 0	  ? ST_PROTO_RDP
 			      : strcmp(proto, "vnc") == 0 ? ST_PROTO_VNC
 							  : ST_PROTO_SPICE;
 		p->host = e->values[ST_KEY_HOST];

@@ -166,9 +166,10 @@ struct st_doc *st_doc_parse(const char *text, size_t len, const char *filename, 
 		struct st_line *l = &doc->lines[doc->n];
 		memset(l, 0, sizeof(*l));
 		unsigned lineno = (unsigned)doc->n + 1;
+		/* A '\r' before the newline (a file edited on Windows) stays in
+		 * the text, so the file is written back as it was; the
+		 * classifier trims it like any blank. */
 		size_t keep = llen;
-		if (keep > 0 && p[keep - 1] == '\r')
-			keep--; /* files edited on Windows */
 		if (memchr(p, '\0', llen)) {
 			st_diag_add(d, lineno, "line contains a NUL byte");
 			doc->nerrors++;
@@ -402,8 +403,8 @@ static int st_doc_restore(struct st_doc *doc, const char *snap, size_t len)
 	return 0;
 }
 
-int st_doc_add(struct st_doc *doc, const struct st_target *t, char *const *kvs, size_t n,
-	       char *err, size_t errlen)
+int st_doc_add(struct st_doc *doc, const struct st_target *t, char *const *kvs, size_t n, char *err,
+	       size_t errlen)
 {
 	int ret = -1;
 	struct st_kv *parsed = calloc(n ? n : 1, sizeof(*parsed));
@@ -451,8 +452,8 @@ cleanup:
 	return ret;
 }
 
-int st_doc_set(struct st_doc *doc, const struct st_target *t, char *const *kvs, size_t n,
-	       char *err, size_t errlen)
+int st_doc_set(struct st_doc *doc, const struct st_target *t, char *const *kvs, size_t n, char *err,
+	       size_t errlen)
 {
 	int ret = -1;
 	struct st_kv *parsed = calloc(n ? n : 1, sizeof(*parsed));

@@ -10,7 +10,7 @@ struct st_line {
 	char *text;  /* the line as written, without its newline */
 	char *value; /* ST_L_KV: decoded value */
 	enum st_line_kind kind;
-	int key;     /* ST_L_KV: enum st_key, or -1 for an unknown key */
+	int key;      /* ST_L_KV: enum st_key, or -1 for an unknown key */
 	long section; /* index into sections, -1 before the first header */
 };
 
@@ -30,7 +30,7 @@ struct st_doc {
 };
 
 void st_diag_add(struct st_diags *d, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Decodes a raw value (trimmed; "quoted" with escapes). Returns a malloc'd
  * string or NULL with err. */
 char *st_value_decode(const char *raw, char *err, size_t errlen);

@@ -10,23 +10,23 @@
 #include <string.h>
 
 static const char *const st_key_names[ST_KEY__COUNT] = {
-	[ST_KEY_NAME] = "name",
-	[ST_KEY_GROUP] = "group",
-	[ST_KEY_PROTOCOL] = "protocol",
-	[ST_KEY_HOST] = "host",
-	[ST_KEY_PORT] = "port",
-	[ST_KEY_TLS_PORT] = "tls_port",
-	[ST_KEY_PASSWORD] = "password",
-	[ST_KEY_CA] = "ca",
-	[ST_KEY_HOST_SUBJECT] = "host_subject",
-	[ST_KEY_PROXY] = "proxy",
-	[ST_KEY_FALLBACK] = "fallback",
-	[ST_KEY_LOGIN] = "login",
-	[ST_KEY_AUTOCONNECT] = "autoconnect",
-	[ST_KEY_USB_REDIRECT] = "usb_redirect",
-	[ST_KEY_USB_DENY] = "usb_deny",
-	[ST_KEY_MAINTENANCE] = "maintenance",
-	[ST_KEY_MESSAGE] = "message",
+    [ST_KEY_NAME] = "name",
+    [ST_KEY_GROUP] = "group",
+    [ST_KEY_PROTOCOL] = "protocol",
+    [ST_KEY_HOST] = "host",
+    [ST_KEY_PORT] = "port",
+    [ST_KEY_TLS_PORT] = "tls_port",
+    [ST_KEY_PASSWORD] = "password",
+    [ST_KEY_CA] = "ca",
+    [ST_KEY_HOST_SUBJECT] = "host_subject",
+    [ST_KEY_PROXY] = "proxy",
+    [ST_KEY_FALLBACK] = "fallback",
+    [ST_KEY_LOGIN] = "login",
+    [ST_KEY_AUTOCONNECT] = "autoconnect",
+    [ST_KEY_USB_REDIRECT] = "usb_redirect",
+    [ST_KEY_USB_DENY] = "usb_deny",
+    [ST_KEY_MAINTENANCE] = "maintenance",
+    [ST_KEY_MESSAGE] = "message",
 };
 
 const char *st_key_name(enum st_key key)
@@ -200,7 +200,7 @@ int st_target_parse(const char *s, struct st_target *t, char *err, size_t errlen
 		return 0;
 	}
 	/* Say what it looked like it was meant to be. */
-	if (strchr(s, ':') || strchr(s, '-') == s + 2)
+	if (strchr(s, ':') || (len == 17 && s[2] == '-'))
 		snprintf(err, errlen, "'%.80s' is not a MAC address (aa:bb:cc:dd:ee:ff)", s);
 	else if (isdigit((unsigned char)s[0]) && strchr(s, '.') && !strpbrk(s, "*?["))
 		snprintf(err, errlen, "'%.80s' is not an IP address", s);
@@ -400,10 +400,11 @@ static int st_usb_filter_check(const char *s, char *err, size_t errlen)
 		const char *bar = strchr(p, '|');
 		size_t len = bar ? (size_t)(bar - p) : strlen(p);
 		if (st_usb_rule_check(p, len) < 0) {
-			snprintf(err, errlen,
-				 "USB filter rule %d '%.*s' is not class,vendor,product,version,allow "
-				 "(numbers, -1 for any; allow 0 or 1)",
-				 n, (int)(len > 60 ? 60 : len), p);
+			snprintf(
+			    err, errlen,
+			    "USB filter rule %d '%.*s' is not class,vendor,product,version,allow "
+			    "(numbers, -1 for any; allow 0 or 1)",
+			    n, (int)(len > 60 ? 60 : len), p);
 			return -1;
 		}
 		if (!bar)
@@ -436,10 +437,11 @@ int st_value_check(enum st_key key, const char *v, char *err, size_t errlen)
 		return 0;
 	case ST_KEY_GROUP:
 		if (!st_group_name_valid(v)) {
-			snprintf(err, errlen,
-				 "group: '%.80s' is not a valid group name (1-63 of A-Z a-z 0-9 . _ "
-				 "-)",
-				 v);
+			snprintf(
+			    err, errlen,
+			    "group: '%.80s' is not a valid group name (1-63 of A-Z a-z 0-9 . _ "
+			    "-)",
+			    v);
 			return -1;
 		}
 		return 0;

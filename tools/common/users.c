@@ -35,7 +35,7 @@ bool users_name_valid(const char *name)
 }
 
 static void users_errf(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void users_errf(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -50,8 +50,8 @@ static void users_errf(char *err, size_t errlen, const char *fmt, ...)
 /* One line of the file, pointing into the file buffer (not NUL-terminated). */
 struct users_line {
 	const char *start;
-	size_t len;	    /* without the newline */
-	const char *name;   /* NULL for blank and comment lines */
+	size_t len;	  /* without the newline */
+	const char *name; /* NULL for blank and comment lines */
 	size_t name_len;
 	const char *hash;
 	size_t hash_len;
@@ -98,7 +98,8 @@ static int users_each_line(const char *buf, size_t len, unsigned *bad_line,
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		struct users_line l = {.start = p, .len = nl ? (size_t)(nl - p) : (size_t)(end - p)};
+		struct users_line l = {.start = p,
+				       .len = nl ? (size_t)(nl - p) : (size_t)(end - p)};
 		int rc;
 
 		lineno++;
@@ -169,8 +170,8 @@ int users_check(const char *path, const char *name, const char *password)
 	/* A locked ("!..." or "*...") entry, an unknown user and an over-long
 	 * password all still pay for one hash of the default cost, so the
 	 * reply time does not tell which names exist. */
-	usable = f.found && f.hash[0] != '!' && f.hash[0] != '*' &&
-		 strlen(password) <= PASSWORD_MAX;
+	usable =
+	    f.found && f.hash[0] != '!' && f.hash[0] != '*' && strlen(password) <= PASSWORD_MAX;
 	if (usable) {
 		setting = f.hash;
 	} else {
@@ -248,8 +249,7 @@ static int users_rewrite_cb(const struct users_line *l, void *arg)
 	return 0;
 }
 
-int users_set(const char *path, const char *name, const char *password, char *err,
-	      size_t errlen)
+int users_set(const char *path, const char *name, const char *password, char *err, size_t errlen)
 {
 	struct users_rewrite rw = {.name = name};
 	struct crypt_data *cd = NULL;
@@ -281,7 +281,7 @@ int users_set(const char *path, const char *name, const char *password, char *er
 		if (!cd || !crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt)) ||
 		    !crypt_rn(password, salt, cd, (int)sizeof(*cd))) {
 			users_errf(err, errlen, "cannot hash the password: %s", strerror(errno));
-			saved_errno = errno;
+			saved_errno = EIO;
 			goto cleanup;
 		}
 		snprintf(entry, sizeof(entry), "%s:%s", name, cd->output);
@@ -290,7 +290,7 @@ int users_set(const char *path, const char *name, const char *password, char *er
 
 	lock = file_lock(path, USERS_LOCK_TIMEOUT_MS);
 	if (lock < 0) {
-		saved_errno = errno;
+		saved_errno = errno == ETIMEDOUT ? ETIMEDOUT : EIO;
 		users_errf(err, errlen, "%s: cannot lock: %s", path,
 			   errno == ETIMEDOUT ? "another edit is still running" : strerror(errno));
 		goto cleanup;
@@ -298,7 +298,7 @@ int users_set(const char *path, const char *name, const char *password, char *er
 	file_remove_stale_temps(path);
 	if (file_read_capped(path, USERS_FILE_MAX, &buf, &len) < 0) {
 		if (errno != ENOENT) {
-			saved_errno = errno;
+			saved_errno = EIO;
 			users_errf(err, errlen, "%s: %s", path, strerror(errno));
 			goto cleanup;
 		}
@@ -327,7 +327,7 @@ int users_set(const char *path, const char *name, const char *password, char *er
 	}
 	/* No .prev copy: it would keep old password hashes around. */
 	if (file_replace_atomic(path, rw.out, rw.len, 0600, 0) < 0) {
-		saved_errno = errno;
+		saved_errno = EIO;
 		users_errf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		goto cleanup;
 	}
@@ -350,8 +350,9 @@ cleanup:
 		free(rw.out);
 	}
 	free(buf);
-	/* Callers tell a lock time-out (ETIMEDOUT) or a missing user (ENOENT)
-	 * apart from other failures by errno. */
+	/* errno tells callers what went wrong: ETIMEDOUT lock time-out,
+	 * ENOENT no such user (removal), EINVAL bad name, password or file
+	 * content, EIO anything else with the file. */
 	if (ret < 0)
 		errno = saved_errno ? saved_errno : EIO;
 	return ret;

@@ -8,8 +8,8 @@
 #include <stddef.h>
 
 #define USERS_FILE_MAX (4u * 1024 * 1024)
-#define USERNAME_MAX 64
-#define PASSWORD_MAX 256
+#define USERNAME_MAX   64
+#define PASSWORD_MAX   256
 
 /* 1..64 of [A-Za-z0-9._@-], not starting with '-' or '.'. */
 bool users_name_valid(const char *name);
@@ -23,7 +23,6 @@ int users_check(const char *path, const char *name, const char *password);
 /* Sets (or with password NULL removes) name's entry, hashing with yescrypt,
  * under the file lock and with an atomic replace (mode 0600). 0 or -1 with
  * err. */
-int users_set(const char *path, const char *name, const char *password, char *err,
-	      size_t errlen);
+int users_set(const char *path, const char *name, const char *password, char *err, size_t errlen);
 
 #endif

@@ -1,0 +1,347 @@
+/* The stations file: parsing, validation messages, match precedence,
+ * inheritance, and edits that keep every untouched line. */
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "stations.h"
+
+static const char *const sample = "# lab stations\n"
+				  "[group:lab]\n"
+				  "protocol = spice\n"
+				  "host = 10.0.0.5\n"
+				  "message = \"  Welcome\\nto the lab \"\n"
+				  "fallback = vnc://10.0.0.5:5901\n"
+				  "\n"
+				  "; the teacher's desk\n"
+				  "[52:54:00:12:34:56]\n"
+				  "name = teacher\n"
+				  "group = lab\n"
+				  "port = 5900\n"
+				  "\n"
+				  "[10.1.2.3]\n"
+				  "host = desk-3.example\n"
+				  "protocol = rdp\n"
+				  "\n"
+				  "[10.1.0.0/16]\n"
+				  "group = lab\n"
+				  "port = 5910\n"
+				  "\n"
+				  "[10.1.2.0/24]\n"
+				  "group = lab\n"
+				  "port = 5924\n"
+				  "\n"
+				  "[st-*]\n"
+				  "host = 10.0.0.9\n"
+				  "port = 5950\n"
+				  "\n"
+				  "[st-1?]\n"
+				  "host = 10.0.0.9\n"
+				  "port = 5951\n"
+				  "\n"
+				  "[default]\n"
+				  "maintenance = yes\n"
+				  "message = Not set up yet\n";
+
+static struct st_config *build(const char *text, struct st_diags *d)
+{
+	struct st_doc *doc = st_doc_parse(text, strlen(text), "stations.conf", d);
+	g_assert_nonnull(doc);
+	struct st_config *cfg = st_config_build(doc, NULL, d);
+	st_doc_free(doc);
+	return cfg;
+}
+
+static const struct st_entry *match(const struct st_config *cfg, const char *mac, const char *ip,
+				    const char *host)
+{
+	uint8_t m[6];
+	struct ipaddr a;
+	if (mac)
+		g_assert_cmpint(mac_parse(mac, m), ==, 0);
+	if (ip)
+		g_assert_cmpint(ip_parse(ip, &a), ==, 0);
+	return st_config_match(cfg, mac ? m : NULL, ip ? &a : NULL, host);
+}
+
+static void test_precedence(void)
+{
+	struct st_diags d = {0};
+	struct st_config *cfg = build(sample, &d);
+	if (!cfg)
+		st_diags_print(&d, stderr);
+	g_assert_nonnull(cfg);
+
+	static const struct {
+		const char *mac, *ip, *host;
+		const char *want; /* section text; NULL means unknown */
+	} cases[] = {
+	    /* MAC beats everything */
+	    {"52:54:00:12:34:56", "10.1.2.3", "st-12", "52:54:00:12:34:56"},
+	    /* exact IP beats CIDR and glob */
+	    {"52:54:00:00:00:01", "10.1.2.3", "st-12", "10.1.2.3"},
+	    /* longest prefix wins */
+	    {"52:54:00:00:00:01", "10.1.2.4", "st-12", "10.1.2.0/24"},
+	    {"52:54:00:00:00:01", "10.1.3.4", "st-12", "10.1.0.0/16"},
+	    /* most literal glob wins; case-insensitive */
+	    {"52:54:00:00:00:01", "192.168.1.1", "ST-12", "st-1?"},
+	    {"52:54:00:00:00:01", "192.168.1.1", "st-2", "st-*"},
+	    /* nothing else: default */
+	    {"52:54:00:00:00:01", "192.168.1.1", "pc-1", "default"},
+	    {NULL, NULL, NULL, "default"},
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		const struct st_entry *e = match(cfg, cases[i].mac, cases[i].ip, cases[i].host);
+		g_assert_nonnull(e);
+		g_assert_cmpstr(e->target.text, ==, cases[i].want);
+	}
+	st_config_free(cfg);
+	st_diags_free(&d);
+
+	/* Without a default section, an unmatched station is unknown. */
+	cfg = build("[st-*]\nhost = h\nport = 1\n", &d);
+	g_assert_nonnull(cfg);
+	g_assert_null(match(cfg, "52:54:00:00:00:01", "10.9.9.9", "pc-1"));
+	g_assert_nonnull(match(cfg, NULL, NULL, "st-x"));
+	st_config_free(cfg);
+	st_diags_free(&d);
+}
+
+static void test_inheritance(void)
+{
+	struct st_diags d = {0};
+	struct st_config *cfg = build(sample, &d);
+	g_assert_nonnull(cfg);
+	const struct st_entry *e = match(cfg, "52:54:00:12:34:56", NULL, NULL);
+	g_assert_cmpstr(e->name, ==, "teacher");
+	g_assert_cmpstr(e->values[ST_KEY_HOST], ==, "10.0.0.5");
+	g_assert_cmpstr(e->origin[ST_KEY_HOST].section, ==, "group:lab");
+	g_assert_cmpuint(e->origin[ST_KEY_HOST].line, ==, 4);
+	g_assert_cmpstr(e->origin[ST_KEY_PORT].section, ==, "52:54:00:12:34:56");
+	g_assert_cmpuint(e->origin[ST_KEY_PORT].line, ==, 12);
+	g_assert_null(e->origin[ST_KEY_LOGIN].section); /* built-in */
+	g_assert_cmpstr(e->message, ==, "  Welcome\nto the lab ");
+	g_assert_cmpuint(e->n_endpoints, ==, 2);
+	g_assert_cmpint(e->endpoints[0].protocol, ==, ST_PROTO_SPICE);
+	g_assert_cmpuint(e->endpoints[0].port, ==, 5900);
+	g_assert_cmpint(e->endpoints[1].protocol, ==, ST_PROTO_VNC);
+	g_assert_cmpuint(e->endpoints[1].port, ==, 5901);
+	g_assert_cmpstr(e->usb_redirect, ==, ST_USB_REDIRECT_DEFAULT);
+	g_assert_false(e->login_broker);
+
+	e = match(cfg, NULL, "10.1.2.3", NULL);
+	g_assert_cmpuint(e->n_endpoints, ==, 1);
+	g_assert_cmpint(e->endpoints[0].protocol, ==, ST_PROTO_RDP);
+	g_assert_cmpuint(e->endpoints[0].port, ==, 3389); /* rdp default */
+
+	e = match(cfg, NULL, NULL, NULL);
+	g_assert_true(e->maintenance);
+	g_assert_cmpuint(e->n_endpoints, ==, 0);
+	st_config_free(cfg);
+	st_diags_free(&d);
+}
+
+/* Each bad file must be refused with this message on this line. */
+static void test_validation(void)
+{
+	static const struct {
+		const char *text;
+		unsigned line;
+		const char *msg;
+	} cases[] = {
+	    {"[52:54:00:12:34]\n", 1, "not a MAC address"},
+	    {"[10.1.2.3/16]\n", 1, "did you mean 10.1.0.0/16"},
+	    {"[st-01]\nhost=h\nport=1\n", 1, "plain host name"},
+	    {"[default]\nhots = h\n", 2, "unknown key 'hots'"},
+	    {"[default]\nhost = h\nport = 70000\n", 3, "not a port"},
+	    {"[default]\nhost = h\nport = 1\nport = 2\n", 4, "set twice"},
+	    {"[default]\ngroup = nope\n", 2, "group 'nope' is not defined"},
+	    {"[default]\nport = 1\n", 1, "has no host"},
+	    {"[default]\nhost = h\n", 1, "no port or tls_port"},
+	    {"[default]\nhost = h\nport = 1\n[default]\nhost = h\nport = 1\n", 4, "appears twice"},
+	    {"host = h\n", 1, "before the first"},
+	    {"[default\n", 1, "alone on its line"},
+	    {"[default]\nhost\n", 2, "expected 'key = value'"},
+	    {"[default]\nmessage = \"abc\n", 2, "unterminated"},
+	    {"[default]\nmessage = \"a\\qb\"\n", 2, "unknown escape"},
+	    {"[default]\nprotocol = ica\n", 2, "not spice, rdp or vnc"},
+	    {"[default]\nmaintenance = maybe\n", 2, "not yes or no"},
+	    {"[default]\nusb_deny = 0x03,-1,-1\n", 2, "USB filter rule 1"},
+	    {"[default]\nfallback = ftp://h:1\n", 2, "unknown protocol"},
+	    {"[default]\nfallback = spice://h\n", 2, "needs a port"},
+	    {"[default]\nhost = bad_host\n", 2, "not a host name"},
+	    {"[default]\nname = a\x01b\n", 2, "control characters"},
+	    {"[default]\nname = \xc3\x28\n", 2, "not UTF-8"},
+	    {"[group:g]\ngroup = x\n", 2, "cannot itself be in a group"},
+	    {"[default]\nmaintenance = yes\nca = /nonexistent/ca.pem\nhost=h\nport=1\n", 3,
+	     "cannot read"},
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct st_diags d = {0};
+		struct st_config *cfg = build(cases[i].text, &d);
+		if (cfg || d.n == 0 || d.v[0].line != cases[i].line ||
+		    !strstr(d.v[0].msg, cases[i].msg)) {
+			g_test_message("case %zu: %s", i, cases[i].text);
+			st_diags_print(&d, stderr);
+		}
+		g_assert_null(cfg);
+		g_assert_cmpuint(d.n, >, 0);
+		g_assert_cmpuint(d.v[0].line, ==, cases[i].line);
+		g_assert_nonnull(strstr(d.v[0].msg, cases[i].msg));
+		st_diags_free(&d);
+	}
+}
+
+/* Every error is reported, not just the first. */
+static void test_all_errors(void)
+{
+	struct st_diags d = {0};
+	struct st_config *cfg = build("[default]\nhots = 1\nport = x\n[bad mac]\n", &d);
+	g_assert_null(cfg);
+	g_assert_cmpuint(d.n, ==, 4); /* hots, port, header, and no host */
+	st_diags_free(&d);
+}
+
+static char *edit_text(const char *text,
+		       int (*fn)(struct st_doc *, const struct st_target *, char *const *, size_t,
+				 char *, size_t),
+		       const char *target, char **kvs, size_t n, int want)
+{
+	struct st_diags d = {0};
+	struct st_doc *doc = st_doc_parse(text, strlen(text), "f", &d);
+	g_assert_cmpuint(d.n, ==, 0);
+	struct st_target t;
+	char err[256];
+	g_assert_cmpint(st_target_parse(target, &t, err, sizeof(err)), ==, 0);
+	int r = fn ? fn(doc, &t, kvs, n, err, sizeof(err)) : st_doc_del(doc, &t, err, sizeof(err));
+	if (r != want)
+		g_test_message("edit: %s", err);
+	g_assert_cmpint(r, ==, want);
+	char *out = st_doc_serialize(doc, NULL);
+	st_doc_free(doc);
+	st_diags_free(&d);
+	return out;
+}
+
+static void test_edits(void)
+{
+	const char *base = "# head\n"
+			   "[group:lab]\n"
+			   "host = 10.0.0.5   \n"
+			   "\n"
+			   "# about st-1\n"
+			   "[52:54:00:00:00:01]\n"
+			   "name = St one  # trailing text is part of the value\n"
+			   "port = 5900\n"
+			   "fallback = vnc://h:1\n"
+			   "fallback = vnc://h:2\n"
+			   "\n"
+			   "# about st-2\n"
+			   "[52:54:00:00:00:02]\n"
+			   "port = 5901\n";
+	char *kv1[] = {"port=5999", "group=lab"};
+	char *out = edit_text(base, st_doc_set, "52-54-00-00-00-01", kv1, 2, 0);
+	/* Only the port line changes; name is added after the last key. */
+	g_assert_cmpstr(out, ==,
+			"# head\n[group:lab]\nhost = 10.0.0.5   \n\n# about st-1\n"
+			"[52:54:00:00:00:01]\nname = St one  # trailing text is part of the value\n"
+			"port = 5999\nfallback = vnc://h:1\nfallback = vnc://h:2\ngroup = lab\n"
+			"\n# about st-2\n[52:54:00:00:00:02]\nport = 5901\n");
+	g_free(out);
+
+	char *kv2[] = {"fallback=rdp://r", "port="};
+	out = edit_text(base, st_doc_set, "52:54:00:00:00:01", kv2, 2, 0);
+	g_assert_nonnull(strstr(out, "[52:54:00:00:00:01]\nname = St one  # trailing text is part "
+				     "of the value\nfallback = rdp://r\n\n"));
+	g_assert_null(strstr(out, "port = 5900"));
+	g_free(out);
+
+	out = edit_text(base, NULL, "52:54:00:00:00:01", NULL, 0, 0);
+	g_assert_cmpstr(out, ==,
+			"# head\n[group:lab]\nhost = 10.0.0.5   \n\n# about st-2\n"
+			"[52:54:00:00:00:02]\nport = 5901\n");
+	g_free(out);
+
+	char *kv3[] = {"host=10.0.0.7", "port=5902", "message= two words "};
+	out = edit_text(base, st_doc_add, "10.2.0.0/16", kv3, 3, 0);
+	g_assert_true(g_str_has_suffix(out, "port = 5901\n\n[10.2.0.0/16]\nhost = 10.0.0.7\n"
+					    "port = 5902\nmessage = \" two words \"\n"));
+	g_free(out);
+
+	/* Refused edits leave the text as it was. */
+	char *bad[] = {"port=0"};
+	out = edit_text(base, st_doc_set, "52:54:00:00:00:02", bad, 1, -1);
+	g_assert_cmpstr(out, ==, base);
+	g_free(out);
+	char *bad2[] = {"colour=red"};
+	out = edit_text(base, st_doc_add, "10.9.0.0/16", bad2, 1, -1);
+	g_assert_cmpstr(out, ==, base);
+	g_free(out);
+	char *ok[] = {"port=1"};
+	out = edit_text(base, st_doc_add, "52:54:00:00:00:02", ok, 1, -1);
+	g_assert_cmpstr(out, ==, base);
+	g_free(out);
+	out = edit_text(base, st_doc_set, "52:54:00:00:00:03", ok, 1, -1);
+	g_assert_cmpstr(out, ==, base);
+	g_free(out);
+}
+
+static void test_roundtrip_quoting(void)
+{
+	static const char *const values[] = {"plain", " lead",	      "trail ",	   "a\"b",
+					     "\"q\"", "line1\nline2", "tab\there", "back\\slash"};
+	for (size_t i = 0; i < G_N_ELEMENTS(values); i++) {
+		char kv[64];
+		snprintf(kv, sizeof(kv), "message=%s", values[i]);
+		char *kvs[] = {kv, "maintenance=yes"};
+		char *out = edit_text("", st_doc_add, "default", kvs, 2, 0);
+		struct st_diags d = {0};
+		struct st_config *cfg = build(out, &d);
+		g_assert_nonnull(cfg);
+		g_assert_cmpstr(match(cfg, NULL, NULL, NULL)->message, ==, values[i]);
+		st_config_free(cfg);
+		st_diags_free(&d);
+		g_free(out);
+	}
+}
+
+static void test_scale(void)
+{
+	/* 20,000 MACs plus CIDRs: every one is found, misses are unknown. */
+	GString *s = g_string_new("");
+	for (unsigned i = 0; i < 20000; i++)
+		g_string_append_printf(s, "[52:54:00:%02x:%02x:%02x]\nhost = h\nport = %u\n\n",
+				       i >> 16, (i >> 8) & 0xff, i & 0xff, 1 + i % 60000);
+	for (unsigned i = 0; i < 200; i++)
+		g_string_append_printf(s, "[10.%u.0.0/16]\nhost = h\nport = 1\n", i);
+	struct st_diags d = {0};
+	struct st_config *cfg = build(s->str, &d);
+	g_assert_nonnull(cfg);
+	for (unsigned i = 0; i < 20000; i += 97) {
+		char mac[18];
+		snprintf(mac, sizeof(mac), "52:54:00:%02x:%02x:%02x", i >> 16, (i >> 8) & 0xff,
+			 i & 0xff);
+		const struct st_entry *e = match(cfg, mac, NULL, NULL);
+		g_assert_nonnull(e);
+		g_assert_cmpuint(e->endpoints[0].port, ==, 1 + i % 60000);
+	}
+	g_assert_null(match(cfg, "52:54:01:00:00:00", "10.250.0.1", NULL));
+	g_assert_cmpstr(match(cfg, "52:54:01:00:00:00", "10.199.3.4", NULL)->target.text, ==,
+			"10.199.0.0/16");
+	st_config_free(cfg);
+	st_diags_free(&d);
+	g_string_free(s, TRUE);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/stations/precedence", test_precedence);
+	g_test_add_func("/stations/inheritance", test_inheritance);
+	g_test_add_func("/stations/validation", test_validation);
+	g_test_add_func("/stations/all-errors", test_all_errors);
+	g_test_add_func("/stations/edits", test_edits);
+	g_test_add_func("/stations/quoting", test_roundtrip_quoting);
+	g_test_add_func("/stations/scale", test_scale);
+	return g_test_run();
+}
