@@ -38,6 +38,13 @@ LIBS_CTL = $(shell $(PKG_CONFIG) --libs libcurl json-c libxml-2.0 2>/dev/null) -
 GLIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(GLIB_PKGS) 2>/dev/null)
 GLIB_LIBS = $(shell $(PKG_CONFIG) --libs $(GLIB_PKGS) 2>/dev/null)
 
+# The station launcher (client/): GTK 3, spice-gtk, libcurl, json-c, libudev.
+CLIENT_PKGS := gtk+-3.0 spice-client-gtk-3.0 libcurl json-c libudev
+CLIENT_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(CLIENT_PKGS) 2>/dev/null)
+CLIENT_LIBS = $(shell $(PKG_CONFIG) --libs $(CLIENT_PKGS) 2>/dev/null) -lm
+CLIENT_SRC := $(filter-out client/main.c,$(wildcard client/*.c))
+LIB_CLIENT := $(BUILD)/lib/libvdiclient.a
+
 COMMON_SRC := $(wildcard tools/common/*.c)
 BROKER_SRC := $(filter-out tools/broker/main.c,$(wildcard tools/broker/*.c))
 CTL_SRC := $(filter-out tools/stationctl/main.c,$(wildcard tools/stationctl/*.c))
@@ -49,6 +56,11 @@ LIB_COMMON := $(BUILD)/lib/libvdicommon.a
 LIB_BROKER := $(BUILD)/lib/libvdibroker.a
 LIB_CTL := $(BUILD)/lib/libstationctl.a
 BINS := $(BUILD)/bin/vdi-broker $(BUILD)/bin/stationctl
+ifneq ($(wildcard client/main.c),)
+BINS += $(BUILD)/bin/vdi-launcher
+else
+UNIT_SRC := $(filter-out tests/unit/test_client_%,$(UNIT_SRC))
+endif
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 
 .PHONY: all deps build check bench lint clean asan fuzz demo unit
@@ -64,11 +76,13 @@ deps:
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(if $(filter tests/%,$<),$(GLIB_CFLAGS)) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(if $(filter tests/%,$<),$(GLIB_CFLAGS)) \
+		$(if $(filter client/% tests/unit/test_client_%,$<),-Iclient $(CLIENT_CFLAGS)) -c -o $@ $<
 
 $(LIB_COMMON): $(call obj,$(COMMON_SRC))
 $(LIB_BROKER): $(call obj,$(BROKER_SRC))
 $(LIB_CTL): $(call obj,$(CTL_SRC))
+$(LIB_CLIENT): $(call obj,$(CLIENT_SRC))
 $(BUILD)/lib/%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@
@@ -81,6 +95,15 @@ $(BUILD)/bin/vdi-broker: $(call obj,tools/broker/main.c) $(LIB_BROKER) $(LIB_COM
 $(BUILD)/bin/stationctl: $(call obj,tools/stationctl/main.c) $(LIB_CTL) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CTL)
+
+$(BUILD)/bin/vdi-launcher: $(call obj,client/main.c) $(LIB_CLIENT) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CLIENT_LIBS)
+
+# Launcher unit tests link the launcher's library and GTK; the others don't.
+$(BUILD)/tests/unit/test_client_%: $(O)/tests/unit/test_client_%.o $(LIB_CLIENT) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(CLIENT_LIBS)
 
 $(BUILD)/tests/unit/%: $(O)/tests/unit/%.o $(LIB_BROKER) $(LIB_CTL) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
