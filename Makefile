@@ -141,8 +141,7 @@ bench: all
 	tools/bench/run.sh
 
 lint:
-	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
-	shellcheck $$(git ls-files '*.sh') tools/deps.sh .ci/run
+	VDI_ROOT=$(CURDIR) tests/lint/test-lint.sh
 
 clean:
 	rm -rf $(BUILD)
