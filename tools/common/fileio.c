@@ -200,7 +200,9 @@ int file_lock(const char *path, int timeout_ms)
 	if (!lp)
 		return -1;
 	snprintf(lp, plen + 6, "%s.lock", path);
-	int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* Group-writable (umask permitting) so that admins sharing the
+	 * file's group can all take the lock, whoever created it first. */
+	int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
 	free(lp);
 	if (fd < 0)
 		return -1;

@@ -22,7 +22,7 @@ int file_replace_atomic(const char *path, const char *data, size_t len, unsigned
  * while holding the lock. */
 void file_remove_stale_temps(const char *path);
 
-/* Takes an exclusive flock on path.lock (created 0600 if absent), waiting at
+/* Takes an exclusive flock on path.lock (created 0660 less the umask if absent), waiting at
  * most timeout_ms. Returns the lock fd, or -1 (errno ETIMEDOUT on time-out). */
 int file_lock(const char *path, int timeout_ms);
 void file_unlock(int fd);

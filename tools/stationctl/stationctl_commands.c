@@ -1,0 +1,171 @@
+/* The command table and every help text. */
+#include "stationctl_commands.h"
+
+#include <string.h>
+
+#define STATIONCTL_KEYS_HELP                                                                       \
+	"Keys: name, group, protocol (spice|rdp|vnc), host, port, tls_port, password,\n"           \
+	"  ca, host_subject, proxy, fallback (proto://host:port, repeatable), login\n"             \
+	"  (none|broker), autoconnect, usb_redirect, usb_deny, maintenance, message.\n"
+
+#define STATIONCTL_MATCH_HELP                                                                      \
+	"MATCH is a MAC (52:54:00:12:34:56), an IP (10.0.0.7), a CIDR (10.1.0.0/16),\n"            \
+	"a host name glob (lab-*), default, or group:NAME for a group.\n"
+
+static const struct stationctl_command stationctl_commands[] = {
+    {"list", "[--no-header]", "one line per section: stations and groups",
+     "Prints one line per section of the stations file, in file order, with the\n"
+     "columns MATCH KIND GROUP ENDPOINT MAINT LINE NAME. ENDPOINT is the effective\n"
+     "primary endpoint (protocol://host:port); MAINT is yes or no. Empty cells\n"
+     "print as '-'; NAME, the only column that may contain blanks, comes last.\n"
+     "\n"
+     "  -H, --no-header   leave out the header line\n",
+     stationctl_list_main},
+    {"show", "MATCH | --resolve ID...", "effective settings of a section and their origin",
+     "Prints the effective settings of the section MATCH, each with where it came\n"
+     "from: the section itself, its group, or the built-in default, with the line\n"
+     "number, followed by the endpoints in the order the station tries them.\n"
+     "\n"
+     "With --resolve, the arguments are a station's identity (a MAC, an IP and/or a\n"
+     "host name, in any order) and show prints the section that wins for it.\n"
+     "\n"
+     "  -r, --resolve      resolve a station identity instead of naming a section\n"
+     "  -s, --show-secrets print passwords instead of ********\n"
+     "\n" STATIONCTL_MATCH_HELP,
+     stationctl_show_main},
+    {"add", "MATCH key=value...", "add a section",
+     "Adds the section MATCH with the given keys at the end of the file. Fails if\n"
+     "the section exists (use set). The result is validated as a whole before it\n"
+     "replaces the file; the previous version is kept as FILE.prev.\n"
+     "\n"
+     "  -n, --dry-run   validate the change; write nothing\n"
+     "\n" STATIONCTL_MATCH_HELP STATIONCTL_KEYS_HELP,
+     stationctl_edit_add_main},
+    {"set", "MATCH key=value...", "change keys of a section",
+     "Changes keys of the existing section MATCH in place; every other line and\n"
+     "comment stays as it is. key= (empty value) removes the key. fallback=...\n"
+     "values given together replace all fallback lines of the section.\n"
+     "\n"
+     "  -n, --dry-run   validate the change; write nothing\n"
+     "\n" STATIONCTL_MATCH_HELP STATIONCTL_KEYS_HELP,
+     stationctl_edit_set_main},
+    {"del", "MATCH", "remove a section",
+     "Removes the section MATCH together with the comment lines attached to it.\n"
+     "A group that stations still use cannot be removed.\n"
+     "\n"
+     "  -n, --dry-run   validate the change; write nothing\n"
+     "\n" STATIONCTL_MATCH_HELP,
+     stationctl_edit_del_main},
+    {"revert", "", "go back to the version before the last edit",
+     "Replaces the stations file with FILE.prev, the version before the last edit.\n"
+     "The current version becomes the new FILE.prev, so running revert twice\n"
+     "gets back to where you started. FILE.prev must be valid.\n",
+     stationctl_revert_main},
+    {"check", "[FILE]", "validate the stations file",
+     "Validates the stations file (or FILE) completely: syntax, keys, values,\n"
+     "groups, ca files. Prints every problem as file:line: message on stderr and\n"
+     "exits 1 if there is any; otherwise prints a one-line summary.\n"
+     "\n"
+     "  -q, --quiet   print nothing when the file is valid\n",
+     stationctl_check_main},
+    {"unknown", "[--json] [--no-header]", "stations the broker saw but cannot map",
+     "Asks the running broker (admin socket) for the stations that asked for a\n"
+     "desktop but match no section: MAC, IP, host name, first and last seen, and\n"
+     "how many times they asked.\n"
+     "\n"
+     "  -j, --json        print the broker's JSON answer\n"
+     "  -H, --no-header   leave out the header line\n",
+     stationctl_unknown_main},
+    {"adopt", "MAC [key=value...]", "add a section for an unknown station",
+     "Adds a [MAC] section for a station from the broker's unknown list, with\n"
+     "name=<the host name it reported> unless name= is given, plus the given keys.\n"
+     "The edit is the same as add: validated, atomic, previous version kept.\n"
+     "\n"
+     "  -f, --force     add the section even if the broker has not seen the MAC\n"
+     "  -n, --dry-run   validate the change; write nothing\n"
+     "\n" STATIONCTL_KEYS_HELP,
+     stationctl_adopt_main},
+    {"status", "[--json] [--no-header]", "stations the broker has seen and their state",
+     "Asks the running broker (admin socket) for the stations it has seen, with\n"
+     "the columns MAC IP HOSTNAME MATCH STATE ENDPOINT USER SINCE LAST_SEEN NAME.\n"
+     "\n"
+     "  -j, --json        print the broker's JSON answer\n"
+     "  -H, --no-header   leave out the header line\n",
+     stationctl_status_main},
+    {"passwd", "[-d] USER", "set or remove a login user of the broker",
+     "Sets USER's password in the users file (-u, yescrypt hash). On a terminal\n"
+     "the password is asked twice without echo; otherwise one line is read from\n"
+     "standard input (the trailing newline is dropped), for scripts. Passwords\n"
+     "are never taken from the command line.\n"
+     "\n"
+     "  -d, --delete   remove USER\n",
+     stationctl_passwd_main},
+    {"import-kvm-vdi", "FILE [--group G] [--dry-run]", "import a KVM-VDI clients.xml",
+     "Reads the thin-client list of a KVM-VDI dashboard (functions/clients.xml)\n"
+     "and adds one [IP] section per client that can be mapped, all in one edit.\n"
+     "RDP clients become protocol=rdp with host and port from machine-rdp-address.\n"
+     "SPICE clients name a KVM-VDI virtual machine whose address the dashboard\n"
+     "looks up at connect time, and vmView clients name a VMware Horizon pool:\n"
+     "both are reported as not importable, with the line and the reason, as are\n"
+     "malformed entries and sections that exist already.\n"
+     "\n"
+     "  -g, --group G   put every imported station in group G (must exist)\n"
+     "  -n, --dry-run   report what would be imported; change nothing\n",
+     stationctl_import_main},
+};
+
+#define STATIONCTL_N_COMMANDS (sizeof(stationctl_commands) / sizeof(stationctl_commands[0]))
+
+const struct stationctl_command *stationctl_commands_find(const char *name)
+{
+	for (size_t i = 0; i < STATIONCTL_N_COMMANDS; i++)
+		if (strcmp(stationctl_commands[i].name, name) == 0)
+			return &stationctl_commands[i];
+	return NULL;
+}
+
+void stationctl_commands_usage(FILE *out)
+{
+	fputs("usage: stationctl [OPTIONS] COMMAND [ARGS...]\n"
+	      "\n"
+	      "Manages the VDI Station stations file (which desktop each station gets)\n"
+	      "and asks the running vdi-broker about the stations it sees.\n"
+	      "\n"
+	      "Options:\n"
+	      "  -f, --file FILE        stations file (default $VDI_STATIONS_FILE or\n"
+	      "                         " STATIONCTL_DEFAULT_FILE ")\n"
+	      "  -u, --users FILE       broker users file (default $VDI_USERS_FILE or\n"
+	      "                         " STATIONCTL_DEFAULT_USERS ")\n"
+	      "      --socket PATH      broker admin socket (default $VDI_ADMIN_SOCKET or\n"
+	      "                         " STATIONCTL_DEFAULT_SOCKET ")\n"
+	      "      --lock-timeout S   wait at most S seconds for another edit (default 10)\n"
+	      "  -h, --help             this help; 'stationctl help COMMAND' for a command\n"
+	      "  -V, --version          print the version\n"
+	      "\n"
+	      "Commands:\n",
+	      out);
+	for (size_t i = 0; i < STATIONCTL_N_COMMANDS; i++)
+		fprintf(out, "  %-15s %s\n", stationctl_commands[i].name,
+			stationctl_commands[i].summary);
+	fputs("\nExit codes: 0 ok, 1 invalid input or file, 2 usage, 3 broker unreachable,\n"
+	      "4 lock time-out, 5 I/O error, 6 not found, 7 already exists.\n",
+	      out);
+}
+
+void stationctl_commands_help(const struct stationctl_command *cmd, FILE *out)
+{
+	fprintf(out, "usage: stationctl [OPTIONS] %s%s%s\n\n%s\n%s", cmd->name,
+		cmd->synopsis[0] ? " " : "", cmd->synopsis, cmd->summary, cmd->help[0] ? "\n" : "");
+	fputs(cmd->help, out);
+}
+
+int stationctl_commands_usage_error(const char *name)
+{
+	const struct stationctl_command *cmd = stationctl_commands_find(name);
+
+	if (cmd)
+		fprintf(stderr, "usage: stationctl [OPTIONS] %s%s%s\n", cmd->name,
+			cmd->synopsis[0] ? " " : "", cmd->synopsis);
+	fprintf(stderr, "Try 'stationctl %s --help' for more information.\n", name);
+	return STATIONCTL_EXIT_USAGE;
+}

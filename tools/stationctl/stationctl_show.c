@@ -1,0 +1,163 @@
+/* show MATCH / show --resolve ID...: effective settings and their origin. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "netaddr.h"
+#include "stationctl.h"
+#include "stationctl_commands.h"
+#include "stationctl_util.h"
+
+#define STATIONCTL_SHOW_VALUE_MAX 1024
+
+static void stationctl_show_origin(const struct st_origin *o, char *out, size_t outlen)
+{
+	if (!o->section)
+		snprintf(out, outlen, "(built-in default)");
+	else
+		snprintf(out, outlen, "(%s, line %u)", o->section, o->line);
+}
+
+static void stationctl_show_line(const char *key, const char *value, const struct st_origin *o,
+				 bool secret)
+{
+	char shown[STATIONCTL_SHOW_VALUE_MAX], origin[ST_TARGET_MAX + 40];
+
+	if (!value) {
+		printf("  %-13s = %-24s (not set)\n", key, "-");
+		return;
+	}
+	stationctl_util_printable(secret ? "********" : value, shown, sizeof(shown));
+	stationctl_show_origin(o, origin, sizeof(origin));
+	printf("  %-13s = %-24s %s\n", key, shown, origin);
+}
+
+static void stationctl_show_entry(const struct st_entry *e, bool secrets)
+{
+	printf("[%s]  %s section, line %u\n", e->target.text, st_kind_name(e->target.kind),
+	       e->line);
+	for (int k = 0; k < ST_KEY__COUNT; k++) {
+		const char *key = st_key_name((enum st_key)k);
+
+		if (k == ST_KEY_FALLBACK && e->n_fallbacks > 0) {
+			for (size_t i = 0; i < e->n_fallbacks; i++)
+				stationctl_show_line(key, e->fallbacks[i], &e->origin[k], false);
+			continue;
+		}
+		stationctl_show_line(key, e->values[k], &e->origin[k],
+				     k == ST_KEY_PASSWORD && !secrets);
+	}
+	if (e->target.kind == ST_GROUP)
+		return;
+	if (e->n_endpoints == 0) {
+		printf("endpoints: none%s\n", e->maintenance ? " (in maintenance)" : "");
+		return;
+	}
+	printf("endpoints, in the order the station tries them:\n");
+	for (size_t i = 0; i < e->n_endpoints; i++) {
+		const struct st_endpoint *ep = &e->endpoints[i];
+		char url[400];
+
+		stationctl_util_endpoint(ep, url, sizeof(url));
+		printf("  %zu. %s", i + 1, url);
+		if (ep->tls_port)
+			printf("  tls_port=%u", ep->tls_port);
+		if (ep->password)
+			printf("  password=%s", secrets ? ep->password : "********");
+		if (ep->ca_pem)
+			printf("  ca");
+		if (ep->host_subject)
+			printf("  host_subject=%s", ep->host_subject);
+		if (ep->proxy)
+			printf("  proxy=%s", ep->proxy);
+		printf("%s\n", i == 0 ? "  (primary)" : "  (fallback)");
+	}
+	if (e->maintenance)
+		printf("in maintenance: stations get the maintenance screen\n");
+}
+
+/* Classifies each ID as a MAC, an IP or a host name and asks the config
+ * which section the broker would answer that station from. */
+static int stationctl_show_resolve(const struct st_config *cfg, int n, char **ids, bool secrets)
+{
+	uint8_t mac[6], scratch_mac[6];
+	struct ipaddr ip, scratch_ip;
+	const char *hostname = NULL;
+	bool have_mac = false, have_ip = false;
+	const struct st_entry *e;
+
+	for (int i = 0; i < n; i++) {
+		char shown[100];
+
+		stationctl_util_printable(ids[i], shown, sizeof(shown));
+		if (!have_mac && mac_parse(ids[i], mac) == 0) {
+			have_mac = true;
+		} else if (!have_ip && ip_parse(ids[i], &ip) == 0) {
+			have_ip = true;
+		} else if (!hostname && hostname_valid(ids[i]) &&
+			   mac_parse(ids[i], scratch_mac) < 0 &&
+			   ip_parse(ids[i], &scratch_ip) < 0) {
+			hostname = ids[i];
+		} else {
+			stationctl_util_err("--resolve: '%s' is not a MAC, an IP or a host name, "
+					    "or one of that kind was given already",
+					    shown);
+			return STATIONCTL_EXIT_INVALID;
+		}
+	}
+	e = st_config_match(cfg, have_mac ? mac : NULL, have_ip ? &ip : NULL, hostname);
+	if (!e) {
+		stationctl_util_err("no section matches this station; the broker answers it "
+				    "with status unknown");
+		return STATIONCTL_EXIT_NOTFOUND;
+	}
+	printf("this station is served by [%s] (%s match)\n", e->target.text,
+	       st_kind_name(e->target.kind));
+	stationctl_show_entry(e, secrets);
+	return STATIONCTL_EXIT_OK;
+}
+
+int stationctl_show_main(const struct stationctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"resolve", no_argument, NULL, 'r'},
+	    {"show-secrets", no_argument, NULL, 's'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct st_config *cfg = NULL;
+	struct st_target t;
+	const struct st_entry *e;
+	bool resolve = false, secrets = false;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "rs", opts, NULL)) != -1) {
+		if (c == 'r')
+			resolve = true;
+		else if (c == 's')
+			secrets = true;
+		else
+			return stationctl_commands_usage_error(argv[0]);
+	}
+	if (optind >= argc || (!resolve && argc - optind != 1) || argc - optind > 3)
+		return stationctl_commands_usage_error(argv[0]);
+	if (!resolve && stationctl_util_target(argv[optind], &t) < 0)
+		return STATIONCTL_EXIT_INVALID;
+	ret = stationctl_util_load_config(ctx->stations_file, &cfg);
+	if (ret)
+		return ret;
+	if (resolve) {
+		ret = stationctl_show_resolve(cfg, argc - optind, argv + optind, secrets);
+		goto cleanup;
+	}
+	e = st_config_find(cfg, &t);
+	if (!e) {
+		stationctl_util_err("no section [%s] in %s", t.text, ctx->stations_file);
+		ret = STATIONCTL_EXIT_NOTFOUND;
+		goto cleanup;
+	}
+	stationctl_show_entry(e, secrets);
+cleanup:
+	st_config_free(cfg);
+	return ret;
+}

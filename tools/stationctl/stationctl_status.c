@@ -1,0 +1,107 @@
+/* status: the stations the broker has seen and what they are doing. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "stationctl.h"
+#include "stationctl_admin.h"
+#include "stationctl_commands.h"
+#include "stationctl_table.h"
+#include "stationctl_util.h"
+
+/* The endpoint as text: the broker may send "proto://host:port" or an
+ * object with protocol, host and port. */
+static void stationctl_status_endpoint(json_object *e, char *out, size_t outlen)
+{
+	json_object *v, *port;
+	const char *s = stationctl_admin_str(e, "endpoint");
+
+	out[0] = '\0';
+	if (s) {
+		snprintf(out, outlen, "%s", s);
+		return;
+	}
+	if (!json_object_object_get_ex(e, "endpoint", &v) ||
+	    !json_object_is_type(v, json_type_object))
+		return;
+	if (json_object_object_get_ex(v, "port", &port) && json_object_is_type(port, json_type_int))
+		snprintf(out, outlen, "%s://%s:%lld",
+			 stationctl_admin_str(v, "protocol") ? stationctl_admin_str(v, "protocol")
+							     : "?",
+			 stationctl_admin_str(v, "host") ? stationctl_admin_str(v, "host") : "?",
+			 (long long)json_object_get_int64(port));
+}
+
+int stationctl_status_main(const struct stationctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"no-header", no_argument, NULL, 'H'},
+	    {NULL, 0, NULL, 0},
+	};
+	static const char *const header[] = {"MAC",	 "IP",	 "HOSTNAME", "MATCH",	  "STATE",
+					     "ENDPOINT", "USER", "SINCE",    "LAST_SEEN", "NAME"};
+	json_object *reply = NULL, *list = NULL;
+	struct stationctl_table *t = NULL;
+	int c, json = 0, no_header = 0, ret;
+
+	while ((c = getopt_long(argc, argv, "jH", opts, NULL)) != -1) {
+		if (c == 'j')
+			json = 1;
+		else if (c == 'H')
+			no_header = 1;
+		else
+			return stationctl_commands_usage_error(argv[0]);
+	}
+	if (optind < argc)
+		return stationctl_commands_usage_error(argv[0]);
+	ret = stationctl_admin_request(ctx->admin_socket, "GET", "/v1/admin/stations", NULL, &reply,
+				       0);
+	if (ret)
+		return ret;
+	if (!json_object_object_get_ex(reply, "stations", &list) ||
+	    !json_object_is_type(list, json_type_array)) {
+		stationctl_util_err(
+		    "broker: /v1/admin/stations: no \"stations\" list in the reply");
+		ret = STATIONCTL_EXIT_BROKER;
+		goto cleanup;
+	}
+	if (json) {
+		printf("%s\n",
+		       json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+		goto cleanup;
+	}
+	t = stationctl_table_new(sizeof(header) / sizeof(header[0]), header);
+	if (!t)
+		goto oom;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *e = json_object_array_get_idx(list, i);
+		char since[64], last[64], endpoint[400];
+		const char *cells[10];
+
+		stationctl_admin_time(e, "since", since, sizeof(since));
+		stationctl_admin_time(e, "last_seen", last, sizeof(last));
+		stationctl_status_endpoint(e, endpoint, sizeof(endpoint));
+		cells[0] = stationctl_admin_str(e, "mac");
+		cells[1] = stationctl_admin_str(e, "ip");
+		cells[2] = stationctl_admin_str(e, "hostname");
+		cells[3] = stationctl_admin_str(e, "match");
+		cells[4] = stationctl_admin_str(e, "state");
+		cells[5] = endpoint;
+		cells[6] = stationctl_admin_str(e, "user");
+		cells[7] = since;
+		cells[8] = last;
+		cells[9] = stationctl_admin_str(e, "name");
+		if (stationctl_table_add(t, cells) < 0)
+			goto oom;
+	}
+	stationctl_table_print(t, stdout, no_header);
+	goto cleanup;
+oom:
+	stationctl_util_err("out of memory");
+	ret = STATIONCTL_EXIT_IO;
+cleanup:
+	stationctl_table_free(t);
+	json_object_put(reply);
+	return ret;
+}
