@@ -125,6 +125,12 @@ int file_replace_atomic(const char *path, const char *data, size_t len, unsigned
 		tmp[0] = '\0';
 		goto cleanup;
 	}
+	/* The new version keeps the owner and group of the one it replaces,
+	 * so a root edit does not lock the broker's user out of its file.
+	 * Only root may chown; anyone else already owns what they write. */
+	struct stat old;
+	if (stat(path, &old) == 0 && geteuid() == 0 && fchown(fd, old.st_uid, old.st_gid) < 0)
+		goto cleanup;
 	if (fchmod(fd, mode) < 0 || fileio_write_all(fd, data, len) < 0 || fsync(fd) < 0)
 		goto cleanup;
 	if (close(fd) < 0) {

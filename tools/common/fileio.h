@@ -11,7 +11,8 @@
 int file_read_capped(const char *path, size_t max, char **out, size_t *len);
 
 /* Replaces path with data atomically: writes path.tmp.XXXXXX in the same
- * directory with the given mode, fsyncs it, renames it over path and fsyncs
+ * directory with the given mode (and, when run as root, the replaced file's
+ * owner and group), fsyncs it, renames it over path and fsyncs
  * the directory. When keep_prev is set, the version being replaced is kept as
  * path.prev (the same atomic way). 0 or -1 (errno set); on failure path is
  * untouched. */

@@ -1,0 +1,52 @@
+/* The broker object: see broker.h. */
+#include <string.h>
+
+#include "broker.h"
+
+int broker_init(struct broker *b, const struct broker_opts *opts)
+{
+	struct broker_ratelimit_params rl = BROKER_RATELIMIT_DEFAULTS;
+
+	memset(b, 0, sizeof(*b));
+	b->opts = opts;
+	b->config = broker_config_new(opts->stations);
+	b->state = broker_state_new(opts->max_stations, opts->max_unknown);
+	b->login = broker_login_new(opts->users, &rl);
+	if (!b->config || !b->state || !b->login) {
+		broker_destroy(b);
+		return -1;
+	}
+	return 0;
+}
+
+void broker_destroy(struct broker *b)
+{
+	broker_login_free(b->login);
+	broker_state_free(b->state);
+	broker_config_free(b->config);
+	memset(b, 0, sizeof(*b));
+}
+
+static bool broker_now_known(const uint8_t mac[6], const struct ipaddr *ip, const char *hostname,
+			     void *arg)
+{
+	const struct broker_frag *frag;
+
+	return broker_snapshot_match(arg, mac, ip, hostname, &frag) != NULL;
+}
+
+int broker_reload(struct broker *b, const char *trigger, struct st_diags *d)
+{
+	struct broker_snapshot *s;
+
+	if (broker_config_reload(b->config, trigger, d) < 0)
+		return -1;
+	/* A station the new file maps is no longer unknown, even if it has not
+	 * asked again yet: the admin's "unknown" list must not show it. */
+	s = broker_config_acquire(b->config);
+	if (s) {
+		broker_state_prune_unknown(b->state, broker_now_known, s);
+		broker_config_release(s);
+	}
+	return 0;
+}

@@ -1,0 +1,31 @@
+/* The broker as one object: its options, the current stations file, what it
+ * knows about stations, and the login checker. Request handlers get a
+ * pointer to it; every member is either immutable after start-up or guards
+ * itself. */
+#ifndef BROKER_H
+#define BROKER_H
+
+#include "broker_config.h"
+#include "broker_http.h"
+#include "broker_login.h"
+#include "broker_opts.h"
+#include "broker_state.h"
+
+struct broker {
+	const struct broker_opts *opts;
+	struct broker_config *config;
+	struct broker_state *state;
+	struct broker_login *login;
+	struct broker_http *api; /* set once the station API runs; NULL before */
+};
+
+/* 0 or -1 (out of memory). */
+int broker_init(struct broker *b, const struct broker_opts *opts);
+void broker_destroy(struct broker *b);
+
+/* Reloads the stations file (see broker_config_reload) and, when the new
+ * file is applied, forgets unknown stations that it now maps. 0 or -1; d is
+ * for the caller to free with st_diags_free. */
+int broker_reload(struct broker *b, const char *trigger, struct st_diags *d);
+
+#endif

@@ -1,0 +1,198 @@
+/* Admin interface handlers: see broker_admin.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker.h"
+#include "broker_admin.h"
+#include "broker_json.h"
+#include "broker_time.h"
+#include "log.h"
+
+static void admin_time(struct broker_json *j, const char *key, time_t t)
+{
+	char s[BROKER_TIME_STR_LEN];
+
+	broker_time_format(t, s);
+	broker_json_kv_str(j, key, s);
+}
+
+static void admin_oom(struct broker_http_response *resp)
+{
+	broker_http_error(resp, 500, "internal", "out of memory");
+}
+
+static void admin_stations(void *app, const struct broker_http_request *req,
+			   struct broker_http_response *resp)
+{
+	struct broker *b = app;
+	struct broker_station_info *v = NULL;
+	struct broker_snapshot *s;
+	const struct broker_frag *frag;
+	const struct st_entry *e;
+	char mac[MAC_STR_LEN], ip[IP_STR_LEN];
+	struct broker_json j;
+	size_t n = 0, i;
+
+	if (broker_state_list(b->state, &v, &n) < 0) {
+		admin_oom(resp);
+		return;
+	}
+	s = broker_config_acquire(b->config);
+	broker_json_init(&j, 256 + n * 256);
+	broker_json_open(&j);
+	broker_json_key(&j, "stations");
+	broker_json_open_array(&j);
+	for (i = 0; i < n; i++) {
+		/* Name and match come from the file as it is now, so that an
+		 * edit shows at once. */
+		e = s ? broker_snapshot_match(s, v[i].mac, &v[i].ip, v[i].hostname, &frag) : NULL;
+		mac_format(v[i].mac, mac);
+		ip_format(&v[i].ip, ip);
+		broker_json_open(&j);
+		broker_json_kv_str(&j, "mac", mac);
+		broker_json_kv_str(&j, "ip", ip);
+		if (v[i].hostname[0])
+			broker_json_kv_str(&j, "hostname", v[i].hostname);
+		if (e) {
+			broker_json_kv_str_opt(&j, "name", e->name);
+			broker_json_kv_str(&j, "match", e->target.text);
+		}
+		broker_json_kv_str(&j, "state", v[i].connected ? "connected" : "idle");
+		if (v[i].connected)
+			broker_json_kv_str(&j, "endpoint", v[i].endpoint);
+		if (v[i].user[0])
+			broker_json_kv_str(&j, "user", v[i].user);
+		admin_time(&j, "since", v[i].since);
+		admin_time(&j, "last_seen", v[i].last_seen);
+		broker_json_close(&j);
+	}
+	broker_json_close_array(&j);
+	broker_json_close(&j);
+	broker_config_release(s);
+	free(v);
+	resp->body = broker_json_take(&j, &resp->len);
+	if (!resp->body)
+		admin_oom(resp);
+}
+
+static void admin_unknown(void *app, const struct broker_http_request *req,
+			  struct broker_http_response *resp)
+{
+	struct broker *b = app;
+	struct broker_unknown_info *v = NULL;
+	struct broker_snapshot *s;
+	const struct broker_frag *frag;
+	char mac[MAC_STR_LEN], ip[IP_STR_LEN];
+	struct broker_json j;
+	size_t n = 0, i;
+
+	if (broker_state_list_unknown(b->state, &v, &n) < 0) {
+		admin_oom(resp);
+		return;
+	}
+	s = broker_config_acquire(b->config);
+	broker_json_init(&j, 256 + n * 200);
+	broker_json_open(&j);
+	broker_json_key(&j, "unknown");
+	broker_json_open_array(&j);
+	for (i = 0; i < n; i++) {
+		/* Mapped since it last asked (without a reload, by a change
+		 * of its address or name): not unknown any more. */
+		if (s && broker_snapshot_match(s, v[i].mac, &v[i].ip, v[i].hostname, &frag))
+			continue;
+		mac_format(v[i].mac, mac);
+		ip_format(&v[i].ip, ip);
+		broker_json_open(&j);
+		broker_json_kv_str(&j, "mac", mac);
+		broker_json_kv_str(&j, "ip", ip);
+		if (v[i].hostname[0])
+			broker_json_kv_str(&j, "hostname", v[i].hostname);
+		admin_time(&j, "first_seen", v[i].first_seen);
+		admin_time(&j, "last_seen", v[i].last_seen);
+		broker_json_kv_uint(&j, "count", v[i].count);
+		broker_json_close(&j);
+	}
+	broker_json_close_array(&j);
+	broker_json_close(&j);
+	broker_config_release(s);
+	free(v);
+	resp->body = broker_json_take(&j, &resp->len);
+	if (!resp->body)
+		admin_oom(resp);
+}
+
+static void admin_reload(void *app, const struct broker_http_request *req,
+			 struct broker_http_response *resp)
+{
+	struct broker *b = app;
+	struct broker_snapshot *s;
+	struct st_diags d;
+	struct broker_json j;
+	char text[sizeof(d.file) + sizeof(d.v[0].msg) + 16];
+	size_t i;
+
+	broker_json_init(&j, 256);
+	broker_json_open(&j);
+	if (broker_reload(b, "admin", &d) == 0) {
+		s = broker_config_acquire(b->config);
+		broker_json_kv_str(&j, "status", "ok");
+		broker_json_kv_uint(&j, "mappings", s ? s->mappings : 0);
+		broker_json_kv_uint(&j, "generation", s ? s->generation : 0);
+		broker_config_release(s);
+	} else {
+		/* The file was refused; the old mappings still serve. */
+		resp->status = 422;
+		broker_json_kv_str(&j, "status", "error");
+		broker_json_key(&j, "errors");
+		broker_json_open_array(&j);
+		for (i = 0; i < d.n; i++) {
+			broker_config_diag_text(&d, i, text, sizeof(text));
+			broker_json_str(&j, text);
+		}
+		if (d.n == 0)
+			broker_json_str(&j, "out of memory");
+		broker_json_close_array(&j);
+	}
+	broker_json_close(&j);
+	st_diags_free(&d);
+	resp->body = broker_json_take(&j, &resp->len);
+	if (!resp->body)
+		admin_oom(resp);
+}
+
+static void admin_health(void *app, const struct broker_http_request *req,
+			 struct broker_http_response *resp)
+{
+	struct broker *b = app;
+	struct broker_snapshot *s = broker_config_acquire(b->config);
+	struct broker_json j;
+
+	broker_json_init(&j, 256);
+	broker_json_open(&j);
+	broker_json_kv_str(&j, "status", s ? "ok" : "error");
+	broker_json_kv_str(&j, "stations_file", broker_config_path(b->config));
+	broker_json_kv_uint(&j, "mappings", s ? s->mappings : 0);
+	broker_json_kv_uint(&j, "generation", s ? s->generation : 0);
+	if (s)
+		admin_time(&j, "loaded", s->loaded);
+	broker_json_kv_uint(&j, "unknown", broker_state_unknown_count(b->state));
+	broker_json_kv_uint(&j, "connections", broker_http_connections(b->api));
+	broker_json_close(&j);
+	broker_config_release(s);
+	resp->body = broker_json_take(&j, &resp->len);
+	if (!resp->body)
+		admin_oom(resp);
+}
+
+static const struct broker_http_route admin_routes[] = {
+    {"/v1/admin/stations", "GET", admin_stations},
+    {"/v1/admin/unknown", "GET", admin_unknown},
+    {"/v1/admin/reload", "POST", admin_reload},
+    {"/v1/admin/health", "GET", admin_health},
+};
+
+const struct broker_http_route *broker_admin_routes(size_t *n)
+{
+	*n = sizeof(admin_routes) / sizeof(admin_routes[0]);
+	return admin_routes;
+}

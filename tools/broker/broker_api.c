@@ -1,0 +1,279 @@
+/* Station API handlers: see broker_api.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "broker.h"
+#include "broker_api.h"
+#include "broker_json.h"
+#include "broker_proxy.h"
+#include "broker_reply.h"
+#include "broker_request.h"
+#include "broker_time.h"
+#include "log.h"
+
+#define MSG_NO_CONFIG		"The broker has no valid station list yet. The station will retry."
+#define MSG_NO_LOGIN		"Logins are not available on the broker right now. The station will retry."
+#define RETRY_LOGIN_UNAVAILABLE 60
+
+static void api_bad_request(const struct broker_http_request *req,
+			    struct broker_http_response *resp, const char *msg)
+{
+	char ip[IP_STR_LEN] = "-";
+	struct ipaddr peer;
+
+	/* A station that sends nonsense is a bug to find, not an event to
+	 * flood the log with: debug level only. */
+	if (log_get_level() <= LOG_DEBUG) {
+		if (req->peer && ip_from_sockaddr(req->peer, &peer) == 0)
+			ip_format(&peer, ip);
+		log_event(LOG_DEBUG, "bad_request", "path", req->path, "peer", ip, "error", msg,
+			  NULL);
+	}
+	broker_http_error(resp, 400, "bad_request", msg);
+}
+
+/* The address the station asks from: the TCP peer, or what a trusted proxy
+ * says in X-Forwarded-For. */
+static int api_client_ip(const struct broker *b, const struct broker_http_request *req,
+			 struct ipaddr *ip, char *err, size_t errlen)
+{
+	const char *xff[8];
+	struct ipaddr peer;
+	size_t n;
+
+	if (!req->peer || ip_from_sockaddr(req->peer, &peer) < 0) {
+		snprintf(err, errlen, "peer address unknown");
+		return -1;
+	}
+	*ip = peer;
+	if (b->opts->n_trusted == 0 ||
+	    !broker_proxy_trusted(b->opts->trusted, b->opts->n_trusted, &peer))
+		return 0;
+	n = broker_http_header_values(req, "X-Forwarded-For", xff, 8);
+	if (n > 8) {
+		snprintf(err, errlen, "X-Forwarded-For: too many header lines");
+		return -1;
+	}
+	return broker_proxy_client(&peer, xff, n, b->opts->trusted, b->opts->n_trusted, ip, err,
+				   errlen);
+}
+
+static void api_log_debug(const char *what, const struct broker_ident *id, const char *ip,
+			  const char *status, const struct st_entry *e)
+{
+	if (log_get_level() > LOG_DEBUG)
+		return;
+	log_event(LOG_DEBUG, what, "mac", id->mac_str, "ip", ip, "hostname",
+		  id->hostname[0] ? id->hostname : NULL, "status", status, "match",
+		  e ? e->target.text : NULL, NULL);
+}
+
+/* An unknown station: remembered for the admin's "unknown" list, logged the
+ * first time, and told so with its identity so that its screen can show
+ * what the admin needs to add it. */
+static void api_answer_unknown(struct broker *b, const struct broker_ident *id,
+			       const struct ipaddr *ip, const char *ip_str,
+			       struct broker_http_response *resp)
+{
+	struct broker_reply_ident rid = {id->mac_str, ip_str, id->hostname};
+
+	if (broker_state_unknown(b->state, id->mac, ip, id->hostname, broker_time_now()))
+		log_event(LOG_INFO, "unknown_station", "mac", id->mac_str, "ip", ip_str, "hostname",
+			  id->hostname[0] ? id->hostname : NULL, NULL);
+	resp->body = broker_reply_unknown(&rid, &resp->len);
+}
+
+static void api_lookup(void *app, const struct broker_http_request *req,
+		       struct broker_http_response *resp)
+{
+	struct broker *b = app;
+	struct broker_lookup_req lr;
+	struct broker_snapshot *s;
+	const struct broker_frag *frag;
+	const struct st_entry *e;
+	struct broker_reply_ident rid;
+	char err[BROKER_ERR_MAX], ip_str[IP_STR_LEN];
+	struct ipaddr ip;
+
+	if (broker_request_parse_lookup(req->body, req->body_len, &lr, err, sizeof(err)) < 0 ||
+	    api_client_ip(b, req, &ip, err, sizeof(err)) < 0) {
+		api_bad_request(req, resp, err);
+		return;
+	}
+	ip_format(&ip, ip_str);
+	s = broker_config_acquire(b->config);
+	if (!s) {
+		api_log_debug("lookup", &lr.id, ip_str, "error", NULL);
+		resp->body = broker_reply_trouble(MSG_NO_CONFIG, BROKER_RETRY_ERROR, &resp->len);
+		return;
+	}
+	e = broker_snapshot_match(s, lr.id.mac, &ip, lr.id.hostname, &frag);
+	if (!e) {
+		api_log_debug("lookup", &lr.id, ip_str, "unknown", NULL);
+		api_answer_unknown(b, &lr.id, &ip, ip_str, resp);
+	} else {
+		api_log_debug("lookup", &lr.id, ip_str, frag->maintenance ? "maintenance" : "ready",
+			      e);
+		broker_state_seen(b->state, lr.id.mac, &ip, lr.id.hostname, broker_time_now());
+		rid = (struct broker_reply_ident){lr.id.mac_str, ip_str, lr.id.hostname};
+		resp->body = broker_reply_station(frag, &rid, NULL, &resp->len);
+	}
+	broker_config_release(s);
+}
+
+static void api_login_result(struct broker *b, const struct broker_login_req *lr,
+			     const struct broker_frag *frag, const struct broker_reply_ident *rid,
+			     const struct ipaddr *ip, struct broker_http_response *resp)
+{
+	enum broker_login_result res;
+	unsigned retry = 0;
+	char wait[16];
+
+	res = broker_login_attempt(b->login, lr->id.mac_str, lr->username, lr->password,
+				   broker_time_mono(), &retry);
+	snprintf(wait, sizeof(wait), "%u", retry);
+	/* Never the password: user, station and outcome are what an admin
+	 * needs to follow a lock-out. */
+	if (retry)
+		log_event(LOG_WARN, "login", "user", lr->username, "mac", lr->id.mac_str, "ip",
+			  rid->ip, "result", broker_login_result_name(res), "retry_after", wait,
+			  NULL);
+	else
+		log_event(res == BROKER_LOGIN_OK ? LOG_INFO : LOG_WARN, "login", "user",
+			  lr->username, "mac", lr->id.mac_str, "ip", rid->ip, "result",
+			  broker_login_result_name(res), NULL);
+	switch (res) {
+	case BROKER_LOGIN_OK:
+		broker_state_seen(b->state, lr->id.mac, ip, lr->id.hostname, broker_time_now());
+		resp->body = broker_reply_station(frag, rid, lr->username, &resp->len);
+		break;
+	case BROKER_LOGIN_FAILED:
+		resp->status = 401;
+		resp->body = broker_reply_client_error(
+		    "login_failed", "Wrong user name or password.", 0, &resp->len);
+		break;
+	case BROKER_LOGIN_LIMITED:
+		resp->status = 429;
+		resp->retry_after = retry;
+		resp->body = broker_reply_client_error(
+		    "rate_limited", "Too many failed logins. Please wait and try again.", retry,
+		    &resp->len);
+		break;
+	case BROKER_LOGIN_UNAVAILABLE:
+		resp->body =
+		    broker_reply_trouble(MSG_NO_LOGIN, RETRY_LOGIN_UNAVAILABLE, &resp->len);
+		break;
+	}
+}
+
+static void api_login(void *app, const struct broker_http_request *req,
+		      struct broker_http_response *resp)
+{
+	struct broker *b = app;
+	struct broker_login_req lr;
+	struct broker_snapshot *s = NULL;
+	const struct broker_frag *frag;
+	const struct st_entry *e;
+	struct broker_reply_ident rid;
+	char err[BROKER_ERR_MAX], ip_str[IP_STR_LEN];
+	struct ipaddr ip;
+
+	if (broker_request_parse_login(req->body, req->body_len, &lr, err, sizeof(err)) < 0 ||
+	    api_client_ip(b, req, &ip, err, sizeof(err)) < 0) {
+		api_bad_request(req, resp, err);
+		goto cleanup;
+	}
+	ip_format(&ip, ip_str);
+	s = broker_config_acquire(b->config);
+	if (!s) {
+		resp->body = broker_reply_trouble(MSG_NO_CONFIG, BROKER_RETRY_ERROR, &resp->len);
+		goto cleanup;
+	}
+	e = broker_snapshot_match(s, lr.id.mac, &ip, lr.id.hostname, &frag);
+	if (!e) {
+		api_answer_unknown(b, &lr.id, &ip, ip_str, resp);
+		goto cleanup;
+	}
+	rid = (struct broker_reply_ident){lr.id.mac_str, ip_str, lr.id.hostname};
+	if (!frag->login) {
+		/* No login wanted (or in maintenance): the lookup answer. A
+		 * password sent anyway is not checked, so it cannot be probed. */
+		broker_state_seen(b->state, lr.id.mac, &ip, lr.id.hostname, broker_time_now());
+		resp->body = broker_reply_station(frag, &rid, NULL, &resp->len);
+		goto cleanup;
+	}
+	api_login_result(b, &lr, frag, &rid, &ip, resp);
+cleanup:
+	broker_config_release(s);
+	broker_request_wipe_login(&lr);
+}
+
+static void api_session(void *app, const struct broker_http_request *req,
+			struct broker_http_response *resp)
+{
+	struct broker *b = app;
+	struct broker_session_req sr;
+	char err[BROKER_ERR_MAX], ip_str[IP_STR_LEN], endpoint[BROKER_ENDPOINT_STR_MAX];
+	struct ipaddr ip;
+	bool start;
+
+	if (broker_request_parse_session(req->body, req->body_len, &sr, err, sizeof(err)) < 0 ||
+	    api_client_ip(b, req, &ip, err, sizeof(err)) < 0) {
+		api_bad_request(req, resp, err);
+		return;
+	}
+	ip_format(&ip, ip_str);
+	start = sr.event == BROKER_SESSION_START;
+	endpoint[0] = '\0';
+	if (sr.has_endpoint)
+		broker_state_format_endpoint(endpoint, st_protocol_name(sr.protocol), sr.host,
+					     sr.port);
+	broker_state_session(b->state, sr.id.mac, &ip, sr.id.hostname, start ? endpoint : NULL,
+			     sr.user, broker_time_now());
+	log_event(LOG_INFO, "session", "mac", sr.id.mac_str, "ip", ip_str, "kind",
+		  start ? "start" : "end", "endpoint", endpoint[0] ? endpoint : NULL, "user",
+		  sr.user[0] ? sr.user : NULL, "reason", sr.reason[0] ? sr.reason : NULL, NULL);
+	resp->body = broker_reply_ok(&resp->len);
+}
+
+static void api_health(void *app, const struct broker_http_request *req,
+		       struct broker_http_response *resp)
+{
+	struct broker *b = app;
+	struct broker_snapshot *s = broker_config_acquire(b->config);
+	char when[BROKER_TIME_STR_LEN];
+	struct broker_json j;
+
+	broker_json_init(&j, 128);
+	broker_json_open(&j);
+	if (s) {
+		broker_time_format(s->loaded, when);
+		broker_json_kv_str(&j, "status", "ok");
+		broker_json_kv_uint(&j, "mappings", s->mappings);
+		broker_json_kv_uint(&j, "generation", s->generation);
+		broker_json_kv_str(&j, "loaded", when);
+	} else {
+		/* Monitoring should see a broker that answers nothing useful. */
+		resp->status = 503;
+		broker_json_kv_str(&j, "status", "error");
+		broker_json_kv_str(&j, "message", "no valid stations file loaded");
+		broker_json_kv_uint(&j, "mappings", 0);
+		broker_json_kv_uint(&j, "generation", 0);
+	}
+	broker_json_close(&j);
+	resp->body = broker_json_take(&j, &resp->len);
+	broker_config_release(s);
+}
+
+static const struct broker_http_route api_routes[] = {
+    {"/v1/lookup", "POST", api_lookup},
+    {"/v1/login", "POST", api_login},
+    {"/v1/session", "POST", api_session},
+    {"/v1/health", "GET", api_health},
+};
+
+const struct broker_http_route *broker_api_routes(size_t *n)
+{
+	*n = sizeof(api_routes) / sizeof(api_routes[0]);
+	return api_routes;
+}

@@ -1,0 +1,403 @@
+/* HTTP server on libmicrohttpd: see broker_http.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "broker_http.h"
+#include "broker_reply.h"
+#include "broker_request.h"
+#include "log.h"
+
+/* Per-connection memory for the request head and the reply headers. 16 KiB
+ * holds 32 ordinary headers with room to spare; a larger head is refused by
+ * the library before a handler runs. */
+#define HTTP_CONN_MEMORY (16 * 1024)
+/* A chunked body over the limit is read and dropped up to this much, so the
+ * client still gets its 413; beyond it the connection is simply closed. */
+#define HTTP_DISCARD_MAX (64 * 1024)
+#define HTTP_INLINE_BODY 512
+/* 413; the library renamed its constant between versions. */
+#define HTTP_CONTENT_TOO_LARGE 413
+
+struct broker_http {
+	struct MHD_Daemon *daemon;
+	struct broker_http_params p;
+	char name[16];
+};
+
+/* State of one request, from its head to its completion. */
+struct http_req {
+	const struct broker_http_route *route;
+	size_t len, cap, discarded;
+	bool too_big;
+	char *body; /* inline or heap */
+	char inline_body[HTTP_INLINE_BODY];
+};
+
+static void http_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+static void http_log(void *cls, const char *fmt, va_list ap)
+{
+	struct broker_http *h = cls;
+	char msg[512];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	/* The library reports every failed TLS handshake and reset peer; at
+	 * info level that is noise an internet scanner can produce at will.
+	 * Limits being hit, though, an admin wants to see. */
+	log_event(strstr(msg, "limit") ? LOG_WARN : LOG_DEBUG, "http", "server", h->name, "msg",
+		  msg, NULL);
+}
+
+static void http_free_req(struct http_req *r)
+{
+	if (!r)
+		return;
+	/* Bodies may carry passwords: do not leave them in freed memory. */
+	if (r->body) {
+		explicit_bzero(r->body, r->len);
+		if (r->body != r->inline_body)
+			free(r->body);
+	}
+	free(r);
+}
+
+static void http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+			   enum MHD_RequestTerminationCode toe)
+{
+	http_free_req(*req_cls);
+	*req_cls = NULL;
+}
+
+void broker_http_error(struct broker_http_response *resp, unsigned status, const char *code,
+		       const char *message)
+{
+	free(resp->body);
+	resp->status = status;
+	resp->body = broker_reply_client_error(code, message, 0, &resp->len);
+}
+
+static enum MHD_Result http_send(struct MHD_Connection *c, struct broker_http_response *resp,
+				 const char *allow)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char num[16];
+
+	if (!resp->body) {
+		/* Out of memory while building the reply: dropping the connection
+		 * is all that is left, and the station will retry. */
+		return MHD_NO;
+	}
+	r = MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(resp->body);
+		resp->body = NULL;
+		return MHD_NO;
+	}
+	resp->body = NULL;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	/* Replies carry desktop passwords: no cache may keep them. */
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	if (resp->retry_after) {
+		snprintf(num, sizeof(num), "%u", resp->retry_after);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, num);
+	}
+	ret = MHD_queue_response(c, resp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result http_fail(struct MHD_Connection *c, unsigned status, const char *code,
+				 const char *message, const char *allow)
+{
+	struct broker_http_response resp = {0};
+
+	broker_http_error(&resp, status, code, message);
+	return http_send(c, &resp, allow);
+}
+
+static bool http_method_is(const char *method, const char *want)
+{
+	if (strcmp(method, want) == 0)
+		return true;
+	/* HEAD is GET without the body; the library drops the body. */
+	return strcmp(want, "GET") == 0 && strcmp(method, "HEAD") == 0;
+}
+
+/* The route for path and method. NULL with *status 404 or 405 (and allow
+ * listing the methods the path has) otherwise. */
+static const struct broker_http_route *http_route(const struct broker_http *h, const char *path,
+						  const char *method, unsigned *status, char *allow,
+						  size_t allow_len)
+{
+	const struct broker_http_route *r;
+	bool path_known = false;
+	size_t i;
+
+	allow[0] = '\0';
+	for (i = 0; i < h->p.n_routes; i++) {
+		r = &h->p.routes[i];
+		if (strcmp(r->path, path) != 0)
+			continue;
+		if (http_method_is(method, r->method))
+			return r;
+		path_known = true;
+		snprintf(allow + strlen(allow), allow_len - strlen(allow), "%s%s%s",
+			 allow[0] ? ", " : "", r->method,
+			 strcmp(r->method, "GET") == 0 ? ", HEAD" : "");
+	}
+	*status = path_known ? MHD_HTTP_METHOD_NOT_ALLOWED : MHD_HTTP_NOT_FOUND;
+	return NULL;
+}
+
+/* The admin interface is as private as the socket file's permissions make
+ * it; this check keeps it private even if someone loosens them. */
+static bool http_peer_allowed(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *info;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!info)
+		return false;
+	if (getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return false;
+	return cred.uid == 0 || cred.uid == geteuid();
+}
+
+/* The first call for a request: the head is complete, no body yet. Refuses
+ * what can be refused without reading the body. */
+static enum MHD_Result http_begin(struct broker_http *h, struct MHD_Connection *c, const char *path,
+				  const char *method, void **req_cls)
+{
+	const struct broker_http_route *route;
+	const char *cl;
+	char allow[64], *end;
+	unsigned status = 0;
+	unsigned long long declared;
+	struct http_req *r;
+	int n;
+
+	n = MHD_get_connection_values(c, MHD_HEADER_KIND, NULL, NULL);
+	if (n > BROKER_HTTP_MAX_HEADERS)
+		return http_fail(c, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "too_many_headers",
+				 "more than 32 request headers", NULL);
+	if (h->p.peer_cred_check && !http_peer_allowed(c))
+		return http_fail(c, MHD_HTTP_FORBIDDEN, "forbidden",
+				 "the admin interface is for root and the broker's user", NULL);
+	route = http_route(h, path, method, &status, allow, sizeof(allow));
+	if (!route) {
+		if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+			return http_fail(c, status, "method_not_allowed",
+					 "method not allowed for this path", allow);
+		return http_fail(c, status, "not_found", "no such resource", NULL);
+	}
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl) {
+		errno = 0;
+		declared = strtoull(cl, &end, 10);
+		if (errno || *end || end == cl || declared > BROKER_BODY_MAX)
+			return http_fail(c, HTTP_CONTENT_TOO_LARGE, "payload_too_large",
+					 "request body larger than 8192 bytes", NULL);
+	}
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return MHD_NO;
+	r->route = route;
+	r->body = r->inline_body;
+	r->cap = sizeof(r->inline_body);
+	*req_cls = r;
+	return MHD_YES;
+}
+
+/* Appends a piece of the body; past the limit it is counted and dropped. */
+static enum MHD_Result http_body(struct http_req *r, const char *data, size_t n)
+{
+	size_t cap;
+	char *bigger;
+
+	if (r->too_big || n > BROKER_BODY_MAX - r->len) {
+		r->too_big = true;
+		r->discarded += n;
+		return r->discarded > HTTP_DISCARD_MAX ? MHD_NO : MHD_YES;
+	}
+	/* +1 keeps room for a terminating NUL. */
+	if (r->len + n + 1 > r->cap) {
+		cap = r->cap;
+		while (cap < r->len + n + 1)
+			cap *= 2;
+		if (cap > BROKER_BODY_MAX + 1)
+			cap = BROKER_BODY_MAX + 1;
+		/* Not realloc: the old copy (maybe a password) is wiped first. */
+		bigger = malloc(cap);
+		if (!bigger)
+			return MHD_NO;
+		memcpy(bigger, r->body, r->len);
+		explicit_bzero(r->body, r->len);
+		if (r->body != r->inline_body)
+			free(r->body);
+		r->body = bigger;
+		r->cap = cap;
+	}
+	memcpy(r->body + r->len, data, n);
+	r->len += n;
+	return MHD_YES;
+}
+
+static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const char *url,
+				   const char *method, const char *version, const char *upload_data,
+				   size_t *upload_data_size, void **req_cls)
+{
+	struct broker_http *h = cls;
+	struct http_req *r = *req_cls;
+	struct broker_http_request req;
+	struct broker_http_response resp = {0};
+	const union MHD_ConnectionInfo *info;
+	enum MHD_Result ret;
+
+	if (!r)
+		return http_begin(h, c, url, method, req_cls);
+	if (*upload_data_size) {
+		ret = http_body(r, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return ret;
+	}
+	if (r->too_big)
+		return http_fail(c, HTTP_CONTENT_TOO_LARGE, "payload_too_large",
+				 "request body larger than 8192 bytes", NULL);
+
+	r->body[r->len] = '\0';
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.path = url;
+	req.body = r->body;
+	req.body_len = r->len;
+	req.conn = c;
+	if (!h->p.peer_cred_check) {
+		info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		req.peer = info ? info->client_addr : NULL;
+	}
+	resp.status = MHD_HTTP_OK;
+	r->route->fn(h->p.app, &req, &resp);
+	return http_send(c, &resp, NULL);
+}
+
+struct http_collect {
+	const char *name;
+	const char **out;
+	size_t max, n;
+};
+
+static enum MHD_Result http_collect_value(void *cls, enum MHD_ValueKind kind, const char *key,
+					  const char *value)
+{
+	struct http_collect *hc = cls;
+
+	if (key && value && strcasecmp(key, hc->name) == 0) {
+		if (hc->n < hc->max)
+			hc->out[hc->n] = value;
+		hc->n++;
+	}
+	return MHD_YES;
+}
+
+size_t broker_http_header_values(const struct broker_http_request *req, const char *name,
+				 const char **out, size_t max)
+{
+	struct http_collect hc = {name, out, max, 0};
+
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, http_collect_value, &hc);
+	return hc.n;
+}
+
+struct broker_http *broker_http_start(const struct broker_http_params *p, char *err, size_t errlen)
+{
+	struct MHD_OptionItem o[16];
+	struct broker_http *h;
+	unsigned flags;
+	size_t n = 0;
+
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	h->p = *p;
+	snprintf(h->name, sizeof(h->name), "%s", p->name);
+
+	/* epoll with a pool of threads sharing the listen socket: each thread
+	 * accepts and serves its own connections, no hand-offs. Not
+	 * MHD_USE_TURBO: with it, 0.9.75 never times out an idle TLS
+	 * connection, which a slow-client attack would exploit. */
+	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	if (p->tls_cert_pem)
+		flags |= MHD_USE_TLS;
+
+	o[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)http_log, h};
+	o[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, p->listen_fd, NULL};
+	o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, p->max_connections, NULL};
+	o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, p->timeout, NULL};
+	o[n++] =
+	    (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL};
+	o[n++] =
+	    (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_completed, NULL};
+	if (p->threads > 1)
+		o[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, p->threads, NULL};
+	if (p->tls_cert_pem) {
+		o[n++] =
+		    (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)p->tls_cert_pem};
+		o[n++] =
+		    (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)p->tls_key_pem};
+		o[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
+						 "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"};
+	}
+	o[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+
+	h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, http_access, h, MHD_OPTION_ARRAY, o,
+				     MHD_OPTION_END);
+	if (!h->daemon) {
+		snprintf(err, errlen, "cannot start the HTTP server (see the http log lines)");
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+unsigned broker_http_connections(const struct broker_http *h)
+{
+	const union MHD_DaemonInfo *info;
+
+	if (!h)
+		return 0;
+	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return info ? info->num_connections : 0;
+}
+
+void broker_http_stop(struct broker_http *h)
+{
+	if (!h)
+		return;
+	/* Not MHD_quiesce_daemon(): in libmicrohttpd 0.9.75 it races with the
+	 * pool threads over the epoll set and can abort the process. Stopping
+	 * joins every thread, each after the request it is handling. */
+	MHD_stop_daemon(h->daemon);
+	free(h);
+}

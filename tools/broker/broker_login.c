@@ -1,0 +1,248 @@
+/* Login checks and the failure rate limiter: see broker_login.h. */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker_login.h"
+#include "broker_lru.h"
+#include "users.h"
+
+#define RL_KEY_MAX 80
+
+struct rl_entry {
+	struct broker_lru_node node; /* first: the table hands us nodes */
+	char key[RL_KEY_MAX];
+	unsigned failures; /* in the current window */
+	time_t window_start;
+	time_t last_failure;
+	time_t blocked_until;
+	unsigned strikes; /* blocks so far, for the doubling */
+};
+
+struct broker_ratelimit {
+	pthread_mutex_t lock;
+	struct broker_ratelimit_params p;
+	struct broker_lru table;
+	uint64_t seed;
+};
+
+struct broker_login {
+	char *users_path;
+	struct broker_ratelimit *rl;
+};
+
+static bool rl_eq(const struct broker_lru_node *n, const void *arg)
+{
+	return strcmp(((const struct rl_entry *)n)->key, arg) == 0;
+}
+
+static void rl_entry_free(struct broker_lru_node *n)
+{
+	free(n);
+}
+
+struct broker_ratelimit *broker_ratelimit_new(const struct broker_ratelimit_params *p)
+{
+	struct broker_ratelimit *rl = calloc(1, sizeof(*rl));
+
+	if (!rl)
+		return NULL;
+	rl->p = *p;
+	if (rl->p.max_failures == 0)
+		rl->p.max_failures = 1;
+	if (broker_lru_init(&rl->table, p->max_keys ? p->max_keys : 1) < 0) {
+		free(rl);
+		return NULL;
+	}
+	/* Keys are strings strangers choose; a per-process seed keeps them
+	 * from aiming at one bucket. The address of a heap object varies
+	 * with ASLR, which is enough for a table that compares full keys. */
+	rl->seed = (uint64_t)(uintptr_t)rl ^ (uint64_t)time(NULL);
+	pthread_mutex_init(&rl->lock, NULL);
+	return rl;
+}
+
+void broker_ratelimit_free(struct broker_ratelimit *rl)
+{
+	if (!rl)
+		return;
+	broker_lru_destroy(&rl->table, rl_entry_free);
+	pthread_mutex_destroy(&rl->lock);
+	free(rl);
+}
+
+static struct rl_entry *rl_find(struct broker_ratelimit *rl, const char *key)
+{
+	uint64_t h = broker_lru_hash(key, strlen(key), rl->seed);
+
+	return (struct rl_entry *)broker_lru_find(&rl->table, h, rl_eq, key);
+}
+
+/* Forgets what has aged out, so that the table keeps only live keys. */
+static bool rl_expired(const struct broker_ratelimit *rl, const struct rl_entry *e, time_t now)
+{
+	return now >= e->blocked_until && now - e->last_failure >= (time_t)rl->p.max_block &&
+	       now - e->last_failure >= (time_t)rl->p.window;
+}
+
+unsigned broker_ratelimit_check(struct broker_ratelimit *rl, const char *key, time_t now)
+{
+	struct rl_entry *e;
+	unsigned wait = 0;
+
+	pthread_mutex_lock(&rl->lock);
+	e = rl_find(rl, key);
+	if (e && rl_expired(rl, e, now)) {
+		broker_lru_remove(&rl->table, &e->node);
+		free(e);
+		e = NULL;
+	}
+	if (e && now < e->blocked_until)
+		wait = (unsigned)(e->blocked_until - now);
+	pthread_mutex_unlock(&rl->lock);
+	return wait;
+}
+
+unsigned broker_ratelimit_fail(struct broker_ratelimit *rl, const char *key, time_t now)
+{
+	struct broker_lru_node *old;
+	struct rl_entry *e;
+	unsigned block = 0, shift;
+	unsigned long long b;
+
+	pthread_mutex_lock(&rl->lock);
+	e = rl_find(rl, key);
+	if (e && rl_expired(rl, e, now)) {
+		broker_lru_remove(&rl->table, &e->node);
+		free(e);
+		e = NULL;
+	}
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			goto out; /* fail open on OOM: a login is not worth a crash */
+		snprintf(e->key, sizeof(e->key), "%s", key);
+		e->node.key = broker_lru_hash(e->key, strlen(e->key), rl->seed);
+		e->window_start = now;
+		old = broker_lru_insert(&rl->table, &e->node);
+		free(old);
+	} else {
+		broker_lru_touch(&rl->table, &e->node);
+	}
+	if (now - e->window_start >= (time_t)rl->p.window) {
+		e->window_start = now;
+		e->failures = 0;
+	}
+	e->failures++;
+	e->last_failure = now;
+	if (e->failures >= rl->p.max_failures) {
+		shift = e->strikes < 20 ? e->strikes : 20;
+		b = (unsigned long long)rl->p.block << shift;
+		if (b > rl->p.max_block)
+			b = rl->p.max_block;
+		block = (unsigned)b;
+		e->blocked_until = now + block;
+		e->strikes++;
+		/* The next window starts when the block ends. */
+		e->failures = 0;
+		e->window_start = e->blocked_until;
+	}
+out:
+	pthread_mutex_unlock(&rl->lock);
+	return block;
+}
+
+void broker_ratelimit_success(struct broker_ratelimit *rl, const char *key)
+{
+	struct rl_entry *e;
+
+	pthread_mutex_lock(&rl->lock);
+	e = rl_find(rl, key);
+	if (e) {
+		broker_lru_remove(&rl->table, &e->node);
+		free(e);
+	}
+	pthread_mutex_unlock(&rl->lock);
+}
+
+struct broker_login *broker_login_new(const char *users_path,
+				      const struct broker_ratelimit_params *p)
+{
+	struct broker_login *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	if (users_path) {
+		l->users_path = strdup(users_path);
+		if (!l->users_path)
+			goto fail;
+	}
+	l->rl = broker_ratelimit_new(p);
+	if (!l->rl)
+		goto fail;
+	return l;
+fail:
+	broker_login_free(l);
+	return NULL;
+}
+
+void broker_login_free(struct broker_login *l)
+{
+	if (!l)
+		return;
+	broker_ratelimit_free(l->rl);
+	free(l->users_path);
+	free(l);
+}
+
+enum broker_login_result broker_login_attempt(struct broker_login *l, const char *mac,
+					      const char *user, const char *password, time_t now,
+					      unsigned *retry_after)
+{
+	char kmac[RL_KEY_MAX], kuser[RL_KEY_MAX];
+	unsigned w1, w2;
+	int r;
+
+	*retry_after = 0;
+	if (!l->users_path)
+		return BROKER_LOGIN_UNAVAILABLE;
+	snprintf(kmac, sizeof(kmac), "mac:%s", mac);
+	snprintf(kuser, sizeof(kuser), "user:%s", user);
+
+	w1 = broker_ratelimit_check(l->rl, kmac, now);
+	w2 = broker_ratelimit_check(l->rl, kuser, now);
+	if (w1 || w2) {
+		*retry_after = w1 > w2 ? w1 : w2;
+		return BROKER_LOGIN_LIMITED;
+	}
+
+	r = users_check(l->users_path, user, password);
+	if (r < 0)
+		return BROKER_LOGIN_UNAVAILABLE;
+	if (r == 0) {
+		w1 = broker_ratelimit_fail(l->rl, kmac, now);
+		w2 = broker_ratelimit_fail(l->rl, kuser, now);
+		*retry_after = w1 > w2 ? w1 : w2;
+		return BROKER_LOGIN_FAILED;
+	}
+	broker_ratelimit_success(l->rl, kmac);
+	broker_ratelimit_success(l->rl, kuser);
+	return BROKER_LOGIN_OK;
+}
+
+const char *broker_login_result_name(enum broker_login_result r)
+{
+	switch (r) {
+	case BROKER_LOGIN_OK:
+		return "ok";
+	case BROKER_LOGIN_FAILED:
+		return "failed";
+	case BROKER_LOGIN_LIMITED:
+		return "rate_limited";
+	case BROKER_LOGIN_UNAVAILABLE:
+		return "unavailable";
+	}
+	return "unknown";
+}

@@ -1,0 +1,57 @@
+/* The vdi-broker command line. Parsing is separate from running so that the
+ * daemon starts only with a complete, checked set of options. */
+#ifndef BROKER_OPTS_H
+#define BROKER_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "broker_proxy.h"
+#include "log.h"
+
+#define BROKER_ADMIN_SOCKET_DEFAULT    "/run/vdi-broker/admin.sock"
+#define BROKER_MAX_CONNECTIONS_DEFAULT 10000
+#define BROKER_TIMEOUT_DEFAULT	       15
+#define BROKER_MAX_UNKNOWN_DEFAULT     10000
+#define BROKER_MAX_STATIONS_DEFAULT    200000
+
+struct broker_opts {
+	const char *stations;
+	const char *listen; /* as given */
+	struct sockaddr_storage listen_addr;
+	socklen_t listen_len;
+	bool listen_loopback;
+	const char *tls_cert;
+	const char *tls_key;
+	bool insecure_http;
+	const char *users;
+	const char *admin_socket;
+	struct broker_cidr trusted[BROKER_PROXY_MAX];
+	size_t n_trusted;
+	unsigned threads; /* 0: one per CPU */
+	unsigned max_connections;
+	unsigned timeout; /* seconds of silence before a connection is dropped */
+	size_t max_unknown;
+	size_t max_stations;
+	enum log_level log_level;
+};
+
+enum broker_opts_result {
+	BROKER_OPTS_RUN,
+	BROKER_OPTS_EXIT_OK,	/* --help or --version was printed */
+	BROKER_OPTS_EXIT_USAGE, /* an error was printed to err */
+};
+
+/* Parses argv; messages go to out (help, version) and err (mistakes). The
+ * strings in o point into argv. */
+enum broker_opts_result broker_opts_parse(int argc, char **argv, struct broker_opts *o, FILE *out,
+					  FILE *err);
+
+/* "127.0.0.1:8443" or "[::1]:8443" into a socket address; IP literals only,
+ * since a broker must not depend on DNS to start. 0 or -1 with err. */
+int broker_opts_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len, char *err,
+			     size_t errlen);
+
+#endif

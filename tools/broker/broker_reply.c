@@ -1,0 +1,378 @@
+/* Station replies and precomputed fragments: see broker_reply.h. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker_json.h"
+#include "broker_lru.h"
+#include "broker_reply.h"
+
+#define MSG_READY	"Your desktop is ready."
+#define MSG_MAINTENANCE "This station is in maintenance. Please try again later."
+
+struct broker_frags {
+	struct broker_frag *v;
+	size_t n;
+	/* Every distinct string, owned here; the fragments point into them. */
+	char **strings;
+	size_t n_strings, cap_strings;
+	size_t bytes;
+	/* Build-time dedup index over strings (open addressing). */
+	size_t *slots; /* index + 1, 0 = empty */
+	uint64_t *slot_hash;
+	size_t n_slots;
+};
+
+static int frags_grow_index(struct broker_frags *f)
+{
+	size_t n = f->n_slots ? f->n_slots * 2 : 64;
+	size_t *slots = calloc(n, sizeof(*slots));
+	uint64_t *hashes = calloc(n, sizeof(*hashes));
+	size_t i, j;
+
+	if (!slots || !hashes) {
+		free(slots);
+		free(hashes);
+		return -1;
+	}
+	for (i = 0; i < f->n_slots; i++) {
+		if (!f->slots[i])
+			continue;
+		for (j = f->slot_hash[i] & (n - 1); slots[j]; j = (j + 1) & (n - 1))
+			;
+		slots[j] = f->slots[i];
+		hashes[j] = f->slot_hash[i];
+	}
+	free(f->slots);
+	free(f->slot_hash);
+	f->slots = slots;
+	f->slot_hash = hashes;
+	f->n_slots = n;
+	return 0;
+}
+
+/* Takes ownership of s (from broker_json_take) and returns the shared copy
+ * with the same text, freeing s when one exists. NULL on out of memory. */
+static const char *frags_intern(struct broker_frags *f, char *s, size_t len)
+{
+	uint64_t h;
+	size_t j;
+	char **bigger;
+
+	if (!s)
+		return NULL;
+	if ((f->n_strings + 1) * 2 > f->n_slots && frags_grow_index(f) < 0)
+		goto fail;
+	h = broker_lru_hash(s, len, 0);
+	for (j = h & (f->n_slots - 1); f->slots[j]; j = (j + 1) & (f->n_slots - 1)) {
+		const char *other = f->strings[f->slots[j] - 1];
+
+		if (f->slot_hash[j] == h && strcmp(other, s) == 0) {
+			free(s);
+			return other;
+		}
+	}
+	if (f->n_strings == f->cap_strings) {
+		size_t cap = f->cap_strings ? f->cap_strings * 2 : 64;
+
+		bigger = realloc(f->strings, cap * sizeof(*bigger));
+		if (!bigger)
+			goto fail;
+		f->strings = bigger;
+		f->cap_strings = cap;
+	}
+	f->strings[f->n_strings++] = s;
+	f->slots[j] = f->n_strings;
+	f->slot_hash[j] = h;
+	f->bytes += len + 1;
+	return s;
+fail:
+	free(s);
+	return NULL;
+}
+
+static void frag_endpoint(struct broker_json *j, const struct st_endpoint *e)
+{
+	broker_json_open(j);
+	broker_json_kv_str(j, "protocol", st_protocol_name(e->protocol));
+	broker_json_kv_str(j, "host", e->host);
+	if (e->port)
+		broker_json_kv_uint(j, "port", e->port);
+	if (e->tls_port)
+		broker_json_kv_uint(j, "tls_port", e->tls_port);
+	broker_json_kv_str_opt(j, "password", e->password);
+	broker_json_kv_str_opt(j, "ca", e->ca_pem);
+	broker_json_kv_str_opt(j, "host_subject", e->host_subject);
+	broker_json_kv_str_opt(j, "proxy", e->proxy);
+	broker_json_close(j);
+}
+
+/* "},"policy":{...},"endpoints":[...]" and, when close, the final "}". */
+static char *frag_ready_tail(const struct st_entry *e, bool endpoints, bool close, size_t *len)
+{
+	struct broker_json j;
+	size_t i;
+
+	broker_json_init(&j, 512);
+	broker_json_raw(&j, "}", 1); /* end of "station" */
+	broker_json_resume(&j);	     /* inside the reply object */
+	broker_json_key(&j, "policy");
+	broker_json_open(&j);
+	broker_json_kv_str(&j, "login", e->login_broker ? "broker" : "none");
+	broker_json_kv_bool(&j, "autoconnect", e->autoconnect);
+	broker_json_key(&j, "usb");
+	broker_json_open(&j);
+	broker_json_kv_str(&j, "auto_redirect", e->usb_redirect);
+	broker_json_kv_str(&j, "deny", e->usb_deny);
+	broker_json_close(&j);
+	broker_json_kv_str_opt(&j, "screen_text", e->message);
+	broker_json_close(&j);
+	broker_json_key(&j, "endpoints");
+	broker_json_open_array(&j);
+	for (i = 0; endpoints && i < e->n_endpoints; i++)
+		frag_endpoint(&j, &e->endpoints[i]);
+	broker_json_close_array(&j);
+	if (close)
+		broker_json_raw(&j, "}", 1);
+	return broker_json_take(&j, len);
+}
+
+static char *frag_head(const struct st_entry *e, size_t *len)
+{
+	struct broker_json j;
+
+	broker_json_init(&j, 256);
+	broker_json_open(&j);
+	if (e->maintenance) {
+		broker_json_kv_str(&j, "status", "maintenance");
+		broker_json_kv_str(&j, "message", e->message ? e->message : MSG_MAINTENANCE);
+	} else {
+		broker_json_kv_str(&j, "status", "ready");
+		broker_json_kv_str(&j, "message", MSG_READY);
+	}
+	broker_json_key(&j, "station");
+	broker_json_open(&j);
+	broker_json_kv_str_opt(&j, "name", e->name);
+	/* Always present, so the identity spliced after it starts with ','. */
+	broker_json_kv_str(&j, "match", e->target.text);
+	return broker_json_take(&j, len);
+}
+
+static int frag_build(struct broker_frags *f, const struct st_entry *e, struct broker_frag *out)
+{
+	static const char maint_tail[] = "},\"retry_after\":60}";
+	char *s;
+	size_t len;
+
+	_Static_assert(BROKER_RETRY_MAINTENANCE == 60, "maint_tail spells the retry time");
+	out->maintenance = e->maintenance;
+	out->login = e->login_broker && !e->maintenance;
+
+	s = frag_head(e, &len);
+	out->head = frags_intern(f, s, len);
+	out->head_len = len;
+	if (!out->head)
+		return -1;
+
+	if (e->maintenance) {
+		s = strdup(maint_tail);
+		len = sizeof(maint_tail) - 1;
+		out->tail = frags_intern(f, s, len);
+		out->tail_len = len;
+		out->tail_login = out->tail;
+		out->tail_login_len = len;
+		return out->tail ? 0 : -1;
+	}
+
+	s = frag_ready_tail(e, !out->login, true, &len);
+	out->tail = frags_intern(f, s, len);
+	out->tail_len = len;
+	if (!out->tail)
+		return -1;
+	if (!out->login) {
+		out->tail_login = out->tail;
+		out->tail_login_len = out->tail_len;
+		return 0;
+	}
+	/* The login tail stays open: the reply appends "user" and closes. */
+	s = frag_ready_tail(e, true, false, &len);
+	out->tail_login = frags_intern(f, s, len);
+	out->tail_login_len = len;
+	return out->tail_login ? 0 : -1;
+}
+
+struct broker_frags *broker_reply_frags_build(const struct st_config *cfg)
+{
+	struct broker_frags *f = calloc(1, sizeof(*f));
+	const struct st_entry *e;
+	size_t i;
+
+	if (!f)
+		return NULL;
+	f->n = st_config_count(cfg);
+	f->v = calloc(f->n ? f->n : 1, sizeof(*f->v));
+	if (!f->v)
+		goto fail;
+	for (i = 0; i < f->n; i++) {
+		e = st_config_entry(cfg, i);
+		if (!e || e->target.kind == ST_GROUP)
+			continue;
+		if (frag_build(f, e, &f->v[i]) < 0)
+			goto fail;
+	}
+	/* The dedup index is only needed while building. */
+	free(f->slots);
+	free(f->slot_hash);
+	f->slots = NULL;
+	f->slot_hash = NULL;
+	f->n_slots = 0;
+	f->bytes += f->n * sizeof(*f->v);
+	return f;
+fail:
+	broker_reply_frags_free(f);
+	return NULL;
+}
+
+void broker_reply_frags_free(struct broker_frags *f)
+{
+	size_t i;
+
+	if (!f)
+		return;
+	for (i = 0; i < f->n_strings; i++)
+		free(f->strings[i]);
+	free(f->strings);
+	free(f->slots);
+	free(f->slot_hash);
+	free(f->v);
+	free(f);
+}
+
+const struct broker_frag *broker_reply_frag(const struct broker_frags *f, size_t index)
+{
+	if (!f || index >= f->n || !f->v[index].head)
+		return NULL;
+	return &f->v[index];
+}
+
+size_t broker_reply_frags_bytes(const struct broker_frags *f)
+{
+	return f ? f->bytes : 0;
+}
+
+/* Appends src (n bytes) at *p. */
+static char *reply_put(char *p, const char *src, size_t n)
+{
+	memcpy(p, src, n);
+	return p + n;
+}
+
+#define PUT_LIT(p, lit) ((p) = reply_put((p), (lit), sizeof(lit) - 1))
+
+/* The identity members, all of them validated formats (a MAC, an IP, an
+ * RFC 1123 host name, a broker user name) that need no escaping. */
+char *broker_reply_station(const struct broker_frag *f, const struct broker_reply_ident *id,
+			   const char *user, size_t *len)
+{
+	bool login = user && f->login;
+	const char *tail = login ? f->tail_login : f->tail;
+	size_t tail_len = login ? f->tail_login_len : f->tail_len;
+	size_t mac_len = strlen(id->mac), ip_len = strlen(id->ip);
+	size_t host_len = id->hostname ? strlen(id->hostname) : 0;
+	size_t user_len = login ? strlen(user) : 0;
+	size_t total;
+	char *buf, *p;
+
+	total = f->head_len + tail_len + mac_len + ip_len + host_len + user_len + 64;
+	buf = malloc(total);
+	if (!buf)
+		return NULL;
+	p = reply_put(buf, f->head, f->head_len);
+	PUT_LIT(p, ",\"mac\":\"");
+	p = reply_put(p, id->mac, mac_len);
+	PUT_LIT(p, "\",\"ip\":\"");
+	p = reply_put(p, id->ip, ip_len);
+	if (host_len) {
+		PUT_LIT(p, "\",\"hostname\":\"");
+		p = reply_put(p, id->hostname, host_len);
+	}
+	PUT_LIT(p, "\"");
+	p = reply_put(p, tail, tail_len);
+	if (login) {
+		PUT_LIT(p, ",\"user\":\"");
+		p = reply_put(p, user, user_len);
+		PUT_LIT(p, "\"}");
+	}
+	*p = '\0';
+	*len = (size_t)(p - buf);
+	return buf;
+}
+
+static void reply_ident(struct broker_json *j, const struct broker_reply_ident *id)
+{
+	broker_json_key(j, "station");
+	broker_json_open(j);
+	broker_json_kv_str(j, "mac", id->mac);
+	broker_json_kv_str(j, "ip", id->ip);
+	if (id->hostname && id->hostname[0])
+		broker_json_kv_str(j, "hostname", id->hostname);
+	broker_json_close(j);
+}
+
+char *broker_reply_unknown(const struct broker_reply_ident *id, size_t *len)
+{
+	struct broker_json j;
+	char msg[256];
+
+	snprintf(msg, sizeof(msg),
+		 "This station is not registered with the broker. Ask your administrator "
+		 "to add it (MAC %s, address %s).",
+		 id->mac, id->ip);
+	broker_json_init(&j, 512);
+	broker_json_open(&j);
+	broker_json_kv_str(&j, "status", "unknown");
+	broker_json_kv_str(&j, "message", msg);
+	broker_json_kv_uint(&j, "retry_after", BROKER_RETRY_UNKNOWN);
+	reply_ident(&j, id);
+	broker_json_close(&j);
+	return broker_json_take(&j, len);
+}
+
+char *broker_reply_trouble(const char *message, unsigned retry_after, size_t *len)
+{
+	struct broker_json j;
+
+	broker_json_init(&j, 256);
+	broker_json_open(&j);
+	broker_json_kv_str(&j, "status", "error");
+	broker_json_kv_str(&j, "message", message);
+	broker_json_kv_uint(&j, "retry_after", retry_after);
+	broker_json_close(&j);
+	return broker_json_take(&j, len);
+}
+
+char *broker_reply_client_error(const char *code, const char *message, unsigned retry_after,
+				size_t *len)
+{
+	struct broker_json j;
+
+	broker_json_init(&j, 256);
+	broker_json_open(&j);
+	broker_json_kv_str(&j, "status", "error");
+	broker_json_kv_str(&j, "error", code);
+	broker_json_kv_str(&j, "message", message);
+	if (retry_after)
+		broker_json_kv_uint(&j, "retry_after", retry_after);
+	broker_json_close(&j);
+	return broker_json_take(&j, len);
+}
+
+char *broker_reply_ok(size_t *len)
+{
+	static const char ok[] = "{\"status\":\"ok\"}";
+	char *s = strdup(ok);
+
+	*len = sizeof(ok) - 1;
+	return s;
+}

@@ -1,0 +1,63 @@
+/* Reply bodies for stations.
+ *
+ * A lookup is the hot path, so everything that depends only on the stations
+ * file is written once, when a config is loaded: for every station section a
+ * "head" (status, message, the section's name and match) and a "tail"
+ * (policy and endpoints, or retry_after in maintenance). A reply is then
+ * head + the station's identity + tail, three memcpy calls. Tails are shared
+ * between sections whose text is identical, which is the common case for
+ * the members of a group, so 100,000 mappings cost little memory. */
+#ifndef BROKER_REPLY_H
+#define BROKER_REPLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "stations.h"
+
+#define BROKER_RETRY_UNKNOWN	 30
+#define BROKER_RETRY_MAINTENANCE 60
+#define BROKER_RETRY_ERROR	 30
+
+struct broker_frag {
+	const char *head;
+	size_t head_len;
+	const char *tail; /* lookup: endpoints empty when the section wants a login */
+	size_t tail_len;
+	const char *tail_login; /* login: endpoints, and open for "user" */
+	size_t tail_login_len;
+	bool maintenance;
+	bool login;
+};
+
+struct broker_frags;
+
+/* One fragment per config entry (st_config_entry index); groups get none.
+ * NULL on out of memory. */
+struct broker_frags *broker_reply_frags_build(const struct st_config *cfg);
+void broker_reply_frags_free(struct broker_frags *f);
+/* NULL for a group or an index out of range. */
+const struct broker_frag *broker_reply_frag(const struct broker_frags *f, size_t index);
+/* Bytes held by the fragments (for the load log line). */
+size_t broker_reply_frags_bytes(const struct broker_frags *f);
+
+/* The identity echoed back in "station": host name "" is left out. */
+struct broker_reply_ident {
+	const char *mac;
+	const char *ip;
+	const char *hostname;
+};
+
+/* ready or maintenance for a matched station. user is set for a successful
+ * login (and then the login tail, with endpoints, is used). */
+char *broker_reply_station(const struct broker_frag *f, const struct broker_reply_ident *id,
+			   const char *user, size_t *len);
+char *broker_reply_unknown(const struct broker_reply_ident *id, size_t *len);
+/* {"status":"error","message":...,"retry_after":N}: broker-side trouble. */
+char *broker_reply_trouble(const char *message, unsigned retry_after, size_t *len);
+/* {"status":"error","error":code,"message":...[,"retry_after":N]}: 4xx. */
+char *broker_reply_client_error(const char *code, const char *message, unsigned retry_after,
+				size_t *len);
+char *broker_reply_ok(size_t *len);
+
+#endif

@@ -1,0 +1,385 @@
+/* Station state and unknown stations: see broker_state.h. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker_lru.h"
+#include "broker_state.h"
+
+/* A power of two; enough that 2 to 16 worker threads seldom share one. */
+#define STATE_SHARDS 16
+
+/* Host names, endpoints and users are short in practice; keeping them
+ * out of line keeps a record small when 100,000 stations are known. */
+struct station_rec {
+	struct broker_lru_node node; /* first: the table hands us nodes */
+	struct ipaddr ip;
+	char *hostname;
+	char *endpoint; /* NULL when idle */
+	char *user;
+	time_t since, last_seen;
+};
+
+struct unknown_rec {
+	struct broker_lru_node node;
+	struct ipaddr ip;
+	char *hostname;
+	time_t first_seen, last_seen;
+	unsigned long count;
+};
+
+struct state_shard {
+	pthread_mutex_t lock;
+	struct broker_lru table;
+};
+
+struct broker_state {
+	struct state_shard shards[STATE_SHARDS];
+	/* Unknown stations are the rare path: one lock will do. */
+	pthread_mutex_t unknown_lock;
+	struct broker_lru unknown;
+};
+
+static uint64_t state_key(const uint8_t mac[6])
+{
+	uint64_t k = 0;
+	int i;
+
+	for (i = 0; i < 6; i++)
+		k = (k << 8) | mac[i];
+	return k;
+}
+
+static void state_mac(uint64_t k, uint8_t mac[6])
+{
+	int i;
+
+	for (i = 5; i >= 0; i--) {
+		mac[i] = (uint8_t)(k & 0xff);
+		k >>= 8;
+	}
+}
+
+static struct state_shard *state_shard(struct broker_state *s, uint64_t key)
+{
+	/* The low bits of a MAC are the most varied ones. */
+	return &s->shards[(key ^ (key >> 24)) & (STATE_SHARDS - 1)];
+}
+
+static void station_free(struct broker_lru_node *n)
+{
+	struct station_rec *r = (struct station_rec *)n;
+
+	if (!r)
+		return;
+	free(r->hostname);
+	free(r->endpoint);
+	free(r->user);
+	free(r);
+}
+
+static void unknown_free(struct broker_lru_node *n)
+{
+	struct unknown_rec *r = (struct unknown_rec *)n;
+
+	if (!r)
+		return;
+	free(r->hostname);
+	free(r);
+}
+
+struct broker_state *broker_state_new(size_t max_stations, size_t max_unknown)
+{
+	struct broker_state *s = calloc(1, sizeof(*s));
+	size_t per, i;
+
+	if (!s)
+		return NULL;
+	per = (max_stations + STATE_SHARDS - 1) / STATE_SHARDS;
+	for (i = 0; i < STATE_SHARDS; i++) {
+		pthread_mutex_init(&s->shards[i].lock, NULL);
+		if (broker_lru_init(&s->shards[i].table, per ? per : 1) < 0)
+			goto fail;
+	}
+	pthread_mutex_init(&s->unknown_lock, NULL);
+	if (broker_lru_init(&s->unknown, max_unknown ? max_unknown : 1) < 0)
+		goto fail;
+	return s;
+fail:
+	broker_state_free(s);
+	return NULL;
+}
+
+void broker_state_free(struct broker_state *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < STATE_SHARDS; i++) {
+		broker_lru_destroy(&s->shards[i].table, station_free);
+		pthread_mutex_destroy(&s->shards[i].lock);
+	}
+	broker_lru_destroy(&s->unknown, unknown_free);
+	pthread_mutex_destroy(&s->unknown_lock);
+	free(s);
+}
+
+/* Replaces *field with a copy of val unless it already says that. On out of
+ * memory the old value stays: stale beats missing. */
+static void state_set_str(char **field, const char *val)
+{
+	char *copy;
+
+	if (!val) {
+		free(*field);
+		*field = NULL;
+		return;
+	}
+	if (*field && strcmp(*field, val) == 0)
+		return;
+	copy = strdup(val);
+	if (!copy)
+		return;
+	free(*field);
+	*field = copy;
+}
+
+/* The record for mac, created (idle since now) when absent. Called with the
+ * shard lock held; NULL on out of memory. */
+static struct station_rec *station_get(struct state_shard *sh, uint64_t key, time_t now)
+{
+	struct station_rec *r;
+
+	r = (struct station_rec *)broker_lru_find(&sh->table, key, NULL, NULL);
+	if (r) {
+		broker_lru_touch(&sh->table, &r->node);
+		return r;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->node.key = key;
+	r->since = now;
+	station_free(broker_lru_insert(&sh->table, &r->node));
+	return r;
+}
+
+static void station_touch(struct station_rec *r, const struct ipaddr *ip, const char *hostname,
+			  time_t now)
+{
+	if (ip)
+		r->ip = *ip;
+	if (hostname && hostname[0])
+		state_set_str(&r->hostname, hostname);
+	r->last_seen = now;
+}
+
+void broker_state_seen(struct broker_state *s, const uint8_t mac[6], const struct ipaddr *ip,
+		       const char *hostname, time_t now)
+{
+	uint64_t key = state_key(mac);
+	struct state_shard *sh = state_shard(s, key);
+	struct station_rec *r;
+
+	pthread_mutex_lock(&sh->lock);
+	r = station_get(sh, key, now);
+	if (r)
+		station_touch(r, ip, hostname, now);
+	pthread_mutex_unlock(&sh->lock);
+}
+
+void broker_state_session(struct broker_state *s, const uint8_t mac[6], const struct ipaddr *ip,
+			  const char *hostname, const char *endpoint, const char *user, time_t now)
+{
+	uint64_t key = state_key(mac);
+	struct state_shard *sh = state_shard(s, key);
+	struct station_rec *r;
+
+	pthread_mutex_lock(&sh->lock);
+	r = station_get(sh, key, now);
+	if (r) {
+		station_touch(r, ip, hostname, now);
+		state_set_str(&r->endpoint, endpoint);
+		state_set_str(&r->user, endpoint && user && user[0] ? user : NULL);
+		r->since = now;
+	}
+	pthread_mutex_unlock(&sh->lock);
+}
+
+bool broker_state_unknown(struct broker_state *s, const uint8_t mac[6], const struct ipaddr *ip,
+			  const char *hostname, time_t now)
+{
+	uint64_t key = state_key(mac);
+	struct unknown_rec *r;
+	bool first = false;
+
+	pthread_mutex_lock(&s->unknown_lock);
+	r = (struct unknown_rec *)broker_lru_find(&s->unknown, key, NULL, NULL);
+	if (r) {
+		broker_lru_touch(&s->unknown, &r->node);
+	} else {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			goto out;
+		r->node.key = key;
+		r->first_seen = now;
+		unknown_free(broker_lru_insert(&s->unknown, &r->node));
+		first = true;
+	}
+	r->ip = *ip;
+	if (hostname && hostname[0])
+		state_set_str(&r->hostname, hostname);
+	r->last_seen = now;
+	r->count++;
+out:
+	pthread_mutex_unlock(&s->unknown_lock);
+	return first;
+}
+
+size_t broker_state_prune_unknown(struct broker_state *s,
+				  bool (*known)(const uint8_t mac[6], const struct ipaddr *ip,
+						const char *hostname, void *arg),
+				  void *arg)
+{
+	struct broker_lru_node *n, *next;
+	struct unknown_rec *r;
+	uint8_t mac[6];
+	size_t pruned = 0;
+
+	pthread_mutex_lock(&s->unknown_lock);
+	for (n = broker_lru_first(&s->unknown); n; n = next) {
+		next = broker_lru_next(&s->unknown, n);
+		r = (struct unknown_rec *)n;
+		state_mac(n->key, mac);
+		if (known(mac, &r->ip, r->hostname, arg)) {
+			broker_lru_remove(&s->unknown, n);
+			unknown_free(n);
+			pruned++;
+		}
+	}
+	pthread_mutex_unlock(&s->unknown_lock);
+	return pruned;
+}
+
+static void state_copy(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+static int station_info_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct broker_station_info *)a)->mac,
+		      ((const struct broker_station_info *)b)->mac, 6);
+}
+
+static int unknown_info_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct broker_unknown_info *)a)->mac,
+		      ((const struct broker_unknown_info *)b)->mac, 6);
+}
+
+int broker_state_list(struct broker_state *s, struct broker_station_info **out, size_t *n)
+{
+	struct broker_station_info *v = NULL, *bigger;
+	struct broker_lru_node *node;
+	struct station_rec *r;
+	size_t i, len = 0, cap = 0;
+	int rc = -1;
+
+	for (i = 0; i < STATE_SHARDS; i++) {
+		struct state_shard *sh = &s->shards[i];
+
+		pthread_mutex_lock(&sh->lock);
+		if (len + sh->table.count > cap) {
+			cap = len + sh->table.count + 16;
+			bigger = realloc(v, cap * sizeof(*v));
+			if (!bigger) {
+				pthread_mutex_unlock(&sh->lock);
+				goto cleanup;
+			}
+			v = bigger;
+		}
+		for (node = broker_lru_first(&sh->table); node;
+		     node = broker_lru_next(&sh->table, node)) {
+			struct broker_station_info *info = &v[len++];
+
+			r = (struct station_rec *)node;
+			memset(info, 0, sizeof(*info));
+			state_mac(node->key, info->mac);
+			info->ip = r->ip;
+			state_copy(info->hostname, sizeof(info->hostname), r->hostname);
+			info->connected = r->endpoint != NULL;
+			state_copy(info->endpoint, sizeof(info->endpoint), r->endpoint);
+			state_copy(info->user, sizeof(info->user), r->user);
+			info->since = r->since;
+			info->last_seen = r->last_seen;
+		}
+		pthread_mutex_unlock(&sh->lock);
+	}
+	if (len)
+		qsort(v, len, sizeof(*v), station_info_cmp);
+	*out = v;
+	*n = len;
+	v = NULL;
+	rc = 0;
+cleanup:
+	free(v);
+	return rc;
+}
+
+int broker_state_list_unknown(struct broker_state *s, struct broker_unknown_info **out, size_t *n)
+{
+	struct broker_unknown_info *v = NULL;
+	struct broker_lru_node *node;
+	struct unknown_rec *r;
+	size_t len = 0;
+	int rc = -1;
+
+	pthread_mutex_lock(&s->unknown_lock);
+	v = calloc(s->unknown.count + 1, sizeof(*v));
+	if (!v)
+		goto cleanup;
+	for (node = broker_lru_first(&s->unknown); node;
+	     node = broker_lru_next(&s->unknown, node)) {
+		struct broker_unknown_info *info = &v[len++];
+
+		r = (struct unknown_rec *)node;
+		state_mac(node->key, info->mac);
+		info->ip = r->ip;
+		state_copy(info->hostname, sizeof(info->hostname), r->hostname);
+		info->first_seen = r->first_seen;
+		info->last_seen = r->last_seen;
+		info->count = r->count;
+	}
+	if (len)
+		qsort(v, len, sizeof(*v), unknown_info_cmp);
+	*out = v;
+	*n = len;
+	v = NULL;
+	rc = 0;
+cleanup:
+	pthread_mutex_unlock(&s->unknown_lock);
+	free(v);
+	return rc;
+}
+
+size_t broker_state_unknown_count(struct broker_state *s)
+{
+	size_t n;
+
+	pthread_mutex_lock(&s->unknown_lock);
+	n = s->unknown.count;
+	pthread_mutex_unlock(&s->unknown_lock);
+	return n;
+}
+
+void broker_state_format_endpoint(char out[BROKER_ENDPOINT_STR_MAX], const char *protocol,
+				  const char *host, unsigned port)
+{
+	if (strchr(host, ':'))
+		snprintf(out, BROKER_ENDPOINT_STR_MAX, "%s://[%s]:%u", protocol, host, port);
+	else
+		snprintf(out, BROKER_ENDPOINT_STR_MAX, "%s://%s:%u", protocol, host, port);
+}

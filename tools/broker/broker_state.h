@@ -1,0 +1,77 @@
+/* What the broker knows about stations at run time: the state of stations it
+ * has seen (idle or connected, to what, since when, last seen) and the
+ * stations that asked but are not in the stations file.
+ *
+ * Both tables are keyed by MAC and capped; when full, the station not heard
+ * from the longest makes room. The station table is split into shards with a
+ * lock each, so that lookups on many threads rarely wait for one another.
+ * Nothing here survives a restart: stations report again within a minute. */
+#ifndef BROKER_STATE_H
+#define BROKER_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "netaddr.h"
+
+#define BROKER_ENDPOINT_STR_MAX (16 + HOSTNAME_MAX + 8) /* "spice://[host]:port" */
+
+struct broker_state;
+
+struct broker_state *broker_state_new(size_t max_stations, size_t max_unknown);
+void broker_state_free(struct broker_state *s);
+
+/* A known station asked (lookup, login or session report): refresh its
+ * address, host name ("" keeps the old one) and last-seen time. */
+void broker_state_seen(struct broker_state *s, const uint8_t mac[6], const struct ipaddr *ip,
+		       const char *hostname, time_t now);
+
+/* Session start (endpoint is "proto://host:port", user may be "") or end
+ * (endpoint NULL). Also counts as seen. */
+void broker_state_session(struct broker_state *s, const uint8_t mac[6], const struct ipaddr *ip,
+			  const char *hostname, const char *endpoint, const char *user, time_t now);
+
+/* An unknown station asked. Returns true the first time the table hears of
+ * this MAC (worth an info log line), false for a repeat. */
+bool broker_state_unknown(struct broker_state *s, const uint8_t mac[6], const struct ipaddr *ip,
+			  const char *hostname, time_t now);
+
+/* After a reload: drops unknown stations for which known(...) is now true. */
+size_t broker_state_prune_unknown(struct broker_state *s,
+				  bool (*known)(const uint8_t mac[6], const struct ipaddr *ip,
+						const char *hostname, void *arg),
+				  void *arg);
+
+/* Copies for the admin views; sorted by MAC. Caller frees with the matching
+ * free function. */
+struct broker_station_info {
+	uint8_t mac[6];
+	struct ipaddr ip;
+	char hostname[HOSTNAME_MAX + 1];
+	bool connected;
+	char endpoint[BROKER_ENDPOINT_STR_MAX]; /* "" when idle */
+	char user[72];				/* "" when not known */
+	time_t since;				/* of the current state */
+	time_t last_seen;
+};
+
+struct broker_unknown_info {
+	uint8_t mac[6];
+	struct ipaddr ip;
+	char hostname[HOSTNAME_MAX + 1];
+	time_t first_seen, last_seen;
+	unsigned long count;
+};
+
+/* 0 or -1 (out of memory). */
+int broker_state_list(struct broker_state *s, struct broker_station_info **out, size_t *n);
+int broker_state_list_unknown(struct broker_state *s, struct broker_unknown_info **out, size_t *n);
+size_t broker_state_unknown_count(struct broker_state *s);
+
+/* "spice://host:port", with brackets around IPv6 literals. */
+void broker_state_format_endpoint(char out[BROKER_ENDPOINT_STR_MAX], const char *protocol,
+				  const char *host, unsigned port);
+
+#endif

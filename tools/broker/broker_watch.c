@@ -1,0 +1,99 @@
+/* inotify watch on the stations file's directory: see broker_watch.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "broker_watch.h"
+#include "log.h"
+
+struct broker_watch {
+	int fd;
+	int wd;
+	char *name; /* the file's name within the directory */
+};
+
+struct broker_watch *broker_watch_new(const char *path)
+{
+	struct broker_watch *w = calloc(1, sizeof(*w));
+	const char *slash = strrchr(path, '/');
+	char *dir = NULL;
+
+	if (!w)
+		return NULL;
+	w->fd = -1;
+	if (slash) {
+		dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+		w->name = strdup(slash + 1);
+	} else {
+		dir = strdup(".");
+		w->name = strdup(path);
+	}
+	if (!dir || !w->name)
+		goto fail;
+	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->fd < 0)
+		goto fail;
+	/* CLOSE_WRITE: edited in place; MOVED_TO: replaced by rename (how
+	 * stationctl and most editors save); CREATE: deleted and recreated;
+	 * DELETE: so that the log says the file went away. */
+	w->wd = inotify_add_watch(
+	    w->fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ONLYDIR);
+	if (w->wd < 0)
+		goto fail;
+	free(dir);
+	return w;
+fail:
+	log_event(LOG_WARN, "watch", "dir", dir, "error", strerror(errno), "note",
+		  "changes are not noticed; reload with SIGHUP", NULL);
+	free(dir);
+	broker_watch_free(w);
+	return NULL;
+}
+
+void broker_watch_free(struct broker_watch *w)
+{
+	if (!w)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->name);
+	free(w);
+}
+
+int broker_watch_fd(const struct broker_watch *w)
+{
+	return w->fd;
+}
+
+bool broker_watch_drain(struct broker_watch *w)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	bool hit = false;
+	ssize_t n;
+	char *p;
+
+	for (;;) {
+		n = read(w->fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)p;
+			if (ev->mask & IN_Q_OVERFLOW) {
+				hit = true; /* events were lost: assume ours was one */
+				continue;
+			}
+			if (ev->mask & IN_IGNORED) {
+				log_event(LOG_WARN, "watch", "error",
+					  "the stations directory went away; reload with SIGHUP",
+					  NULL);
+				continue;
+			}
+			if (ev->len && strcmp(ev->name, w->name) == 0)
+				hit = true;
+		}
+	}
+	return hit;
+}
