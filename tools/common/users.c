@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fileio.h"
 
@@ -325,8 +326,12 @@ int users_set(const char *path, const char *name, const char *password, char *er
 		if (users_append(&rw, entry, strlen(entry)) < 0 || users_append(&rw, "\n", 1) < 0)
 			goto oom;
 	}
-	/* No .prev copy: it would keep old password hashes around. */
-	if (file_replace_atomic(path, rw.out, rw.len, 0600, 0) < 0) {
+	/* An existing file keeps its mode (0640 root:vdi-broker lets the
+	 * broker read it); a new one starts private. No .prev copy: it would
+	 * keep old password hashes around. */
+	struct stat st;
+	unsigned mode = stat(path, &st) == 0 ? (st.st_mode & 0660) : 0600;
+	if (file_replace_atomic(path, rw.out, rw.len, mode, 0) < 0) {
 		saved_errno = EIO;
 		users_errf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		goto cleanup;

@@ -21,7 +21,8 @@ bool users_name_valid(const char *name);
 int users_check(const char *path, const char *name, const char *password);
 
 /* Sets (or with password NULL removes) name's entry, hashing with yescrypt,
- * under the file lock and with an atomic replace (mode 0600). 0, or -1 with
+ * under the file lock and with an atomic replace (an existing file keeps its
+ * owner, group and mode, minus any execute or world bits; a new one is 0600). 0, or -1 with
  * err and errno: ETIMEDOUT lock time-out, ENOENT no such user to remove,
  * EINVAL bad name, password or file content, EIO anything else. */
 int users_set(const char *path, const char *name, const char *password, char *err, size_t errlen);
