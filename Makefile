@@ -1,7 +1,8 @@
 # VDI Station — one entry point.
 #   make          build everything (installs missing Debian packages first)
 #   make check    build, then run every test (TAP, one prove summary)
-#   make bench    benchmarks; figures are printed and written to build/bench/
+#   make bench    benchmarks (broker vs nginx, launcher vs remote-viewer);
+#                 figures are printed and written to build/bench/
 #   make deps     install the Debian packages the project needs
 #   make lint     clang-format and shellcheck
 #   make clean
@@ -139,6 +140,7 @@ $(BUILD)/bench/%: $(O)/tools/bench/%.o $(LIB_BROKER) $(LIB_COMMON)
 bench: all
 	@$(MAKE) --no-print-directory $(BENCH_BINS)
 	tools/bench/run.sh
+	tools/bench/launcher-session.sh
 
 lint:
 	VDI_ROOT=$(CURDIR) tests/lint/test-lint.sh

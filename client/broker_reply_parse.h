@@ -1,0 +1,100 @@
+/* Replies from the broker (POST /v1/lookup, /v1/login, /v1/session), parsed
+ * and validated into plain C structures.
+ *
+ * Every byte of a reply is treated as hostile: sizes are capped, every field
+ * is checked for type, range and form, and anything that does not fit makes
+ * the whole reply invalid, with a message saying which field. Fields this
+ * launcher does not know are ignored, so a newer broker can add some.
+ *
+ * Pure C (json-c and the common library only, no GLib), so that the fuzz
+ * target can link it without the GTK stack. */
+#ifndef BROKER_REPLY_PARSE_H
+#define BROKER_REPLY_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define BROKER_REPLY_MAX	(1024 * 1024) /* whole body */
+#define BROKER_REPLY_MAX_EP	16
+#define BROKER_REPLY_TEXT_MAX	4096 /* message, screen_text */
+#define BROKER_REPLY_CA_MAX	(64 * 1024)
+#define BROKER_REPLY_RETRY_MAX	86400
+#define BROKER_REPLY_SECRET_MAX 255
+
+enum broker_status {
+	BROKER_STATUS_READY,
+	BROKER_STATUS_STARTING,
+	BROKER_STATUS_MAINTENANCE,
+	BROKER_STATUS_UNKNOWN,
+	BROKER_STATUS_ERROR,
+	BROKER_STATUS_OK, /* the answer to a session report */
+};
+
+enum broker_protocol {
+	BROKER_PROTO_SPICE,
+	BROKER_PROTO_RDP,
+	BROKER_PROTO_VNC,
+	BROKER_PROTO_OTHER, /* a protocol this launcher does not know */
+};
+
+enum broker_login {
+	BROKER_LOGIN_NONE,
+	BROKER_LOGIN_BROKER,
+};
+
+struct broker_endpoint {
+	enum broker_protocol protocol;
+	char *protocol_name; /* as the broker spelled it */
+	char *host;
+	unsigned port;	   /* 0: absent */
+	unsigned tls_port; /* 0: absent */
+	char *password;	   /* secret: wiped by broker_reply_clear */
+	char *ca;	   /* PEM text */
+	char *host_subject;
+	char *proxy;
+};
+
+struct broker_station {
+	char *mac, *ip, *hostname, *name, *match;
+};
+
+struct broker_policy {
+	enum broker_login login;
+	bool autoconnect;
+	char *usb_auto_redirect; /* NULL: the launcher's default */
+	char *usb_deny;		 /* NULL: the launcher's default */
+	char *screen_text;
+};
+
+struct broker_reply {
+	enum broker_status status;
+	char *message;
+	char *error;	 /* error code of a 4xx reply ("login_failed", ...) */
+	int retry_after; /* seconds; -1 when absent */
+	struct broker_station station;
+	bool has_policy;
+	struct broker_policy policy;
+	struct broker_endpoint *endpoints;
+	size_t n_endpoints;
+	char *user;
+};
+
+/* Parses len bytes at data (which need not be NUL-terminated). On success
+ * out owns its strings (free with broker_reply_clear) and 0 is returned; on
+ * failure out is left cleared, err holds a short reason and -1 is returned.
+ * Secrets (endpoint passwords) are also wiped from json-c's copy. */
+int broker_reply_parse(const char *data, size_t len, struct broker_reply *out, char *err,
+		       size_t errlen);
+
+/* Frees everything, wiping secrets first, and zeroes *r. Safe twice. */
+void broker_reply_clear(struct broker_reply *r);
+
+/* Deep copy of one endpoint into out (wipe with broker_endpoint_clear).
+ * 0 or -1 (out of memory). */
+int broker_endpoint_copy(const struct broker_endpoint *src, struct broker_endpoint *out);
+void broker_endpoint_clear(struct broker_endpoint *e);
+
+const char *broker_status_name(enum broker_status s);
+const char *broker_protocol_name(enum broker_protocol p);
+
+#endif

@@ -1,0 +1,31 @@
+/* Session reports to the broker (start and end), sent in order, one at a
+ * time, and kept and retried while the broker cannot be reached: a session
+ * that ended because the network went down is still reported once it is
+ * back. */
+#ifndef LAUNCHER_REPORT_H
+#define LAUNCHER_REPORT_H
+
+#include "launcher_broker.h"
+
+#define LAUNCHER_REPORT_QUEUE_MAX 32
+#define LAUNCHER_REPORT_RETRY_S	  10
+
+typedef struct LauncherReport LauncherReport;
+
+LauncherReport *launcher_report_new(LauncherBroker *broker);
+void launcher_report_free(LauncherReport *r);
+
+/* Queues a report (event "start" or "end") and sends it as soon as those
+ * before it are through. */
+void launcher_report_push(LauncherReport *r, const LauncherIdentity *id, const char *event,
+			  const char *protocol, const char *host, unsigned port, const char *user,
+			  const char *reason);
+
+/* Calls done once the queue is empty, or after timeout_ms, whichever is
+ * first (for a clean stop). */
+void launcher_report_flush(LauncherReport *r, guint timeout_ms, GSourceFunc done,
+			   gpointer user_data);
+
+guint launcher_report_pending(LauncherReport *r);
+
+#endif

@@ -1,0 +1,28 @@
+/* JSON bodies of the requests to the broker. Built by hand into buffers of
+ * exactly the right size: the login body holds a password, and a growing
+ * buffer would leave copies of it behind in freed memory. */
+#ifndef LAUNCHER_REQUEST_H
+#define LAUNCHER_REQUEST_H
+
+#include <glib.h>
+
+#include "launcher_identity.h"
+
+/* {"mac":...,"hostname":...,"version":...}; hostname left out when unset. */
+char *launcher_request_lookup(const LauncherIdentity *id, const char *version, gsize *len);
+
+/* {"mac","hostname","username","password"}. Free with
+ * launcher_secret_free_len(body, len). */
+char *launcher_request_login(const LauncherIdentity *id, const char *username, const char *password,
+			     gsize *len);
+
+/* {"mac","hostname","event","protocol","host","port","user"?,"reason"?}. */
+char *launcher_request_session(const LauncherIdentity *id, const char *event, const char *protocol,
+			       const char *host, unsigned port, const char *user,
+			       const char *reason, gsize *len);
+
+/* s as a JSON string (with quotes) appended at out; returns the bytes
+ * written, or only counts them when out is NULL. */
+gsize launcher_request_json_string(char *out, const char *s);
+
+#endif

@@ -1,0 +1,167 @@
+#!/bin/bash
+# Shared steps of the launcher tests (tests/launcher/test-*.sh). Source after
+# tests/lib/tap.sh, broker.sh, qemu.sh and x11.sh.
+#
+#   STATION_MAC                  the MAC every test station uses
+#   launcher_start ARGS...       starts vdi-launcher (status file $T/status, log
+#                                $T/launcher.log), sets LAUNCHER_PID
+#   launcher_wait_state REGEX [SECS]   waits until the status line matches
+#   launcher_wait_log REGEX [SECS]     waits until a log line matches
+#   launcher_stop                SIGTERM; fails on a bad exit or a sanitizer report
+#   launcher_log_ms EVENT [N]    the time stamp (ms since the epoch) of the Nth
+#                                event=EVENT line (default: the last)
+#   img_rmse A B                 normalized RMSE of two same-sized images
+#   desktop_area W H GW GH [X Y] where a GWxGH picture lands when scaled
+#                                into a WxH monitor at X,Y (aspect kept,
+#                                centred), as WxH+X+Y
+#   wait_for CMD...              retries CMD for up to 10 s
+
+# shellcheck shell=bash
+
+# Used by the tests that source this file.
+# shellcheck disable=SC2034
+STATION_MAC=52:54:00:12:34:56
+LAUNCHER_PID=
+
+launcher_start() {
+	# GTK and spice-gtk do not free everything at exit: leak reports would
+	# be noise. Every other sanitizer report stays fatal.
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+		"$VDI_BUILD/bin/vdi-launcher" --status-file "$T/status" \
+		--branding "$VDI_ROOT/branding" --sysroot "$T/sysroot" "$@" \
+		>>"$T/launcher.log" 2>&1 &
+	LAUNCHER_PID=$!
+	at_exit "kill -KILL $LAUNCHER_PID 2>/dev/null"
+}
+
+launcher_wait_state() {
+	local re=$1 secs=${2:-15} i
+	for ((i = 0; i < secs * 20; i++)); do
+		if grep -Eq -- "$re" "$T/status" 2>/dev/null; then
+			return 0
+		fi
+		if ! kill -0 "$LAUNCHER_PID" 2>/dev/null; then
+			diag "launcher exited; log:"
+			tail -n 30 "$T/launcher.log" | sed 's/^/#   /' >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	diag "status is '$(cat "$T/status" 2>/dev/null)', wanted /$re/"
+	return 1
+}
+
+launcher_wait_log() {
+	local re=$1 secs=${2:-15} i
+	for ((i = 0; i < secs * 20; i++)); do
+		grep -Eq -- "$re" "$T/launcher.log" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	diag "no log line /$re/"
+	return 1
+}
+
+launcher_stop() {
+	local rc
+	[ -n "$LAUNCHER_PID" ] || return 1
+	kill -TERM "$LAUNCHER_PID" 2>/dev/null
+	wait "$LAUNCHER_PID" 2>/dev/null
+	rc=$?
+	LAUNCHER_PID=
+	if [ "$rc" -ne 0 ] || grep -Eq 'ERROR: AddressSanitizer|runtime error:' "$T/launcher.log"; then
+		diag "launcher exit status $rc; log:"
+		tail -n 40 "$T/launcher.log" | sed 's/^/#   /' >&2
+		return 1
+	fi
+	return 0
+}
+
+launcher_log_ms() {
+	local event=$1 n=${2:-0} lines
+	lines=$(grep -E "event=$event( |\$)" "$T/launcher.log" | sed -n 's/.* t_us=\([0-9]*\).*/\1/p')
+	if [ -z "$lines" ]; then
+		# Events without their own time stamp: the line's ts= field.
+		lines=$(grep -E "event=$event( |\$)" "$T/launcher.log" |
+			sed -n 's/^ts=\([^ ]*\) .*/\1/p' | while read -r ts; do
+				echo $(($(date -d "$ts" +%s%N) / 1000))
+			done)
+	fi
+	if [ "$n" -gt 0 ]; then
+		lines=$(echo "$lines" | sed -n "${n}p")
+	else
+		lines=$(echo "$lines" | tail -n 1)
+	fi
+	[ -n "$lines" ] && echo $((lines / 1000))
+}
+
+img_rmse() {
+	# compare prints "ABS (NORMALIZED)" on stderr and exits 1 when the
+	# images differ at all; only the number matters here.
+	compare -metric RMSE "$1" "$2" null: 2>&1 | sed -n 's/.*(\([0-9.e-]*\)).*/\1/p'
+}
+
+desktop_area() {
+	awk -v W="$1" -v H="$2" -v gw="$3" -v gh="$4" -v X="${5:-0}" -v Y="${6:-0}" 'BEGIN {
+		s = W / gw; if (H / gh < s) s = H / gh
+		w = int(gw * s + 0.5); h = int(gh * s + 0.5)
+		printf "%dx%d+%d+%d\n", w, h, X + int((W - w) / 2), Y + int((H - h) / 2)
+	}'
+}
+
+# below A B: true when the number A < B.
+below() {
+	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 < b + 0) }'
+}
+
+wait_for() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# fake_sysfs IFNAME MAC: a network interface with a carrier under
+# $T/sysroot/sys/class/net, so that the launcher watches its link (tests
+# pull the "cable" by writing 0 to its carrier file).
+fake_sysfs() {
+	local d=$T/sysroot/sys/class/net/$1
+	mkdir -p "$d" "$T/sysroot/proc/sys/kernel"
+	echo "$2" >"$d/address"
+	echo 1 >"$d/carrier"
+	echo 1 >"$d/type"
+	echo 2 >"$d/ifindex"
+	echo up >"$d/operstate"
+	: >"$T/sysroot/proc/cmdline"
+}
+
+# stations_write FILE: replaces the stations file from stdin the way an
+# editor should (temp file, rename), then waits for the broker to reload.
+stations_write() {
+	local file=$1 n
+	n=$(grep -c 'event=reload status=ok' "$BROKER_LOG" 2>/dev/null)
+	cat >"$file.new"
+	mv "$file.new" "$file"
+	for _ in $(seq 1 100); do
+		[ "$(grep -c 'event=reload status=ok' "$BROKER_LOG")" -gt "$n" ] && return 0
+		sleep 0.05
+	done
+	diag "the broker did not reload $file"
+	return 1
+}
+
+# count_log REGEX: how many launcher log lines match.
+count_log() {
+	grep -Ec -- "$1" "$T/launcher.log"
+}
+
+# wait_count REGEX N [SECS]: until at least N launcher log lines match.
+wait_count() {
+	local re=$1 n=$2 secs=${3:-10} i
+	for ((i = 0; i < secs * 20; i++)); do
+		[ "$(count_log "$re")" -ge "$n" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}

@@ -1,0 +1,331 @@
+/* Broker replies as the launcher parses them: every status, and a table of
+ * malformed and hostile inputs that must be refused with a reason. */
+#include <glib.h>
+#include <string.h>
+
+#include "broker_reply_parse.h"
+#include "usb_filter.h"
+
+#define READY_HEAD                                                                                 \
+	"{\"status\":\"ready\",\"message\":\"m\",\"station\":{\"mac\":\"52:54:00:12:34:56\","      \
+	"\"ip\":\"10.1.2.3\",\"name\":\"desk\",\"match\":\"52:54:00:12:34:56\"},"                  \
+	"\"policy\":{\"login\":\"none\",\"autoconnect\":false,\"usb\":{\"auto_redirect\":"         \
+	"\"0x08,-1,-1,-1,1|-1,-1,-1,-1,0\",\"deny\":\"0x03,-1,-1,-1,0|-1,-1,-1,-1,1\"}},"
+#define EP(x) READY_HEAD "\"endpoints\":[" x "]}"
+
+static void test_ready(void)
+{
+	const char *json =
+	    EP("{\"protocol\":\"spice\",\"host\":\"vdi1.example.org\",\"port\":5900,"
+	       "\"tls_port\":5901,\"password\":\"s3cret\",\"host_subject\":\"CN=vdi1\","
+	       "\"proxy\":\"http://proxy:3128\"},"
+	       "{\"protocol\":\"rdp\",\"host\":\"fd00::5\",\"port\":3389},"
+	       "{\"protocol\":\"x-new\",\"host\":\"10.0.0.9\",\"port\":1}");
+	struct broker_reply r;
+	char err[160];
+
+	g_assert_cmpint(broker_reply_parse(json, strlen(json), &r, err, sizeof(err)), ==, 0);
+	g_assert_cmpint(r.status, ==, BROKER_STATUS_READY);
+	g_assert_cmpstr(r.station.name, ==, "desk");
+	g_assert_cmpstr(r.station.ip, ==, "10.1.2.3");
+	g_assert_true(r.has_policy);
+	g_assert_cmpint(r.policy.login, ==, BROKER_LOGIN_NONE);
+	g_assert_cmpstr(r.policy.usb_deny, ==, "0x03,-1,-1,-1,0|-1,-1,-1,-1,1");
+	g_assert_cmpuint(r.n_endpoints, ==, 3);
+	g_assert_cmpint(r.endpoints[0].protocol, ==, BROKER_PROTO_SPICE);
+	g_assert_cmpuint(r.endpoints[0].port, ==, 5900);
+	g_assert_cmpuint(r.endpoints[0].tls_port, ==, 5901);
+	g_assert_cmpstr(r.endpoints[0].password, ==, "s3cret");
+	g_assert_cmpstr(r.endpoints[0].host_subject, ==, "CN=vdi1");
+	g_assert_cmpstr(r.endpoints[0].proxy, ==, "http://proxy:3128");
+	g_assert_cmpint(r.endpoints[1].protocol, ==, BROKER_PROTO_RDP);
+	g_assert_cmpstr(r.endpoints[1].host, ==, "fd00::5");
+	/* A protocol this launcher does not know is kept, to be skipped. */
+	g_assert_cmpint(r.endpoints[2].protocol, ==, BROKER_PROTO_OTHER);
+	g_assert_cmpstr(r.endpoints[2].protocol_name, ==, "x-new");
+	g_assert_cmpint(r.retry_after, ==, -1);
+
+	{
+		struct broker_endpoint copy;
+		g_assert_cmpint(broker_endpoint_copy(&r.endpoints[0], &copy), ==, 0);
+		g_assert_cmpstr(copy.password, ==, "s3cret");
+		broker_endpoint_clear(&copy);
+		g_assert_null(copy.password);
+	}
+	broker_reply_clear(&r);
+	g_assert_null(r.endpoints);
+	g_assert_cmpuint(r.n_endpoints, ==, 0);
+	broker_reply_clear(&r); /* twice is fine */
+}
+
+static void test_statuses(void)
+{
+	static const struct {
+		const char *json;
+		enum broker_status status;
+		int retry_after;
+		const char *message;
+	} cases[] = {
+	    {"{\"status\":\"maintenance\",\"message\":\"Back at 2pm\",\"retry_after\":60,"
+	     "\"station\":{\"mac\":\"52:54:00:12:34:56\",\"ip\":\"10.0.0.1\"}}",
+	     BROKER_STATUS_MAINTENANCE, 60, "Back at 2pm"},
+	    {"{\"status\":\"unknown\",\"message\":\"not registered\",\"retry_after\":30,"
+	     "\"station\":{\"mac\":\"52:54:00:12:34:56\",\"ip\":\"::1\",\"hostname\":\"st-9\"}}",
+	     BROKER_STATUS_UNKNOWN, 30, "not registered"},
+	    {"{\"status\":\"starting\",\"message\":\"booting\",\"retry_after\":5}",
+	     BROKER_STATUS_STARTING, 5, "booting"},
+	    {"{\"status\":\"error\",\"error\":\"rate_limited\",\"message\":\"slow down\","
+	     "\"retry_after\":12}",
+	     BROKER_STATUS_ERROR, 12, "slow down"},
+	    {"{\"status\":\"ok\"}", BROKER_STATUS_OK, -1, NULL},
+	    /* Line breaks in texts for people are fine. */
+	    {"{\"status\":\"maintenance\",\"message\":\"two\\nlines\"}", BROKER_STATUS_MAINTENANCE,
+	     -1, "two\nlines"},
+	    /* Unknown members are ignored: a newer broker may add some. */
+	    {"{\"status\":\"ok\",\"future\":{\"x\":[1,2,3]}}  \n", BROKER_STATUS_OK, -1, NULL},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct broker_reply r;
+		char err[160];
+		int rc =
+		    broker_reply_parse(cases[i].json, strlen(cases[i].json), &r, err, sizeof(err));
+		if (rc != 0)
+			g_error("case %zu: %s", i, err);
+		g_assert_cmpint(r.status, ==, cases[i].status);
+		g_assert_cmpint(r.retry_after, ==, cases[i].retry_after);
+		g_assert_cmpstr(r.message, ==, cases[i].message);
+		broker_reply_clear(&r);
+	}
+}
+
+static void test_login_reply(void)
+{
+	const char *json = "{\"status\":\"ready\",\"message\":\"m\",\"station\":{\"mac\":"
+			   "\"52:54:00:12:34:56\",\"ip\":\"10.0.0.1\"},\"policy\":{\"login\":"
+			   "\"broker\",\"autoconnect\":true},\"endpoints\":[{\"protocol\":"
+			   "\"spice\",\"host\":\"h\",\"tls_port\":5901}],\"user\":\"alice\"}";
+	struct broker_reply r;
+	char err[160];
+
+	g_assert_cmpint(broker_reply_parse(json, strlen(json), &r, err, sizeof(err)), ==, 0);
+	g_assert_cmpint(r.policy.login, ==, BROKER_LOGIN_BROKER);
+	g_assert_true(r.policy.autoconnect);
+	g_assert_null(r.policy.usb_auto_redirect); /* the launcher's default */
+	g_assert_cmpstr(r.user, ==, "alice");
+	g_assert_cmpuint(r.endpoints[0].port, ==, 0);
+	g_assert_cmpuint(r.endpoints[0].tls_port, ==, 5901);
+	broker_reply_clear(&r);
+}
+
+/* Each must be refused, and the reason must name the field. */
+static void test_malformed(void)
+{
+	static const struct {
+		const char *json;
+		const char *why; /* a substring of the error */
+	} cases[] = {
+	    {"", "empty"},
+	    {"not json", "reply"},
+	    {"[]", "not a JSON object"},
+	    {"\"ready\"", "not a JSON object"},
+	    {"{}", "status: missing"},
+	    {"{\"status\":5}", "status: not a string"},
+	    {"{\"status\":\"READY\"}", "status: not a known status"},
+	    {"{\"status\":\"ok\"", "truncated"},
+	    {"{\"status\":\"ok\"} {}", "reply"},
+	    {"{\"status\":\"ok\"}x", "reply"},
+	    {"{\"status\":\"ok\",}", "reply"},
+	    {"{'status':'ok'}", "reply"},
+	    {"{\"status\":\"ok\",\"message\":7}", "message: not a string"},
+	    {"{\"status\":\"ok\",\"message\":\"a\\u0000b\"}", "message: contains a NUL byte"},
+	    {"{\"status\":\"ok\",\"message\":\"bell\\u0007\"}", "message: contains control"},
+	    {"{\"status\":\"ok\",\"message\":\"\xff\xfe\"}", "reply"},
+	    {"{\"status\":\"ok\",\"retry_after\":-1}", "retry_after: out of range"},
+	    {"{\"status\":\"ok\",\"retry_after\":86401}", "retry_after: out of range"},
+	    {"{\"status\":\"ok\",\"retry_after\":1.5}", "retry_after: not an integer"},
+	    {"{\"status\":\"ok\",\"retry_after\":\"5\"}", "retry_after: not an integer"},
+	    {"{\"status\":\"ok\",\"retry_after\":99999999999999999999999}", "retry_after"},
+	    {"{\"status\":\"ok\",\"error\":\"Bad Code\"}", "error: malformed"},
+	    {"{\"status\":\"ok\",\"station\":[]}", "station: not an object"},
+	    {"{\"status\":\"ok\",\"station\":{\"mac\":\"52:54:00:12:34\"}}", "station.mac"},
+	    {"{\"status\":\"ok\",\"station\":{\"ip\":\"10.0.0.256\"}}", "station.ip"},
+	    {"{\"status\":\"ok\",\"station\":{\"hostname\":\"bad host\"}}", "station.hostname"},
+	    {"{\"status\":\"ready\"}", "policy: missing"},
+	    {"{\"status\":\"ok\",\"policy\":{\"login\":\"ldap\"}}", "policy.login"},
+	    {"{\"status\":\"ok\",\"policy\":{\"autoconnect\":\"yes\"}}", "policy.autoconnect"},
+	    {"{\"status\":\"ok\",\"policy\":{\"usb\":{\"deny\":\"0x03,-1,-1,-1\"}}}",
+	     "policy.usb.deny"},
+	    {"{\"status\":\"ok\",\"policy\":{\"usb\":{\"auto_redirect\":\"0x100,-1,-1,-1,1\"}}}",
+	     "policy.usb.auto_redirect"},
+	    {"{\"status\":\"ok\",\"policy\":{\"usb\":\"all\"}}", "policy.usb: not an object"},
+	    {"{\"status\":\"ok\",\"endpoints\":{}}", "endpoints: not an array"},
+	    {"{\"status\":\"ok\",\"endpoints\":[1]}", "endpoints[0]: not an object"},
+	    {"{\"status\":\"ok\",\"endpoints\":[{\"host\":\"h\",\"port\":1}]}",
+	     "endpoints[0].protocol: missing"},
+	    {"{\"status\":\"ok\",\"endpoints\":[{\"protocol\":\"SPICE!\",\"host\":\"h\"}]}",
+	     "endpoints[0].protocol: malformed"},
+	    {"{\"status\":\"ok\",\"endpoints\":[{\"protocol\":\"spice\",\"port\":1}]}",
+	     "endpoints[0].host: missing"},
+	    {"{\"status\":\"ok\",\"endpoints\":[{\"protocol\":\"spice\",\"host\":\"a b\","
+	     "\"port\":1}]}",
+	     "endpoints[0].host: malformed"},
+	    {"{\"status\":\"ok\",\"endpoints\":[{\"protocol\":\"spice\",\"host\":\"h\","
+	     "\"port\":0}]}",
+	     "endpoints[0].port: out of range"},
+	    {"{\"status\":\"ok\",\"endpoints\":[{\"protocol\":\"spice\",\"host\":\"h\","
+	     "\"port\":65536}]}",
+	     "endpoints[0].port: out of range"},
+	    {"{\"status\":\"ok\",\"endpoints\":[{\"protocol\":\"spice\",\"host\":\"h\","
+	     "\"port\":\"5900\"}]}",
+	     "endpoints[0].port: not an integer"},
+	    {"{\"status\":\"ok\",\"endpoints\":[{\"protocol\":\"spice\",\"host\":\"h\"}]}",
+	     "spice needs port or tls_port"},
+	    {"{\"status\":\"ok\",\"endpoints\":[{\"protocol\":\"spice\",\"host\":\"h\","
+	     "\"port\":1,\"ca\":\"not a certificate\"}]}",
+	     "endpoints[0].ca: malformed"},
+	    {"{\"status\":\"ok\",\"endpoints\":[{\"protocol\":\"spice\",\"host\":\"h\","
+	     "\"port\":1,\"proxy\":\"ftp://p\"}]}",
+	     "endpoints[0].proxy: malformed"},
+	    {"{\"status\":\"ok\",\"endpoints\":[{\"protocol\":\"spice\",\"host\":\"h\","
+	     "\"port\":1,\"password\":\"tab\\there\"}]}",
+	     "endpoints[0].password: contains control"},
+	    {"{\"status\":\"ok\",\"endpoints\":[{\"protocol\":\"spice\",\"host\":\"h\","
+	     "\"port\":1},{\"protocol\":\"vnc\",\"host\":\"\",\"port\":1}]}",
+	     "endpoints[1].host"},
+	    {"{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"h\":{\"i\":1}}}}}}}}}", "reply"},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct broker_reply r;
+		char err[160];
+		int rc =
+		    broker_reply_parse(cases[i].json, strlen(cases[i].json), &r, err, sizeof(err));
+		if (rc == 0)
+			g_error("case %zu was accepted: %s", i, cases[i].json);
+		if (!strstr(err, cases[i].why))
+			g_error("case %zu: error '%s' does not mention '%s'", i, err, cases[i].why);
+		/* A refused reply leaves nothing behind. */
+		g_assert_null(r.message);
+		g_assert_null(r.endpoints);
+	}
+}
+
+static void test_limits(void)
+{
+	struct broker_reply r;
+	char err[160];
+	GString *s = g_string_new("{\"status\":\"ok\",\"endpoints\":[");
+
+	/* 17 endpoints: one more than allowed. */
+	for (int i = 0; i < BROKER_REPLY_MAX_EP + 1; i++)
+		g_string_append_printf(s, "%s{\"protocol\":\"vnc\",\"host\":\"h%d\",\"port\":1}",
+				       i ? "," : "", i);
+	g_string_append(s, "]}");
+	g_assert_cmpint(broker_reply_parse(s->str, s->len, &r, err, sizeof(err)), ==, -1);
+	g_assert_nonnull(strstr(err, "endpoints: too many"));
+	g_string_free(s, TRUE);
+
+	/* A message of 4097 bytes. */
+	s = g_string_new("{\"status\":\"ok\",\"message\":\"");
+	for (int i = 0; i < BROKER_REPLY_TEXT_MAX + 1; i++)
+		g_string_append_c(s, 'x');
+	g_string_append(s, "\"}");
+	g_assert_cmpint(broker_reply_parse(s->str, s->len, &r, err, sizeof(err)), ==, -1);
+	g_assert_nonnull(strstr(err, "message: too long"));
+	g_string_free(s, TRUE);
+
+	/* A whole reply over the cap is refused before parsing. */
+	s = g_string_sized_new(BROKER_REPLY_MAX + 16);
+	g_string_append(s, "{\"status\":\"ok\",\"pad\":\"");
+	while (s->len < BROKER_REPLY_MAX)
+		g_string_append_c(s, 'y');
+	g_string_append(s, "\"}");
+	g_assert_cmpint(broker_reply_parse(s->str, s->len, &r, err, sizeof(err)), ==, -1);
+	g_assert_nonnull(strstr(err, "too large"));
+	g_string_free(s, TRUE);
+
+	/* A NUL byte inside the body. */
+	g_assert_cmpint(broker_reply_parse("{\"status\":\"ok\"}\0x", 17, &r, err, sizeof(err)), ==,
+			-1);
+	g_assert_nonnull(strstr(err, "NUL"));
+}
+
+static void test_usb_filter(void)
+{
+	static const struct {
+		const char *in;
+		const char *canonical; /* NULL: refused */
+	} cases[] = {
+	    {"", ""},
+	    {"0x08,-1,-1,-1,1", "0x08,-1,-1,-1,1"},
+	    {"8,1234,0x5678,-1,0|-1,-1,-1,-1,1", "0x08,0x04d2,0x5678,-1,0|-1,-1,-1,-1,1"},
+	    {"0X0e,0XABCD,-1,-1,1", "0x0e,0xabcd,-1,-1,1"},
+	    {"0x08,-1,-1,-1", NULL},
+	    {"0x08,-1,-1,-1,1,1", NULL},
+	    {"0x08,-1,-1,-1,2", NULL},
+	    {"0x08,-1,-1,-1,-1", NULL},
+	    {"0x100,-1,-1,-1,1", NULL},
+	    {"0x08,0x10000,-1,-1,1", NULL},
+	    {"0x08,-2,-1,-1,1", NULL},
+	    {"0x08, -1,-1,-1,1", NULL},
+	    {"0x,-1,-1,-1,1", NULL},
+	    {"0x08,-1,-1,-1,1|", NULL},
+	    {"|0x08,-1,-1,-1,1", NULL},
+	    {"8,,,,1", NULL},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct usb_filter f;
+		char err[96], out[USB_FILTER_MAX_LEN + 1];
+		int rc = usb_filter_parse(cases[i].in, &f, err, sizeof(err));
+		if (!cases[i].canonical) {
+			if (rc == 0)
+				g_error("filter case %zu accepted: %s", i, cases[i].in);
+			continue;
+		}
+		if (rc != 0)
+			g_error("filter case %zu: %s", i, err);
+		g_assert_cmpint(usb_filter_format(&f, out, sizeof(out)), ==, 0);
+		g_assert_cmpstr(out, ==, cases[i].canonical);
+	}
+}
+
+static void test_usb_combine(void)
+{
+	struct usb_filter redirect, deny, both;
+	char err[96], out[USB_FILTER_MAX_LEN + 1];
+
+	/* The default policy: HID never, storage/still image/video yes. */
+	g_assert_cmpint(usb_filter_parse("0x03,-1,-1,-1,0|0x08,-1,-1,-1,1|0x06,-1,-1,-1,1|"
+					 "0x0e,-1,-1,-1,1|-1,-1,-1,-1,0",
+					 &redirect, err, sizeof(err)),
+			==, 0);
+	/* The admin denies one storage device (vendor 0x0781) and allows the
+	 * rest: the exception must win over the redirect rule for storage. */
+	g_assert_cmpint(
+	    usb_filter_parse("0x08,0x0781,-1,-1,0|-1,-1,-1,-1,1", &deny, err, sizeof(err)), ==, 0);
+	g_assert_cmpint(usb_filter_combine(&deny, &redirect, &both), ==, 0);
+	g_assert_cmpint(usb_filter_format(&both, out, sizeof(out)), ==, 0);
+	g_assert_cmpstr(out, ==,
+			"0x08,0x0781,-1,-1,0|0x03,-1,-1,-1,0|0x08,-1,-1,-1,1|0x06,-1,-1,-1,1|"
+			"0x0e,-1,-1,-1,1|-1,-1,-1,-1,0");
+	g_assert_false(usb_filter_check(&both, 0x08, 0x0781, 0x5581, 0x100, FALSE));
+	g_assert_true(usb_filter_check(&both, 0x08, 0x0951, 0x1666, 0x100, FALSE));
+	g_assert_false(usb_filter_check(&both, 0x03, 0x046d, 0xc077, 0x100, TRUE));
+	g_assert_true(usb_filter_check(&both, 0x0e, 0x046d, 0x0825, 0x100, FALSE));
+	g_assert_false(usb_filter_check(&both, 0x09, 0x1d6b, 0x0002, 0x100, TRUE));
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/client/reply/ready", test_ready);
+	g_test_add_func("/client/reply/statuses", test_statuses);
+	g_test_add_func("/client/reply/login", test_login_reply);
+	g_test_add_func("/client/reply/malformed", test_malformed);
+	g_test_add_func("/client/reply/limits", test_limits);
+	g_test_add_func("/client/usb/filter", test_usb_filter);
+	g_test_add_func("/client/usb/combine", test_usb_combine);
+	return g_test_run();
+}
