@@ -401,9 +401,10 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 			nerr++;
 		}
 	}
-	if (nerr || doc->nerrors) {
+	size_t doc_errors = st_doc_error_count(doc);
+	if (nerr || doc_errors) {
 		if (d && d->n == 0)
-			st_diag_add(d, 0, "%zu errors", nerr + doc->nerrors);
+			st_diag_add(d, 0, "%zu errors", nerr + doc_errors);
 		goto fail;
 	}
 

@@ -54,6 +54,7 @@ static int st_doc_classify(struct st_doc *doc, size_t idx, struct st_diags *d)
 		return -1;
 	char *s = st_doc_trim(copy);
 	l->kind = ST_L_BAD;
+	l->bad = false;
 	l->key = -1;
 	free(l->value);
 	l->value = NULL;
@@ -67,13 +68,13 @@ static int st_doc_classify(struct st_doc *doc, size_t idx, struct st_diags *d)
 		char *rest = close ? st_doc_trim(close + 1) : NULL;
 		if (!close || (*rest && *rest != '#' && *rest != ';')) {
 			st_diag_add(d, lineno, "section header must be [MATCH] alone on its line");
-			doc->nerrors++;
+			l->bad = true;
 		} else {
 			*close = '\0';
 			struct st_target t;
 			if (st_target_parse(st_doc_trim(s + 1), &t, err, sizeof(err)) < 0) {
 				st_diag_add(d, lineno, "%s", err);
-				doc->nerrors++;
+				l->bad = true;
 			}
 			l->kind = ST_L_SECTION;
 		}
@@ -83,7 +84,7 @@ static int st_doc_classify(struct st_doc *doc, size_t idx, struct st_diags *d)
 		char *eq = strchr(s, '=');
 		if (!eq) {
 			st_diag_add(d, lineno, "expected 'key = value', '[MATCH]' or a comment");
-			doc->nerrors++;
+			l->bad = true;
 		} else {
 			*eq = '\0';
 			char *key = st_doc_trim(s);
@@ -92,16 +93,16 @@ static int st_doc_classify(struct st_doc *doc, size_t idx, struct st_diags *d)
 			l->key = st_key_lookup(key);
 			if (l->key < 0) {
 				st_diag_add(d, lineno, "unknown key '%.60s'", key);
-				doc->nerrors++;
+				l->bad = true;
 			}
 			l->value = st_value_decode(raw, err, sizeof(err));
 			if (!l->value) {
 				st_diag_add(d, lineno, "%s", err);
-				doc->nerrors++;
+				l->bad = true;
 			} else if (l->key >= 0 &&
 				   st_value_check(l->key, l->value, err, sizeof(err)) < 0) {
 				st_diag_add(d, lineno, "%s", err);
-				doc->nerrors++;
+				l->bad = true;
 			}
 		}
 	}
@@ -141,7 +142,6 @@ static int st_doc_reindex(struct st_doc *doc, struct st_diags *d, bool count)
 			cur = (long)doc->nsec++;
 		} else if (l->kind == ST_L_KV && cur < 0 && count) {
 			st_diag_add(d, (unsigned)i + 1, "'key = value' before the first [MATCH]");
-			doc->nerrors++;
 		}
 		l->section = cur;
 	}
@@ -172,11 +172,11 @@ struct st_doc *st_doc_parse(const char *text, size_t len, const char *filename, 
 		size_t keep = llen;
 		if (memchr(p, '\0', llen)) {
 			st_diag_add(d, lineno, "line contains a NUL byte");
-			doc->nerrors++;
+			l->bad_raw = true;
 			keep = 0;
 		} else if (llen > ST_LINE_MAX) {
 			st_diag_add(d, lineno, "line is longer than %u bytes", ST_LINE_MAX);
-			doc->nerrors++;
+			l->bad_raw = true;
 			keep = 0;
 		}
 		l->text = strndup(p, keep);
@@ -251,6 +251,16 @@ char *st_doc_serialize(const struct st_doc *doc, size_t *len)
 	if (len)
 		*len = o;
 	return out;
+}
+
+size_t st_doc_error_count(const struct st_doc *doc)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < doc->n; i++) {
+		const struct st_line *l = &doc->lines[i];
+		n += l->bad || l->bad_raw || (l->kind == ST_L_KV && l->section < 0);
+	}
+	return n;
 }
 
 static long st_doc_find(const struct st_doc *doc, const struct st_target *t)
@@ -372,21 +382,6 @@ static char *st_doc_snapshot(const struct st_doc *doc, size_t *len)
 	return st_doc_serialize(doc, len);
 }
 
-static int st_doc_restore(struct st_doc *doc, const char *snap, size_t len);
-
-/* Re-parses the edited text so line kinds, sections and the error count are
- * exactly what a fresh load of the written file will see. */
-static int st_doc_refresh(struct st_doc *doc)
-{
-	size_t len;
-	char *text = st_doc_serialize(doc, &len);
-	if (!text)
-		return -1;
-	int r = st_doc_restore(doc, text, len);
-	free(text);
-	return r;
-}
-
 static int st_doc_restore(struct st_doc *doc, const char *snap, size_t len)
 {
 	char name[sizeof(doc->filename)];
@@ -438,7 +433,7 @@ int st_doc_add(struct st_doc *doc, const struct st_target *t, char *const *kvs, 
 	for (size_t i = 0; i < n; i++)
 		if (st_doc_insert(doc, at++, st_doc_kv_text(parsed[i].key, parsed[i].value)) < 0)
 			goto fail;
-	if (st_doc_refresh(doc) < 0)
+	if (st_doc_reindex(doc, NULL, false) < 0)
 		goto fail;
 	ret = 0;
 	goto cleanup;
@@ -522,7 +517,7 @@ int st_doc_set(struct st_doc *doc, const struct st_target *t, char *const *kvs, 
 				goto fail;
 		}
 	}
-	if (st_doc_refresh(doc) < 0)
+	if (st_doc_reindex(doc, NULL, false) < 0)
 		goto fail;
 	ret = 0;
 	goto cleanup;
@@ -558,7 +553,7 @@ int st_doc_del(struct st_doc *doc, const struct st_target *t, char *err, size_t 
 	       (from == 0 || doc->lines[from - 1].kind == ST_L_BLANK))
 		to++;
 	st_doc_remove(doc, from, to);
-	if (st_doc_refresh(doc) < 0) {
+	if (st_doc_reindex(doc, NULL, false) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

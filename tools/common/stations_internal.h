@@ -12,6 +12,8 @@ struct st_line {
 	enum st_line_kind kind;
 	int key;      /* ST_L_KV: enum st_key, or -1 for an unknown key */
 	long section; /* index into sections, -1 before the first header */
+	bool bad;     /* the classifier found an error on this line */
+	bool bad_raw; /* NUL byte or over-long line (its text was dropped) */
 };
 
 struct st_section {
@@ -26,8 +28,12 @@ struct st_doc {
 	size_t n, cap;
 	struct st_section *secs;
 	size_t nsec, seccap;
-	size_t nerrors; /* syntax and value errors found when parsing */
 };
+
+/* Lines with syntax or value errors, derived from the lines themselves so
+ * that edits which fix or remove a bad line are counted right without a
+ * re-parse. */
+size_t st_doc_error_count(const struct st_doc *doc);
 
 void st_diag_add(struct st_diags *d, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "stationctl.h"
+#include "stationctl_commands.h"
 #include "stationctl_util.h"
 
 #define STATIONCTL_ADMIN_CONNECT_TIMEOUT_MS 5000L
@@ -224,4 +226,51 @@ void stationctl_admin_time(json_object *obj, const char *key, char *out, size_t 
 	}
 	if (json_object_is_type(v, json_type_string))
 		snprintf(out, outlen, "%s", json_object_get_string(v));
+}
+
+int stationctl_admin_get_list(const char *socket_path, const char *path, const char *key,
+			      json_object **reply, json_object **list, int quiet)
+{
+	int ret = stationctl_admin_request(socket_path, "GET", path, NULL, reply, quiet);
+
+	if (ret)
+		return ret;
+	if (!json_object_object_get_ex(*reply, key, list) ||
+	    !json_object_is_type(*list, json_type_array)) {
+		if (!quiet)
+			stationctl_util_err("broker: %s: no \"%s\" list in the reply", path, key);
+		json_object_put(*reply);
+		*reply = NULL;
+		return STATIONCTL_EXIT_BROKER;
+	}
+	return STATIONCTL_EXIT_OK;
+}
+
+int stationctl_admin_list_opts(int argc, char **argv, int *json, int *no_header)
+{
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"no-header", no_argument, NULL, 'H'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	*json = *no_header = 0;
+	while ((c = getopt_long(argc, argv, "jH", opts, NULL)) != -1) {
+		if (c == 'j')
+			*json = 1;
+		else if (c == 'H')
+			*no_header = 1;
+		else
+			return stationctl_commands_usage_error(argv[0]);
+	}
+	if (optind < argc)
+		return stationctl_commands_usage_error(argv[0]);
+	return 0;
+}
+
+void stationctl_admin_print_json(json_object *reply)
+{
+	printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
 }

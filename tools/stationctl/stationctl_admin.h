@@ -19,6 +19,18 @@
 int stationctl_admin_request(const char *socket_path, const char *method, const char *path,
 			     const char *body, json_object **reply, int quiet);
 
+/* GET path and take its array member key into *list (borrowed from *reply,
+ * which the caller puts). A reply without that array is a broker error
+ * (STATIONCTL_EXIT_BROKER, *reply freed). Prints the reason unless quiet. */
+int stationctl_admin_get_list(const char *socket_path, const char *path, const char *key,
+			      json_object **reply, json_object **list, int quiet);
+
+/* The options shared by the commands that print a broker list: -j/--json
+ * (the reply as the broker sent it) and -H/--no-header. Returns 0, or the
+ * usage exit code after printing the usage error. */
+int stationctl_admin_list_opts(int argc, char **argv, int *json, int *no_header);
+void stationctl_admin_print_json(json_object *reply);
+
 /* The string member key of obj, or NULL when absent or not a string. */
 const char *stationctl_admin_str(json_object *obj, const char *key);
 /* A time member as text: strings (the broker sends RFC 3339) print as sent;

@@ -1,5 +1,4 @@
 /* status: the stations the broker has seen and what they are doing. */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "stationctl.h"
@@ -33,42 +32,21 @@ static void stationctl_status_endpoint(json_object *e, char *out, size_t outlen)
 
 int stationctl_status_main(const struct stationctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"no-header", no_argument, NULL, 'H'},
-	    {NULL, 0, NULL, 0},
-	};
 	static const char *const header[] = {"MAC",	 "IP",	 "HOSTNAME", "MATCH",	  "STATE",
 					     "ENDPOINT", "USER", "SINCE",    "LAST_SEEN", "NAME"};
 	json_object *reply = NULL, *list = NULL;
 	struct stationctl_table *t = NULL;
-	int c, json = 0, no_header = 0, ret;
+	int json, no_header, ret;
 
-	while ((c = getopt_long(argc, argv, "jH", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = 1;
-		else if (c == 'H')
-			no_header = 1;
-		else
-			return stationctl_commands_usage_error(argv[0]);
-	}
-	if (optind < argc)
-		return stationctl_commands_usage_error(argv[0]);
-	ret = stationctl_admin_request(ctx->admin_socket, "GET", "/v1/admin/stations", NULL, &reply,
-				       0);
+	ret = stationctl_admin_list_opts(argc, argv, &json, &no_header);
 	if (ret)
 		return ret;
-	if (!json_object_object_get_ex(reply, "stations", &list) ||
-	    !json_object_is_type(list, json_type_array)) {
-		stationctl_util_err(
-		    "broker: /v1/admin/stations: no \"stations\" list in the reply");
-		ret = STATIONCTL_EXIT_BROKER;
-		goto cleanup;
-	}
+	ret = stationctl_admin_get_list(ctx->admin_socket, "/v1/admin/stations", "stations", &reply,
+					&list, 0);
+	if (ret)
+		return ret;
 	if (json) {
-		printf("%s\n",
-		       json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY |
-								 JSON_C_TO_STRING_NOSLASHESCAPE));
+		stationctl_admin_print_json(reply);
 		goto cleanup;
 	}
 	t = stationctl_table_new(sizeof(header) / sizeof(header[0]), header);

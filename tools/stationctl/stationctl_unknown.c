@@ -1,7 +1,6 @@
 /* unknown: stations that asked the broker but match no section. */
 #include "stationctl_unknown.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,21 +14,8 @@
 int stationctl_unknown_fetch(const char *socket_path, json_object **reply, json_object **list,
 			     int quiet)
 {
-	int ret =
-	    stationctl_admin_request(socket_path, "GET", "/v1/admin/unknown", NULL, reply, quiet);
-
-	if (ret)
-		return ret;
-	if (!json_object_object_get_ex(*reply, "unknown", list) ||
-	    !json_object_is_type(*list, json_type_array)) {
-		if (!quiet)
-			stationctl_util_err("broker: /v1/admin/unknown: no \"unknown\" list in "
-					    "the reply");
-		json_object_put(*reply);
-		*reply = NULL;
-		return STATIONCTL_EXIT_BROKER;
-	}
-	return STATIONCTL_EXIT_OK;
+	return stationctl_admin_get_list(socket_path, "/v1/admin/unknown", "unknown", reply, list,
+					 quiet);
 }
 
 json_object *stationctl_unknown_find(json_object *list, const uint8_t mac[6])
@@ -49,34 +35,20 @@ json_object *stationctl_unknown_find(json_object *list, const uint8_t mac[6])
 
 int stationctl_unknown_main(const struct stationctl_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"no-header", no_argument, NULL, 'H'},
-	    {NULL, 0, NULL, 0},
-	};
 	static const char *const header[] = {"MAC",	   "IP",	"HOSTNAME",
 					     "FIRST_SEEN", "LAST_SEEN", "COUNT"};
 	json_object *reply = NULL, *list = NULL;
 	struct stationctl_table *t = NULL;
-	int c, json = 0, no_header = 0, ret;
+	int json, no_header, ret;
 
-	while ((c = getopt_long(argc, argv, "jH", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = 1;
-		else if (c == 'H')
-			no_header = 1;
-		else
-			return stationctl_commands_usage_error(argv[0]);
-	}
-	if (optind < argc)
-		return stationctl_commands_usage_error(argv[0]);
+	ret = stationctl_admin_list_opts(argc, argv, &json, &no_header);
+	if (ret)
+		return ret;
 	ret = stationctl_unknown_fetch(ctx->admin_socket, &reply, &list, 0);
 	if (ret)
 		return ret;
 	if (json) {
-		printf("%s\n",
-		       json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY |
-								 JSON_C_TO_STRING_NOSLASHESCAPE));
+		stationctl_admin_print_json(reply);
 		goto cleanup;
 	}
 	t = stationctl_table_new(sizeof(header) / sizeof(header[0]), header);
