@@ -64,11 +64,12 @@ UNIT_SRC := $(filter-out tests/unit/test_client_%,$(UNIT_SRC))
 endif
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 
-.PHONY: all deps build check bench lint clean asan fuzz demo unit
+.PHONY: all deps build check bench lint clean asan fuzz demo unit firmware firmware-test
 .DEFAULT_GOAL := all
 
 all: deps
 	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory firmware
 
 build: $(BINS) $(UNIT_BINS)
 
@@ -127,8 +128,38 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(BROKER_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(BROKER_SRC) $(LIBS_BROKER)
 
+# Station firmware (initramfs/, rootfs-overlay/, pxe/, tools/image/).
+#   PROFILE=generic (default) or qemu; BROKER_URL= and BROKER_CA= are baked in.
+# The chosen profile's boot tree, SD card image and NFS root land in build/;
+# tests use the small qemu profile, kept apart in build/firmware/qemu/media.
+PROFILE ?= generic
+BROKER_URL ?=
+BROKER_CA ?=
+FW := $(BUILD)/firmware
+FW_ENV = VDI_BUILD=$(abspath $(BUILD)) BROKER_URL='$(BROKER_URL)' BROKER_CA='$(BROKER_CA)'
+define fw_media
+	tools/image/mk-tftpboot.sh $(1) $(2)/tftpboot
+	tools/image/mk-sdcard.sh $(1) $(2)/sdcard.img
+	tools/image/mk-nfsroot.sh $(1) $(2)/nfsroot.tar
+endef
+
+ifneq ($(wildcard initramfs/build.sh),)
+firmware: build
+	$(FW_ENV) initramfs/build.sh $(PROFILE) $(FW)/$(PROFILE)
+	$(call fw_media,$(FW)/$(PROFILE),$(BUILD))
+
+# Tests boot the qemu profile with no broker baked in (the tests pass it on the
+# kernel command line or in station.conf).
+firmware-test: build
+	VDI_BUILD=$(abspath $(BUILD)) BROKER_URL= BROKER_CA= initramfs/build.sh qemu $(FW)/qemu
+	$(call fw_media,$(FW)/qemu,$(FW)/qemu/media)
+else
+firmware firmware-test:
+	@:
+endif
+
 check: all
-	@$(MAKE) --no-print-directory asan fuzz
+	@$(MAKE) --no-print-directory asan fuzz firmware-test
 	tests/run.sh
 
 # Benchmark helper programs: tools/bench/*.c, each linked with the libraries.

@@ -1,13 +1,16 @@
 #!/bin/bash
-# Installs the Debian packages listed in tools/deps.list that are not installed
-# yet. Idempotent and non-interactive: with nothing missing it only reads the
+# Installs the Debian packages listed in tools/deps.list and tools/deps.d/*.list
+# that are not installed yet. Idempotent and non-interactive: with nothing missing it only reads the
 # dpkg database, so every make target can afford to call it.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-list="$here/deps.list"
+lists=("$here/deps.list")
+for f in "$here"/deps.d/*.list; do
+	[ -e "$f" ] && lists+=("$f")
+done
 
-mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$list" | grep -v '^$')
+mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "${lists[@]}" | grep -v '^$' | sort -u)
 
 missing=()
 for pkg in "${wanted[@]}"; do
