@@ -28,6 +28,8 @@ _broker_n=0
 BROKER_PID=
 BROKER_CA=
 
+# The certificate also names 10.0.2.100, the address QEMU guests reach the
+# broker at through guestfwd.
 gen_tls() {
 	local dir=$1
 	mkdir -p "$dir"
@@ -38,7 +40,7 @@ gen_tls() {
 	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 		-keyout "$dir/server.key" -out "$dir/server.csr" -subj "/CN=localhost" \
 		>/dev/null 2>&1 || return 1
-	printf '%s\n' "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost" \
+	printf '%s\n' "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost,IP:10.0.2.100" \
 		"basicConstraints=CA:FALSE" "extendedKeyUsage=serverAuth" >"$dir/server.ext"
 	openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
 		-CAcreateserial -days 2 -extfile "$dir/server.ext" -out "$dir/server.crt" \
