@@ -70,6 +70,9 @@ struct LauncherSession {
 	struct broker_endpoint current;
 	GString *failures;
 	char *user; /* who logged in through the broker, for the reports */
+	/* A login the broker accepted while the desktop was still starting:
+	 * sent again when it says to ask again, wiped on any other answer. */
+	char *pending_user, *pending_password;
 	gint64 connected_at;
 
 	GCancellable *request;
@@ -121,8 +124,15 @@ static void session_clear_endpoints(LauncherSession *s)
 
 /* Everything the previous user left: typed credentials, desktop passwords
  * from the broker, the user name. */
+static void session_forget_pending(LauncherSession *s)
+{
+	g_clear_pointer(&s->pending_user, g_free);
+	launcher_secret_clear(&s->pending_password);
+}
+
 static void session_clear_credentials(LauncherSession *s)
 {
+	session_forget_pending(s);
 	launcher_ui_clear_login(s->ui);
 	session_clear_endpoints(s);
 	broker_endpoint_clear(&s->current);
@@ -695,6 +705,17 @@ static void session_spice_notice(gpointer user_data, const char *text)
 
 /* ---- broker replies ---- */
 
+static void session_send_login(LauncherSession *s, const char *username, const char *password);
+
+static void session_retry_login(LauncherSession *s)
+{
+	if (!s->pending_user || !s->pending_password) {
+		session_enter_idle(s, FALSE);
+		return;
+	}
+	session_send_login(s, s->pending_user, s->pending_password);
+}
+
 static void session_poll_starting(LauncherSession *s, const struct broker_reply *r)
 {
 	int wait = launcher_backoff_after(&s->broker_backoff, r->retry_after);
@@ -706,7 +727,8 @@ static void session_poll_starting(LauncherSession *s, const struct broker_reply 
 			    NULL);
 	launcher_ui_show_progress(s->ui, "Starting your desktop…",
 				  r->message ? r->message : "This can take a minute.", TRUE);
-	session_countdown(s, wait, "Checking again in", session_retry_same);
+	session_countdown(s, wait, "Checking again in",
+			  s->pending_password ? session_retry_login : session_retry_same);
 }
 
 static void session_reply(LauncherSession *s, struct broker_reply *r)
@@ -780,6 +802,8 @@ static void session_query_done(GObject *src, GAsyncResult *res, gpointer user_da
 		return;
 	g_clear_object(&s->request);
 	ok = launcher_broker_finish(res, &reply, &error);
+	if (!ok || reply.status != BROKER_STATUS_STARTING)
+		session_forget_pending(s);
 	if (s->silent && !ok) {
 		/* A refresh behind the login screen that failed: keep the
 		 * screen (Connect will show the problem), try again later. */
@@ -835,6 +859,18 @@ static void session_ui_connect(gpointer user_data, const char *username, const c
 		session_query(s, PURPOSE_CONNECT, FALSE);
 		return;
 	}
+	/* Kept (wiped copies) only until the broker's answer: it may say the
+	 * desktop is starting, and then the login is sent again. */
+	session_forget_pending(s);
+	s->pending_user = g_strdup(username);
+	s->pending_password = launcher_secret_dup(password);
+	session_send_login(s, username, password);
+	/* The user name stays for a retry after a typo. */
+	launcher_ui_clear_password(s->ui);
+}
+
+static void session_send_login(LauncherSession *s, const char *username, const char *password)
+{
 	session_stop_timers(s);
 	session_cancel_request(s);
 	s->purpose = PURPOSE_CONNECT;
@@ -844,12 +880,9 @@ static void session_ui_connect(gpointer user_data, const char *username, const c
 			    s->id.mac, NULL);
 	launcher_ui_show_progress(s->ui, "Logging in…", NULL, FALSE);
 	s->request = g_cancellable_new();
-	/* The request body holds the only other copy of the password, and is
-	 * wiped once sent; the entry is emptied now. */
+	/* The request body is wiped once sent. */
 	launcher_broker_login_async(s->broker, &s->id, username, password, s->request,
 				    session_query_done, s);
-	/* The user name stays for a retry after a typo. */
-	launcher_ui_clear_password(s->ui);
 }
 
 static void session_ui_cancel(gpointer user_data)

@@ -255,6 +255,9 @@ LauncherUi *launcher_ui_new(const LauncherConfig *cfg, const LauncherUiCallbacks
 	ui_fit_monitors(ui);
 	ui->clock_timer = g_timeout_add_seconds(1, ui_clock_tick, ui);
 	gtk_widget_show(ui->window);
+	/* The first frame of all is logged too: a station's boot counts until
+	 * its first screen is on, whichever screen that is. */
+	launcher_ui_log_next_paint(ui, "progress");
 	return ui;
 }
 

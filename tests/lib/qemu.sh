@@ -7,9 +7,12 @@
 #                                 pattern (VGA mode 13h colour blocks), so the
 #                                 desktop shows a picture that is easy to tell
 #                                 from anything else
-#   qemu_start NAME PORT [--password PW] [--disk FILE] [-- QEMU ARGS...]
-#                                 starts VM NAME with SPICE on PORT (TCG, q35,
-#                                 64 MiB, qxl-vga); sets QEMU_PID[NAME]
+#   qemu_start NAME PORT [--password PW] [--disk FILE] [--tls DIR TLSPORT]
+#              [-- QEMU ARGS...]  starts VM NAME with SPICE on PORT (TCG, q35,
+#                                 64 MiB, qxl-vga); sets QEMU_PID[NAME]. With
+#                                 --tls, also SPICE over TLS on TLSPORT with
+#                                 DIR/{ca-cert,server-cert,server-key}.pem;
+#                                 PORT 0 means TLS only
 #   qemu_qmp NAME JSON            one QMP command, prints the reply line
 #   qemu_hmp NAME COMMAND         a human-monitor command, prints its output
 #   qemu_screendump NAME FILE [DEVICE [HEAD]]   the VM's own picture (PNG)
@@ -69,7 +72,7 @@ ASM
 }
 
 qemu_start() {
-	local name=$1 port=$2 pw='' disk='' spice i
+	local name=$1 port=$2 pw='' disk='' tls='' tls_port='' spice i
 	shift 2
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -80,6 +83,11 @@ qemu_start() {
 		--disk)
 			disk=$2
 			shift 2
+			;;
+		--tls)
+			tls=$2
+			tls_port=$3
+			shift 3
 			;;
 		--)
 			shift
@@ -93,7 +101,9 @@ qemu_start() {
 		-qmp "unix:$T/$name.qmp,server=on,wait=off"
 		-monitor "unix:$T/$name.hmp,server=on,wait=off"
 		-name "$name")
-	spice="port=$port,addr=127.0.0.1"
+	spice="addr=127.0.0.1"
+	[ "$port" != 0 ] && spice+=",port=$port"
+	[ -n "$tls" ] && spice+=",tls-port=$tls_port,x509-dir=$tls"
 	if [ -n "$pw" ]; then
 		printf '%s' "$pw" >"$T/$name.pw"
 		args+=(-object "secret,id=spicepw,file=$T/$name.pw")

@@ -28,7 +28,12 @@ _tap_exit() {
 	for ((c = ${#_tap_cleanups[@]} - 1; c >= 0; c--)); do
 		eval "${_tap_cleanups[c]}" >/dev/null 2>&1 || true
 	done
-	rm -rf "$T"
+	# VDI_KEEP=1 keeps the scratch folder (logs, screenshots) to look at.
+	if [ "${VDI_KEEP:-0}" = 1 ]; then
+		echo "# kept $T" >&2
+	else
+		rm -rf "$T"
+	fi
 	if [ "$_tap_failed" -gt 0 ] && [ "$rc" -eq 0 ]; then
 		rc=1
 	fi

@@ -12,7 +12,8 @@ int broker_init(struct broker *b, const struct broker_opts *opts)
 	b->config = broker_config_new(opts->stations);
 	b->state = broker_state_new(opts->max_stations, opts->max_unknown);
 	b->login = broker_login_new(opts->users, &rl);
-	if (!b->config || !b->state || !b->login) {
+	b->probe = broker_probe_new();
+	if (!b->config || !b->state || !b->login || !b->probe) {
 		broker_destroy(b);
 		return -1;
 	}
@@ -21,6 +22,7 @@ int broker_init(struct broker *b, const struct broker_opts *opts)
 
 void broker_destroy(struct broker *b)
 {
+	broker_probe_free(b->probe);
 	broker_login_free(b->login);
 	broker_state_free(b->state);
 	broker_config_free(b->config);

@@ -9,6 +9,7 @@
 #include "broker_http.h"
 #include "broker_login.h"
 #include "broker_opts.h"
+#include "broker_probe.h"
 #include "broker_state.h"
 
 struct broker {
@@ -16,7 +17,8 @@ struct broker {
 	struct broker_config *config;
 	struct broker_state *state;
 	struct broker_login *login;
-	struct broker_http *api; /* set once the station API runs; NULL before */
+	struct broker_probe *probe; /* desktops of wait_ready mappings */
+	struct broker_http *api;    /* set once the station API runs; NULL before */
 };
 
 /* 0 or -1 (out of memory). */

@@ -83,6 +83,18 @@ static void api_answer_unknown(struct broker *b, const struct broker_ident *id,
 	resp->body = broker_reply_unknown(&rid, &resp->len);
 }
 
+/* wait_ready mappings: the desktop counts as starting until its primary
+ * endpoint accepts a TCP connection. */
+static bool api_desktop_starting(struct broker *b, const struct st_entry *e)
+{
+	const struct st_endpoint *ep;
+
+	if (!e->wait_ready || e->maintenance || e->n_endpoints == 0)
+		return false;
+	ep = &e->endpoints[0];
+	return !broker_probe_up(b->probe, ep->host, ep->port ? ep->port : ep->tls_port);
+}
+
 static void api_lookup(void *app, const struct broker_http_request *req,
 		       struct broker_http_response *resp)
 {
@@ -112,18 +124,26 @@ static void api_lookup(void *app, const struct broker_http_request *req,
 		api_log_debug("lookup", &lr.id, ip_str, "unknown", NULL);
 		api_answer_unknown(b, &lr.id, &ip, ip_str, resp);
 	} else {
-		api_log_debug("lookup", &lr.id, ip_str, frag->maintenance ? "maintenance" : "ready",
-			      e);
 		broker_state_seen(b->state, lr.id.mac, &ip, lr.id.hostname, broker_time_now());
 		rid = (struct broker_reply_ident){lr.id.mac_str, ip_str, lr.id.hostname};
-		resp->body = broker_reply_station(frag, &rid, NULL, &resp->len);
+		/* A mapping with a login is probed when the user has logged in:
+		 * until then the station only shows its login form. */
+		if (!frag->login && api_desktop_starting(b, e)) {
+			api_log_debug("lookup", &lr.id, ip_str, "starting", e);
+			resp->body = broker_reply_starting(e, &rid, &resp->len);
+		} else {
+			api_log_debug("lookup", &lr.id, ip_str,
+				      frag->maintenance ? "maintenance" : "ready", e);
+			resp->body = broker_reply_station(frag, &rid, NULL, &resp->len);
+		}
 	}
 	broker_config_release(s);
 }
 
 static void api_login_result(struct broker *b, const struct broker_login_req *lr,
-			     const struct broker_frag *frag, const struct broker_reply_ident *rid,
-			     const struct ipaddr *ip, struct broker_http_response *resp)
+			     const struct st_entry *e, const struct broker_frag *frag,
+			     const struct broker_reply_ident *rid, const struct ipaddr *ip,
+			     struct broker_http_response *resp)
 {
 	enum broker_login_result res;
 	unsigned retry = 0;
@@ -145,7 +165,12 @@ static void api_login_result(struct broker *b, const struct broker_login_req *lr
 	switch (res) {
 	case BROKER_LOGIN_OK:
 		broker_state_seen(b->state, lr->id.mac, ip, lr->id.hostname, broker_time_now());
-		resp->body = broker_reply_station(frag, rid, lr->username, &resp->len);
+		/* The station keeps the password while it waits, and logs in
+		 * again after retry_after. */
+		if (api_desktop_starting(b, e))
+			resp->body = broker_reply_starting(e, rid, &resp->len);
+		else
+			resp->body = broker_reply_station(frag, rid, lr->username, &resp->len);
 		break;
 	case BROKER_LOGIN_FAILED:
 		resp->status = 401;
@@ -199,10 +224,13 @@ static void api_login(void *app, const struct broker_http_request *req,
 		/* No login wanted (or in maintenance): the lookup answer. A
 		 * password sent anyway is not checked, so it cannot be probed. */
 		broker_state_seen(b->state, lr.id.mac, &ip, lr.id.hostname, broker_time_now());
-		resp->body = broker_reply_station(frag, &rid, NULL, &resp->len);
+		if (api_desktop_starting(b, e))
+			resp->body = broker_reply_starting(e, &rid, &resp->len);
+		else
+			resp->body = broker_reply_station(frag, &rid, NULL, &resp->len);
 		goto cleanup;
 	}
-	api_login_result(b, &lr, frag, &rid, &ip, resp);
+	api_login_result(b, &lr, e, frag, &rid, &ip, resp);
 cleanup:
 	broker_config_release(s);
 	broker_request_wipe_login(&lr);

@@ -10,6 +10,7 @@
 
 #define MSG_READY	"Your desktop is ready."
 #define MSG_MAINTENANCE "This station is in maintenance. Please try again later."
+#define MSG_STARTING	"Your desktop is starting. This can take a minute."
 
 struct broker_frags {
 	struct broker_frag *v;
@@ -318,6 +319,29 @@ static void reply_ident(struct broker_json *j, const struct broker_reply_ident *
 	if (id->hostname && id->hostname[0])
 		broker_json_kv_str(j, "hostname", id->hostname);
 	broker_json_close(j);
+}
+
+char *broker_reply_starting(const struct st_entry *e, const struct broker_reply_ident *id,
+			    size_t *len)
+{
+	struct broker_json j;
+
+	broker_json_init(&j, 512);
+	broker_json_open(&j);
+	broker_json_kv_str(&j, "status", "starting");
+	broker_json_kv_str(&j, "message", MSG_STARTING);
+	broker_json_key(&j, "station");
+	broker_json_open(&j);
+	broker_json_kv_str_opt(&j, "name", e->name);
+	broker_json_kv_str(&j, "match", e->target.text);
+	broker_json_kv_str(&j, "mac", id->mac);
+	broker_json_kv_str(&j, "ip", id->ip);
+	if (id->hostname && id->hostname[0])
+		broker_json_kv_str(&j, "hostname", id->hostname);
+	broker_json_close(&j);
+	broker_json_kv_uint(&j, "retry_after", BROKER_RETRY_STARTING);
+	broker_json_close(&j);
+	return broker_json_take(&j, len);
 }
 
 char *broker_reply_unknown(const struct broker_reply_ident *id, size_t *len)

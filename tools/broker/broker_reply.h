@@ -18,6 +18,7 @@
 #define BROKER_RETRY_UNKNOWN	 30
 #define BROKER_RETRY_MAINTENANCE 60
 #define BROKER_RETRY_ERROR	 30
+#define BROKER_RETRY_STARTING	 2
 
 struct broker_frag {
 	const char *head;
@@ -52,6 +53,10 @@ struct broker_reply_ident {
  * login (and then the login tail, with endpoints, is used). */
 char *broker_reply_station(const struct broker_frag *f, const struct broker_reply_ident *id,
 			   const char *user, size_t *len);
+/* starting: the mapping's desktop is not accepting connections yet. Built per
+ * request: it is only sent while a wait_ready desktop is down. */
+char *broker_reply_starting(const struct st_entry *e, const struct broker_reply_ident *id,
+			    size_t *len);
 char *broker_reply_unknown(const struct broker_reply_ident *id, size_t *len);
 /* {"status":"error","message":...,"retry_after":N}: broker-side trouble. */
 char *broker_reply_trouble(const char *message, unsigned retry_after, size_t *len);

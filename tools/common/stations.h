@@ -73,6 +73,7 @@ enum st_key {
 	ST_KEY_USB_DENY,
 	ST_KEY_MAINTENANCE,
 	ST_KEY_MESSAGE,
+	ST_KEY_WAIT_READY,
 	ST_KEY__COUNT
 };
 
@@ -170,6 +171,8 @@ struct st_entry {
 	bool login_broker;
 	bool autoconnect;
 	bool maintenance;
+	/* Answer "starting" until the primary endpoint accepts TCP connections. */
+	bool wait_ready;
 };
 
 struct st_config;

@@ -54,6 +54,7 @@ static const char *st_builtin(enum st_key k)
 		return "none";
 	case ST_KEY_AUTOCONNECT:
 	case ST_KEY_MAINTENANCE:
+	case ST_KEY_WAIT_READY:
 		return "no";
 	case ST_KEY_USB_REDIRECT:
 		return ST_USB_REDIRECT_DEFAULT;
@@ -395,6 +396,9 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 		b = false;
 		st_bool_parse(e->values[ST_KEY_AUTOCONNECT], &b);
 		e->autoconnect = b;
+		b = false;
+		st_bool_parse(e->values[ST_KEY_WAIT_READY], &b);
+		e->wait_ready = b;
 		e->login_broker = strcmp(e->values[ST_KEY_LOGIN], "broker") == 0;
 		if (st_check_effective(e, err, sizeof(err)) < 0) {
 			st_diag_add(d, e->line, "%s", err);
