@@ -39,8 +39,8 @@ LIBS_CTL = $(shell $(PKG_CONFIG) --libs libcurl json-c libxml-2.0 2>/dev/null) -
 GLIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(GLIB_PKGS) 2>/dev/null)
 GLIB_LIBS = $(shell $(PKG_CONFIG) --libs $(GLIB_PKGS) 2>/dev/null)
 
-# The station launcher (client/): GTK 3, spice-gtk, libcurl, json-c, libudev.
-CLIENT_PKGS := gtk+-3.0 spice-client-gtk-3.0 libcurl json-c libudev
+# The station launcher (client/): GTK 3, spice-gtk, gtk-vnc, libcurl, json-c, libudev.
+CLIENT_PKGS := gtk+-3.0 spice-client-gtk-3.0 gtk-vnc-2.0 x11 libcurl json-c libudev
 CLIENT_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(CLIENT_PKGS) 2>/dev/null)
 CLIENT_LIBS = $(shell $(PKG_CONFIG) --libs $(CLIENT_PKGS) 2>/dev/null) -lm
 CLIENT_SRC := $(filter-out client/main.c,$(wildcard client/*.c))

@@ -311,6 +311,16 @@ static int reply_policy(struct json_object *root, struct broker_reply *r, struct
 		}
 		r->policy.autoconnect = json_object_get_boolean(v);
 	}
+	/* Single sign-on: on unless the broker says no (it only matters for
+	 * logins through the broker). */
+	r->policy.sso = true;
+	if (json_object_object_get_ex(pol, "sso", &v) && !json_object_is_type(v, json_type_null)) {
+		if (!json_object_is_type(v, json_type_boolean)) {
+			reply_fail(e, "policy.sso", "not a boolean");
+			goto cleanup;
+		}
+		r->policy.sso = json_object_get_boolean(v);
+	}
 	if (reply_obj(pol, "usb", "policy.usb", &usb, e) < 0)
 		goto cleanup;
 	if (usb && (reply_str(usb, "auto_redirect", "policy.usb.auto_redirect", USB_FILTER_MAX_LEN,

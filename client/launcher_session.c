@@ -22,12 +22,14 @@
 #include "launcher_identity.h"
 #include "launcher_kiosk.h"
 #include "launcher_netwatch.h"
+#include "launcher_rdp.h"
 #include "launcher_report.h"
 #include "launcher_secret.h"
 #include "launcher_spice.h"
 #include "launcher_status.h"
 #include "launcher_ui.h"
 #include "launcher_usb.h"
+#include "launcher_vnc.h"
 #include "log.h"
 
 #ifndef VDI_VERSION
@@ -57,12 +59,14 @@ struct LauncherSession {
 	LauncherReport *report;
 	LauncherUi *ui;
 	LauncherSpice *spice;
+	LauncherRdp *rdp;
+	LauncherVnc *vnc;
 	LauncherNetwatch *netwatch;
 
 	/* The mapping, from the last ready reply. */
 	gboolean have_policy;
 	char *station_name, *screen_text, *usb_redirect, *usb_deny;
-	gboolean login, autoconnect;
+	gboolean login, autoconnect, sso;
 
 	/* The current connection attempt. */
 	struct broker_endpoint *eps;
@@ -73,6 +77,9 @@ struct LauncherSession {
 	/* A login the broker accepted while the desktop was still starting:
 	 * sent again when it says to ask again, wiped on any other answer. */
 	char *pending_user, *pending_password;
+	/* The same login once accepted, for RDP single sign-on: wiped when
+	 * the session is open or every endpoint failed. */
+	char *sso_user, *sso_password;
 	gint64 connected_at;
 
 	GCancellable *request;
@@ -130,9 +137,16 @@ static void session_forget_pending(LauncherSession *s)
 	launcher_secret_clear(&s->pending_password);
 }
 
+static void session_forget_sso(LauncherSession *s)
+{
+	g_clear_pointer(&s->sso_user, g_free);
+	launcher_secret_clear(&s->sso_password);
+}
+
 static void session_clear_credentials(LauncherSession *s)
 {
 	session_forget_pending(s);
+	session_forget_sso(s);
 	launcher_ui_clear_login(s->ui);
 	session_clear_endpoints(s);
 	broker_endpoint_clear(&s->current);
@@ -206,6 +220,7 @@ static void session_set_policy(LauncherSession *s, const struct broker_reply *r)
 	s->usb_deny = g_strdup(r->policy.usb_deny);
 	s->login = r->policy.login == BROKER_LOGIN_BROKER;
 	s->autoconnect = r->policy.autoconnect;
+	s->sso = r->policy.sso;
 	s->have_policy = TRUE;
 }
 
@@ -529,6 +544,22 @@ static gboolean session_unsupported_done(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+/* ---- the viewers: SPICE, RDP, VNC ---- */
+
+static void session_viewer_disconnect(LauncherSession *s)
+{
+	launcher_ui_clear_displays(s->ui);
+	launcher_spice_disconnect(s->spice);
+	launcher_rdp_disconnect(s->rdp);
+	launcher_vnc_disconnect(s->vnc);
+}
+
+static gboolean session_viewer_is_open(LauncherSession *s)
+{
+	return launcher_spice_is_open(s->spice) || launcher_rdp_is_open(s->rdp) ||
+	       launcher_vnc_is_open(s->vnc);
+}
+
 static LauncherSpiceOptions session_spice_options(LauncherSession *s)
 {
 	LauncherSpiceOptions o = {
@@ -540,6 +571,49 @@ static LauncherSpiceOptions session_spice_options(LauncherSession *s)
 	    .share_cd = s->cfg->share_cd,
 	};
 	return o;
+}
+
+static LauncherRdpOptions session_rdp_options(LauncherSession *s)
+{
+	LauncherRdpOptions o = {
+	    .connect_timeout = s->cfg->connect_timeout,
+	    .audio = s->cfg->audio,
+	    .usb = s->cfg->usb,
+	    .usb_redirect = s->usb_redirect,
+	    .usb_deny = s->usb_deny,
+	    .sysroot = s->cfg->sysroot,
+	};
+
+	launcher_ui_first_monitor_size(s->ui, &o.width, &o.height);
+	/* The login typed on the station goes on to the desktop only for
+	 * mappings that log in through the broker and allow it. */
+	if (s->login && s->sso && s->sso_user && s->sso_password) {
+		o.username = s->sso_user;
+		o.password = s->sso_password;
+	}
+	return o;
+}
+
+static gboolean session_viewer_connect(LauncherSession *s, const struct broker_endpoint *ep,
+				       GError **error)
+{
+	switch (ep->protocol) {
+	case BROKER_PROTO_SPICE: {
+		LauncherSpiceOptions o = session_spice_options(s);
+		return launcher_spice_connect(s->spice, ep, &o, error);
+	}
+	case BROKER_PROTO_RDP: {
+		LauncherRdpOptions o = session_rdp_options(s);
+		return launcher_rdp_connect(s->rdp, ep, &o, error);
+	}
+	case BROKER_PROTO_VNC:
+		return launcher_vnc_connect(s->vnc, ep, s->cfg->connect_timeout, error);
+	case BROKER_PROTO_OTHER:
+	default:
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+				    "protocol not supported");
+		return FALSE;
+	}
 }
 
 static void session_try_endpoint(LauncherSession *s)
@@ -558,8 +632,9 @@ static void session_try_endpoint(LauncherSession *s)
 	g_snprintf(attempt, sizeof(attempt), "%zu/%zu", s->ep_index + 1, s->n_eps);
 	launcher_status_set(s->status, LAUNCHER_STATE_CONNECTING, "protocol", ep->protocol_name,
 			    "endpoint", hp, "attempt", attempt, NULL);
-	if (ep->protocol != BROKER_PROTO_SPICE) {
-		/* RDP and VNC come later; say so, then move on. */
+	if (ep->protocol == BROKER_PROTO_OTHER) {
+		/* A protocol a newer broker knows and this station does not:
+		 * say so, then move on. */
 		g_autofree char *name = g_ascii_strup(ep->protocol_name, -1);
 		detail = g_strdup_printf("The %s desktop at %s is not supported on this station; "
 					 "trying the next one.",
@@ -570,17 +645,21 @@ static void session_try_endpoint(LauncherSession *s)
 		s->pause = g_timeout_add(UNSUPPORTED_PAUSE_MS, session_unsupported_done, s);
 		return;
 	}
-	detail = g_strdup_printf("%s%s", hp, ep->tls_port ? " (encrypted)" : "");
+	if (s->ep_index > 0)
+		detail = g_strdup_printf("Trying the fallback: %s %s%s",
+					 g_ascii_strup(ep->protocol_name, -1), hp,
+					 ep->tls_port ? " (encrypted)" : "");
+	else
+		detail = g_strdup_printf("%s%s", hp, ep->tls_port ? " (encrypted)" : "");
 	launcher_ui_show_progress(s->ui, "Connecting to your desktop…", detail, TRUE);
 	broker_endpoint_clear(&s->current);
 	if (broker_endpoint_copy(ep, &s->current) < 0) {
 		session_endpoint_failed(s, "out of memory");
 		return;
 	}
-	{
-		LauncherSpiceOptions o = session_spice_options(s);
-		if (!launcher_spice_connect(s->spice, ep, &o, &error))
-			session_endpoint_failed(s, error->message);
+	if (!session_viewer_connect(s, ep, &error)) {
+		session_viewer_disconnect(s);
+		session_endpoint_failed(s, error->message);
 	}
 }
 
@@ -611,43 +690,68 @@ static void session_link_lost(gpointer user_data, const char *ifname, const char
 {
 	LauncherSession *s = user_data;
 
-	/* Reported from a timer, not from inside spice-gtk: safe to end. */
-	if (launcher_spice_is_open(s->spice))
+	/* Reported from a timer, not from inside a viewer: safe to end. */
+	if (session_viewer_is_open(s))
 		session_end(s, "network_lost");
 }
 
-static void session_spice_opened(gpointer user_data)
+static void session_set_connected(LauncherSession *s)
+{
+	g_autofree char *hp = session_hostport(&s->current);
+	char displays[8];
+
+	g_snprintf(displays, sizeof(displays), "%u", launcher_ui_n_displays(s->ui));
+	launcher_status_set(s->status, LAUNCHER_STATE_CONNECTED, "protocol",
+			    s->current.protocol_name, "endpoint", hp, "displays", displays,
+			    s->ep_index > 0 ? "fallback" : NULL, s->ep_index > 0 ? "yes" : NULL,
+			    NULL);
+}
+
+/* The session is open, whatever the protocol. */
+static void session_viewer_opened(gpointer user_data)
 {
 	LauncherSession *s = user_data;
-	g_autofree char *hp = session_hostport(&s->current);
 	unsigned port = s->current.port ? s->current.port : s->current.tls_port;
-	char displays[8];
 
 	session_stop_timers(s);
 	s->connected_at = g_get_monotonic_time();
-	g_snprintf(displays, sizeof(displays), "%u", launcher_ui_n_displays(s->ui));
-	launcher_status_set(s->status, LAUNCHER_STATE_CONNECTED, "protocol", "spice", "endpoint",
-			    hp, "displays", displays, NULL);
+	session_set_connected(s);
 	launcher_ui_show_desktop(s->ui);
 	launcher_backoff_reset(&s->desktop_backoff);
-	launcher_report_push(s->report, &s->id, "start", "spice", s->current.host, port, s->user,
-			     NULL);
+	launcher_report_push(s->report, &s->id, "start", s->current.protocol_name, s->current.host,
+			     port, s->user, NULL);
+	if (s->ep_index > 0) {
+		/* The user should know the usual way failed: a fallback may
+		 * lack USB or sound, and the admin should hear of it. */
+		g_autofree char *name = g_ascii_strup(s->current.protocol_name, -1);
+		g_autofree char *text = g_strdup_printf(
+		    "Your usual desktop connection failed; connected through the fallback (%s).",
+		    name);
+		log_event(LOG_WARN, "fallback", "protocol", s->current.protocol_name, NULL);
+		launcher_ui_notice(s->ui, text);
+	}
 	/* The typed credentials and the desktop passwords of the other
 	 * endpoints are no longer needed. */
 	launcher_ui_clear_login(s->ui);
 	session_clear_endpoints(s);
+	session_forget_sso(s);
 	launcher_secret_clear(&s->current.password);
 	s->netwatch = launcher_netwatch_new(s->cfg->sysroot, s->id.ifname, session_link_lost, s);
 }
 
-static void session_spice_failed(gpointer user_data, const char *kind, const char *message)
+static void session_viewer_failed(gpointer user_data, const char *kind, const char *message)
 {
 	LauncherSession *s = user_data;
-	g_autofree char *why = g_strdup_printf("%s (%s)", session_fail_words(kind), message);
+	g_autofree char *why = NULL;
 
-	log_event(LOG_WARN, "endpoint_failed", "kind", kind, "error", message, NULL);
-	launcher_ui_clear_displays(s->ui);
-	launcher_spice_disconnect(s->spice);
+	/* RDP's messages are whole sentences from its error table. */
+	if (s->current.protocol == BROKER_PROTO_RDP)
+		why = g_strdup(message);
+	else
+		why = g_strdup_printf("%s (%s)", session_fail_words(kind), message);
+	log_event(LOG_WARN, "endpoint_failed", "protocol", s->current.protocol_name, "kind", kind,
+		  "error", message, NULL);
+	session_viewer_disconnect(s);
 	session_endpoint_failed(s, why);
 }
 
@@ -657,13 +761,13 @@ static void session_end(LauncherSession *s, const char *reason)
 {
 	unsigned port = s->current.port ? s->current.port : s->current.tls_port;
 	gint64 lasted = g_get_monotonic_time() - s->connected_at;
+	g_autofree char *protocol = g_strdup(s->current.protocol_name);
 
-	log_event(LOG_INFO, "session_end", "reason", reason, NULL);
+	log_event(LOG_INFO, "session_end", "reason", reason, "protocol", protocol, NULL);
 	g_clear_pointer(&s->netwatch, launcher_netwatch_free);
-	launcher_ui_clear_displays(s->ui);
-	launcher_spice_disconnect(s->spice);
-	launcher_report_push(s->report, &s->id, "end", "spice", s->current.host, port, s->user,
-			     reason);
+	session_viewer_disconnect(s);
+	launcher_report_push(s->report, &s->id, "end", protocol ? protocol : "spice",
+			     s->current.host, port, s->user, reason);
 	session_clear_credentials(s);
 	if (lasted >= SHORT_SESSION_US)
 		launcher_backoff_reset(&s->auto_backoff);
@@ -676,23 +780,31 @@ static void session_end(LauncherSession *s, const char *reason)
 		session_query(s, PURPOSE_SHOW, TRUE);
 }
 
-static void session_spice_ended(gpointer user_data, const char *reason)
+static void session_viewer_ended(gpointer user_data, const char *reason)
 {
 	session_end(user_data, reason);
 }
 
-static void session_spice_display(gpointer user_data, GtkWidget *display, guint order)
+static void session_rdp_ended(gpointer user_data, const char *reason, const char *message)
+{
+	LauncherSession *s = user_data;
+
+	session_end(s, reason);
+	/* Ends the user did not choose (idle time-out, a server error) are
+	 * worth a word on the login screen. */
+	if (message && !s->stopping) {
+		launcher_diag_error("desktop: %s", message);
+		launcher_ui_notice(s->ui, message);
+	}
+}
+
+static void session_viewer_display(gpointer user_data, GtkWidget *display, guint order)
 {
 	LauncherSession *s = user_data;
 
 	launcher_ui_add_display(s->ui, display, order);
-	if (launcher_spice_is_open(s->spice)) {
-		g_autofree char *hp = session_hostport(&s->current);
-		char displays[8];
-		g_snprintf(displays, sizeof(displays), "%u", launcher_ui_n_displays(s->ui));
-		launcher_status_set(s->status, LAUNCHER_STATE_CONNECTED, "protocol", "spice",
-				    "endpoint", hp, "displays", displays, NULL);
-	}
+	if (session_viewer_is_open(s))
+		session_set_connected(s);
 }
 
 static void session_spice_notice(gpointer user_data, const char *text)
@@ -802,6 +914,13 @@ static void session_query_done(GObject *src, GAsyncResult *res, gpointer user_da
 		return;
 	g_clear_object(&s->request);
 	ok = launcher_broker_finish(res, &reply, &error);
+	session_forget_sso(s);
+	if (ok && reply.status == BROKER_STATUS_READY && s->pending_password) {
+		/* The broker accepted the login: the desktop may take it too
+		 * (RDP single sign-on). Moved, so the password exists once. */
+		s->sso_user = g_steal_pointer(&s->pending_user);
+		s->sso_password = g_steal_pointer(&s->pending_password);
+	}
 	if (!ok || reply.status != BROKER_STATUS_STARTING)
 		session_forget_pending(s);
 	if (s->silent && !ok) {
@@ -891,8 +1010,7 @@ static void session_ui_cancel(gpointer user_data)
 
 	log_event(LOG_INFO, "cancel", NULL);
 	session_cancel_request(s);
-	launcher_ui_clear_displays(s->ui);
-	launcher_spice_disconnect(s->spice);
+	session_viewer_disconnect(s);
 	session_clear_credentials(s);
 	if (!s->have_policy) {
 		session_query(s, PURPOSE_SHOW, FALSE);
@@ -983,11 +1101,23 @@ LauncherSession *launcher_session_new(const LauncherConfig *cfg)
 	    .admin_action = session_ui_admin_action,
 	};
 	static const LauncherSpiceCallbacks spice_cb = {
-	    .opened = session_spice_opened,
-	    .failed = session_spice_failed,
-	    .ended = session_spice_ended,
-	    .display_added = session_spice_display,
+	    .opened = session_viewer_opened,
+	    .failed = session_viewer_failed,
+	    .ended = session_viewer_ended,
+	    .display_added = session_viewer_display,
 	    .notice = session_spice_notice,
+	};
+	static const LauncherRdpCallbacks rdp_cb = {
+	    .opened = session_viewer_opened,
+	    .failed = session_viewer_failed,
+	    .ended = session_rdp_ended,
+	    .display_added = session_viewer_display,
+	};
+	static const LauncherVncCallbacks vnc_cb = {
+	    .opened = session_viewer_opened,
+	    .failed = session_viewer_failed,
+	    .ended = session_viewer_ended,
+	    .display_added = session_viewer_display,
 	};
 	LauncherSession *s = g_new0(LauncherSession, 1);
 	g_autofree char *cmdline_path = launcher_file_under(cfg->sysroot, "/proc/cmdline");
@@ -1003,6 +1133,8 @@ LauncherSession *launcher_session_new(const LauncherConfig *cfg)
 	launcher_backoff_init(&s->auto_backoff, cfg->retry_base, cfg->retry_max);
 	s->ui = launcher_ui_new(cfg, &ui_cb, s);
 	s->spice = launcher_spice_new(&spice_cb, s);
+	s->rdp = launcher_rdp_new(&rdp_cb, s);
+	s->vnc = launcher_vnc_new(&vnc_cb, s);
 	for (guint i = 0; i < cfg->warnings->len; i++) {
 		const char *w = g_ptr_array_index(cfg->warnings, i);
 		log_event(LOG_WARN, "config", "warning", w, NULL);
@@ -1020,6 +1152,8 @@ void launcher_session_free(LauncherSession *s)
 	g_clear_pointer(&s->netwatch, launcher_netwatch_free);
 	launcher_ui_clear_displays(s->ui);
 	launcher_spice_free(s->spice);
+	launcher_rdp_free(s->rdp);
+	launcher_vnc_free(s->vnc);
 	session_clear_credentials(s);
 	launcher_ui_free(s->ui);
 	launcher_report_free(s->report);
@@ -1047,12 +1181,10 @@ void launcher_session_stop(LauncherSession *s, GSourceFunc done, gpointer user_d
 	s->stopping = TRUE;
 	session_stop_timers(s);
 	session_cancel_request(s);
-	if (launcher_spice_is_open(s->spice))
+	if (session_viewer_is_open(s))
 		session_end(s, "stopped");
-	else {
-		launcher_ui_clear_displays(s->ui);
-		launcher_spice_disconnect(s->spice);
-	}
+	else
+		session_viewer_disconnect(s);
 	session_clear_credentials(s);
 	launcher_status_set(s->status, LAUNCHER_STATE_STOPPED, NULL);
 	/* A session end still in the queue gets a moment to go out. */

@@ -397,6 +397,19 @@ guint launcher_ui_n_displays(LauncherUi *ui)
 	return launcher_ui_desktop_count(ui->desktop);
 }
 
+void launcher_ui_first_monitor_size(LauncherUi *ui, int *width, int *height)
+{
+	GdkDisplay *dpy = gtk_widget_get_display(ui->window);
+	GdkRectangle r = {0, 0, 1024, 768};
+
+	if (ui->windowed)
+		gtk_window_get_size(GTK_WINDOW(ui->window), &r.width, &r.height);
+	else if (gdk_display_get_n_monitors(dpy) > 0)
+		gdk_monitor_get_geometry(gdk_display_get_monitor(dpy, 0), &r);
+	*width = r.width;
+	*height = r.height;
+}
+
 static gboolean ui_notice_hide(gpointer user_data)
 {
 	LauncherUi *ui = user_data;

@@ -79,6 +79,9 @@ void launcher_ui_add_display(LauncherUi *ui, GtkWidget *display, guint order);
 void launcher_ui_remove_display(LauncherUi *ui, GtkWidget *display);
 void launcher_ui_clear_displays(LauncherUi *ui);
 guint launcher_ui_n_displays(LauncherUi *ui);
+/* The size of the first monitor (of the window, when windowed): where a
+ * single-display desktop goes. */
+void launcher_ui_first_monitor_size(LauncherUi *ui, int *width, int *height);
 
 /* A short notice at the bottom that takes no focus and goes away by
  * itself. */

@@ -114,7 +114,12 @@ static void desktop_ready(GObject *display, GParamSpec *pspec, gpointer user_dat
 	LauncherUiDesktop *p = user_data;
 	gboolean ready = FALSE;
 
-	g_object_get(display, "ready", &ready, NULL);
+	/* SPICE displays say when they have a picture; the others (RDP's
+	 * window, VNC's display) are added once they have one. */
+	if (g_object_class_find_property(G_OBJECT_GET_CLASS(display), "ready"))
+		g_object_get(display, "ready", &ready, NULL);
+	else
+		ready = TRUE;
 	if (!ready || p->first_frame_logged)
 		return;
 	p->first_frame_logged = TRUE;
@@ -134,7 +139,8 @@ void launcher_ui_desktop_add(LauncherUiDesktop *p, GtkWidget *display, guint ord
 		at++;
 	g_ptr_array_insert(p->displays, (gint)at, display);
 	gtk_overlay_add_overlay(GTK_OVERLAY(p->root), display);
-	g_signal_connect(display, "notify::ready", G_CALLBACK(desktop_ready), p);
+	if (g_object_class_find_property(G_OBJECT_GET_CLASS(display), "ready"))
+		g_signal_connect(display, "notify::ready", G_CALLBACK(desktop_ready), p);
 	gtk_widget_show(display);
 	gtk_widget_queue_resize(p->root);
 	desktop_ready(G_OBJECT(display), NULL, p);
