@@ -25,6 +25,7 @@ struct LauncherRdp {
 	GtkWidget *area; /* the parent of xfreerdp's window */
 	Window xid;	 /* the area's X window */
 	Window child_xid;
+	Window top_xid; /* the launcher's window, for the keyboard afterwards */
 	GSubprocess *child;
 	GCancellable *cancel; /* the waits on this child */
 	GDataInputStream *out;
@@ -299,6 +300,7 @@ gboolean launcher_rdp_connect(LauncherRdp *r, const struct broker_endpoint *ep,
 	}
 	gdk_window_set_events(win, gdk_window_get_events(win) | GDK_SUBSTRUCTURE_MASK);
 	r->xid = GDK_WINDOW_XID(win);
+	r->top_xid = GDK_WINDOW_XID(gtk_widget_get_window(gtk_widget_get_toplevel(r->area)));
 	gdk_window_add_filter(NULL, launcher_rdp_filter, r);
 
 	if (ep->ca && !(r->ca_file = launcher_rdp_write_ca(ep->ca, error))) {
@@ -403,6 +405,15 @@ void launcher_rdp_disconnect(LauncherRdp *r)
 	if (r->xid) {
 		gdk_window_remove_filter(NULL, launcher_rdp_filter, r);
 		r->xid = 0;
+	}
+	if (r->child_xid && r->top_xid) {
+		/* The keyboard was xfreerdp's: give it back to the launcher's
+		 * window, or the login screen would get no keys. */
+		GdkDisplay *dpy = gdk_display_get_default();
+
+		gdk_x11_display_error_trap_push(dpy);
+		XSetInputFocus(GDK_DISPLAY_XDISPLAY(dpy), r->top_xid, RevertToParent, CurrentTime);
+		gdk_x11_display_error_trap_pop_ignored(dpy);
 	}
 	r->child_xid = 0;
 	if (r->area) {
