@@ -1,6 +1,7 @@
 /* VNC connections: see launcher_vnc.h. */
 #include "launcher_vnc.h"
 
+#include <string.h>
 #include <vncdisplay.h>
 
 #include "launcher_secret.h"
@@ -140,7 +141,11 @@ static void launcher_vnc_error(VncDisplay *d, const char *msg, gpointer user_dat
 	if (v->opened)
 		launcher_vnc_outcome(v, LVNC_ENDED, "connection_lost", msg);
 	else
-		launcher_vnc_outcome(v, LVNC_FAILED, "connect", msg && *msg ? msg : "failed");
+		/* gtk-vnc reports a refused password here first, before its
+		 * vnc-auth-failure signal; its message is the only tell. */
+		launcher_vnc_outcome(v, LVNC_FAILED,
+				     msg && strstr(msg, "uthentication") ? "auth" : "connect",
+				     msg && *msg ? msg : "failed");
 }
 
 static void launcher_vnc_disconnected(VncDisplay *d, gpointer user_data)

@@ -17,8 +17,9 @@
 # shellcheck source=tests/launcher/common.sh
 . "$VDI_ROOT/tests/launcher/common.sh"
 
-command -v xfreerdp >/dev/null && command -v freerdp-shadow-cli >/dev/null ||
+if ! command -v xfreerdp >/dev/null || ! command -v freerdp-shadow-cli >/dev/null; then
 	skip_all "xfreerdp or freerdp-shadow-cli missing (make deps)"
+fi
 
 plan 20
 
