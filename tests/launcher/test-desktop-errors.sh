@@ -77,7 +77,7 @@ like "$(grep event=endpoint_failed "$T/launcher.log")" 'kind=connect' \
 	"and failed as a refused connection"
 launcher_stop
 
-# 3. RDP first: not supported here, said on screen, then the SPICE one.
+# 3. RDP first, refused: its failure is reported, then the SPICE one.
 : >"$T/launcher.log"
 stations_write "$stations" <<CONF
 [$STATION_MAC]
@@ -91,8 +91,8 @@ launcher_wait_state '^state=idle '
 xdotool key Return
 launcher_wait_state '^state=connecting protocol=rdp '
 ok $? "the RDP endpoint comes first: $(cat "$T/status")"
-launcher_wait_log 'event=endpoint_unsupported protocol=rdp'
-ok $? "and is reported as not supported"
+launcher_wait_log 'event=endpoint_failed protocol=rdp kind=connect' 10
+ok $? "and fails as a refused connection"
 launcher_wait_state "^state=connected protocol=spice endpoint=127\\.0\\.0\\.1:$open_port "
 ok $? "then the SPICE endpoint connects"
 launcher_stop
