@@ -749,8 +749,8 @@ static void session_viewer_failed(gpointer user_data, const char *kind, const ch
 		why = g_strdup(message);
 	else
 		why = g_strdup_printf("%s (%s)", session_fail_words(kind), message);
-	log_event(LOG_WARN, "endpoint_failed", "protocol", s->current.protocol_name, "kind", kind,
-		  "error", message, NULL);
+	log_event(LOG_WARN, "endpoint_failed", "kind", kind, "error", message, "protocol",
+		  s->current.protocol_name, NULL);
 	session_viewer_disconnect(s);
 	session_endpoint_failed(s, why);
 }

@@ -91,7 +91,7 @@ launcher_wait_state '^state=idle '
 xdotool key Return
 launcher_wait_state '^state=connecting protocol=rdp '
 ok $? "the RDP endpoint comes first: $(cat "$T/status")"
-launcher_wait_log 'event=endpoint_failed protocol=rdp kind=connect' 10
+launcher_wait_log 'event=endpoint_failed kind=connect .*protocol=rdp' 10
 ok $? "and fails as a refused connection"
 launcher_wait_state "^state=connected protocol=spice endpoint=127\\.0\\.0\\.1:$open_port "
 ok $? "then the SPICE endpoint connects"
