@@ -175,9 +175,12 @@ static LauncherBrokerError broker_classify(CURLcode rc)
 	case CURLE_USE_SSL_FAILED:
 	case CURLE_SSL_ENGINE_INITFAILED:
 		return LAUNCHER_BROKER_ERROR_TLS;
-	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
 		return LAUNCHER_BROKER_ERROR_CONFIG;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		/* The URL's scheme was checked before the request: this is an
+		 * answer that is not HTTP (curl's "HTTP/0.9"), so something
+		 * else than the broker answered. */
 	case CURLE_WRITE_ERROR:
 		return LAUNCHER_BROKER_ERROR_PROTOCOL;
 	default:
