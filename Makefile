@@ -1,8 +1,10 @@
 # VDI Station — one entry point.
 #   make          build everything (installs missing Debian packages first)
 #   make check    build, then run every test (TAP, one prove summary)
-#   make bench    benchmarks (broker vs nginx, launcher vs remote-viewer);
-#                 figures are printed and written to build/bench/
+#   make bench    benchmarks (broker vs nginx, launcher vs remote-viewer,
+#                 firmware payload, boot stages, station RAM); figures are
+#                 printed and written to build/bench/
+#   make demo     a station PXE-boots in QEMU against a local broker and desktop
 #   make deps     install the Debian packages the project needs
 #   make lint     clang-format and shellcheck
 #   make clean
@@ -169,9 +171,16 @@ $(BUILD)/bench/%: $(O)/tools/bench/%.o $(LIB_BROKER) $(LIB_COMMON)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_BROKER)
 
 bench: all
-	@$(MAKE) --no-print-directory $(BENCH_BINS)
+	@$(MAKE) --no-print-directory $(BENCH_BINS) firmware-test
 	tools/bench/run.sh
 	tools/bench/launcher-session.sh
+	tools/bench/firmware.sh
+
+# A station PXE-boots in QEMU against a local broker and desktop (see
+# tools/demo.sh): a QEMU window, or VNC on 127.0.0.1 and screenshots in
+# build/demo/.
+demo: all
+	tools/demo.sh
 
 lint:
 	VDI_ROOT=$(CURDIR) tests/lint/test-lint.sh

@@ -1,0 +1,109 @@
+#!/bin/bash
+# vdi-test: once
+# The whole chain under QEMU: a station PXE-boots through QEMU's TFTP and
+# pxelinux, the real broker on loopback maps its MAC to a QEMU SPICE desktop,
+# a user presses Enter, and the station's own screen shows the desktop's
+# picture. The station has a USB stick, which the desktop then has on one of
+# its usb-redir ports. The desktop VM is stopped: the station is back at its
+# login screen. The launcher, killed inside the station, comes back.
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=tests/lib/broker.sh
+. "$VDI_ROOT/tests/lib/broker.sh"
+# shellcheck source=tests/lib/qemu.sh
+. "$VDI_ROOT/tests/lib/qemu.sh"
+# shellcheck source=tests/lib/station.sh
+. "$VDI_ROOT/tests/lib/station.sh"
+# shellcheck source=tests/firmware/common.sh
+. "$VDI_ROOT/tests/firmware/common.sh"
+
+firmware_media_or_skip
+plan 14
+
+qemu_pattern_disk "$T/disk.img"
+dport=$(free_port)
+qemu_start desk "$dport" --disk "$T/disk.img" -- -device qxl-vga,id=video0 \
+	-device qemu-xhci,id=xhci \
+	-chardev spicevmc,name=usbredir,id=ur0 -device usb-redir,chardev=ur0,id=redir0,bus=xhci.0 \
+	-chardev spicevmc,name=usbredir,id=ur1 -device usb-redir,chardev=ur1,id=redir1,bus=xhci.0 ||
+	exit 1
+cat >"$T/stations.conf" <<CONF
+[$STATION_MAC]
+name = PXE desk
+host = 10.0.2.100
+port = 5930
+message = Press Enter to start
+CONF
+BROKER_HTTP=1 broker_start "$T/stations.conf" || exit 1
+bport=${BROKER_URL##*:}
+qemu_wait_pattern desk 60
+ok $? "the desktop VM shows its test pattern"
+
+# A USB stick with a FAT file system, as a user would bring.
+truncate -s 16M "$T/stick.img"
+mkfs.fat -n USBSTICK "$T/stick.img" >/dev/null
+
+station_start pxe-bios --params "$FW_PARAMS vdi.broker=http://10.0.2.100:8080" \
+	--fwd "8080:$bport" --fwd "5930:$dport" --stick "$T/stick.img" || exit 1
+station_wait_stage login 300
+ok $? "PXE boot to the login screen (stage login at $(station_stage_time login) s)"
+station_status_like '^state=idle login=none ' 30
+ok $? "the launcher is idle on its login screen"
+station_screendump "$T/login.png"
+
+# The user presses Enter: Connect has the focus.
+qemu_hmp station 'sendkey ret' >/dev/null
+station_wait_stage desktop 120
+ok $? "the station shows the desktop (stage desktop at $(station_stage_time desktop) s)"
+qemu_screendump desk "$T/vm.png"
+read -r sw sh < <(identify -format '%w %h' "$T/login.png")
+read -r gw gh < <(identify -format '%w %h' "$T/vm.png")
+area=$(desktop_area "$sw" "$sh" "$gw" "$gh")
+rmse=
+for _ in $(seq 1 30); do
+	station_screendump "$T/shot.png"
+	convert "$T/shot.png" -crop "$area" +repage -resize "${gw}x${gh}!" "$T/shot-scaled.png"
+	rmse=$(img_rmse "$T/shot-scaled.png" "$T/vm.png")
+	below "$rmse" 0.08 && break
+	sleep 1
+done
+below "$rmse" 0.08
+ok $? "the station's screen matches the desktop's screendump (RMSE $rmse < 0.08, area $area)"
+convert "$T/vm.png" -flop "$T/vm-flop.png"
+wrong=$(img_rmse "$T/shot-scaled.png" "$T/vm-flop.png")
+below 0.15 "$wrong"
+ok $? "and not a mirrored picture (RMSE $wrong > 0.15)"
+like "$(admin_get /v1/admin/stations)" '"state":"connected"' "the broker has the session"
+
+# USB: the stick is redirected by the default policy (mass storage).
+n=0
+for _ in $(seq 1 60); do
+	n=$(qemu_hmp desk 'info usb' | grep -c 'USB Redirection') && [ "$n" -ge 1 ] && break
+	sleep 1
+done
+below 0 "$n"
+ok $? "the desktop's info usb lists the station's stick on a usb-redir port ($n device)"
+
+# The desktop goes away: back to the login screen.
+qemu_quit desk
+station_status_like '^state=idle login=none ' 30
+ok $? "desktop stopped: the station is back on its login screen"
+like "$(admin_get /v1/admin/stations)" '"state":"idle"' "the broker has the session end"
+rmse=
+for _ in $(seq 1 20); do
+	station_screendump "$T/back.png"
+	rmse=$(img_rmse "$T/back.png" "$T/login.png")
+	below "$rmse" 0.05 && break
+	sleep 1
+done
+below "$rmse" 0.05
+ok $? "its screen is the login screen again (RMSE $rmse against the first one)"
+
+# Supervision: the launcher dies and comes back.
+station_serial_send 'killall -KILL vdi-launcher'
+station_wait_console 'event=restart what=launcher' 60
+ok $? "the supervisor restarted the killed launcher"
+station_status_like '^state=idle ' 60
+ok $? "and the new launcher is on its login screen"
+station_alive
+ok $? "the station is still running"
