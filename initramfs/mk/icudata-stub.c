@@ -13,7 +13,7 @@
 #endif
 
 #define ICU_DATA_NAME_(v) icudt##v##_dat
-#define ICU_DATA_NAME(v) ICU_DATA_NAME_(v)
+#define ICU_DATA_NAME(v)  ICU_DATA_NAME_(v)
 
 struct icu_common_data {
 	/* MappedData: the size of everything before the table, and ICU's magic. */
@@ -30,15 +30,15 @@ struct icu_common_data {
 
 _Static_assert(sizeof(struct icu_common_data) == 40, "ICU header layout");
 
-__attribute__((visibility("default"), aligned(16))) const struct icu_common_data
-    ICU_DATA_NAME(ICU_VERSION) = {
-	.header_size = 32,
-	.magic1 = 0xda,
-	.magic2 = 0x27,
-	.info_size = 20,
-	.big_endian = 0,     /* x86 */
-	.charset_family = 0, /* ASCII */
-	.sizeof_uchar = 2,
-	.data_format = {'T', 'o', 'C', 'P'},
-	.format_version = {1, 0, 0, 0},
+__attribute__((visibility("default"), aligned(16)))
+const struct icu_common_data ICU_DATA_NAME(ICU_VERSION) = {
+    .header_size = 32,
+    .magic1 = 0xda,
+    .magic2 = 0x27,
+    .info_size = 20,
+    .big_endian = 0,	 /* x86 */
+    .charset_family = 0, /* ASCII */
+    .sizeof_uchar = 2,
+    .data_format = {'T', 'o', 'C', 'P'},
+    .format_version = {1, 0, 0, 0},
 };
