@@ -33,7 +33,8 @@ MK=$SRC/initramfs/mk
 
 [ $# -eq 2 ] || die "usage: initramfs/build.sh PROFILE OUTDIR"
 PROFILE=$1
-OUT=$2
+# Absolute: some tools below take paths relative to folders of their own.
+OUT=$(realpath -m "$2")
 PROFILE_FILE=$SRC/initramfs/profiles/$PROFILE
 [ -f "$PROFILE_FILE" ] || die "no profile '$PROFILE' in initramfs/profiles/"
 : "${VDI_BUILD:?VDI_BUILD must be the absolute path of build/}"

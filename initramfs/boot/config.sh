@@ -41,8 +41,7 @@ vdi_sd_find() {
 	while :; do
 		findfs "LABEL=$VDI_SD_LABEL" 2>/dev/null && return 0
 		[ -n "$_local" ] || vdi_storage_pending || return 1
-		_now=$(vdi_uptime)
-		[ "${_now%%.*}" -lt "$_end" ] || return 1
+		[ "$(vdi_secs)" -lt "$_end" ] || return 1
 		sleep 0.2
 	done
 }

@@ -62,6 +62,24 @@ vdi_default_hostname() {
 	hostname "vdi-${_a:-station}"
 }
 
+# vdi_dhcp_client IFACE [UDHCPC OPTIONS]: udhcpc on IFACE. It returns once
+# it has a lease or its first tries failed (-b: it then keeps trying in the
+# background, so a DHCP server that comes late still gives the station its
+# address), and stays in the background to renew the lease. The vendor
+# class lets a DHCP server tell stations from other clients.
+vdi_dhcp_client() {
+	_if=$1
+	shift
+	if [ "${VDI_DEBUG:-0}" = 1 ]; then
+		_out=/dev/console
+	else
+		_out=/dev/null
+	fi
+	udhcpc -i "$_if" -s "$VDI_LIB/udhcpc.script" -p "$VDI_RUN/udhcpc.pid" -b \
+		-V vdi-station -O hostname -O ntpsrv -O domain -O rootpath -O 224 "$@" \
+		>"$_out" 2>&1
+}
+
 # vdi_net_up: brings the boot NIC up and waits (at most vdi.dhcp_timeout
 # seconds, default 20) for a lease. Status 0 with a lease.
 vdi_net_up() {
@@ -69,15 +87,8 @@ vdi_net_up() {
 	_wait=$(vdi_arg vdi.dhcp_timeout) || _wait=20
 	case $_wait in '' | *[!0-9]*) _wait=20 ;; esac
 	VDI_IFACE=$(vdi_net_pick 10) || return 1
-	printf 'iface=%s\n' "$(vdi_quote "$VDI_IFACE")" >"$VDI_RUN/iface.env"
 	vdi_default_hostname "$VDI_IFACE"
 	ip link set "$VDI_IFACE" up
-	# -b: once the first tries fail, keep trying in the background, so a
-	# DHCP server that comes late still gives the station its address.
-	# The vendor class lets a DHCP server tell stations from other clients.
-	udhcpc -i "$VDI_IFACE" -s "$VDI_LIB/udhcpc.script" -p "$VDI_RUN/udhcpc.pid" \
-		-t "$(((_wait + 2) / 3))" -T 3 -A 5 -b -S -V vdi-station \
-		-O hostname -O ntpsrv -O domain -O rootpath -O 224 \
-		>/dev/null 2>&1
+	vdi_dhcp_client "$VDI_IFACE" -t "$(((_wait + 2) / 3))" -T 3 -A 5
 	[ -s "$VDI_RUN/net.env" ]
 }

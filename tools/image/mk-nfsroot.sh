@@ -4,7 +4,7 @@
 # The station's root file system (FWDIR/rootfs, from initramfs/build.sh) as
 # a tar archive for an NFS server: unpacked as root into the export, every
 # file belongs to root:root whoever built it. Stations boot it with the
-# "NFS root" menu entry (vdi.nfsroot=SERVER:/PATH, see pxe/boot-entries.conf
+# "NFS root" menu entry (root=/dev/nfs nfsroot=SERVER:/PATH, see pxe/boot-entries.conf
 # and docs/operations.md). Runs as any user.
 set -euo pipefail
 
