@@ -43,10 +43,7 @@ rm -f "$out"/station-*.png
 say "starting the demo desktop (QEMU, SPICE on 127.0.0.1)"
 qemu_pattern_disk "$T/disk.img" || die "cannot make the desktop's disk"
 dport=$(free_port)
-qemu_start desk "$dport" --disk "$T/disk.img" -- -device qxl-vga,id=video0 \
-	-device qemu-xhci,id=xhci \
-	-chardev spicevmc,name=usbredir,id=ur0 -device usb-redir,chardev=ur0,bus=xhci.0 \
-	-chardev spicevmc,name=usbredir,id=ur1 -device usb-redir,chardev=ur1,bus=xhci.0 ||
+qemu_start desk "$dport" --disk "$T/disk.img" --usbredir ||
 	die "the desktop VM did not start"
 
 cat >"$out/stations.conf" <<CONF

@@ -67,15 +67,7 @@ listen() {
 	socat "TCP-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork" /dev/null &
 	LISTENER=$!
 	at_exit "kill $LISTENER 2>/dev/null"
-	wait_for bash -c "exec 3<>/dev/tcp/127.0.0.1/$1"
-}
-wait_for() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_for bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
 }
 # status_becomes MAC WANT: polls lookups (the probe result is kept for a
 # second) until the status is WANT; prints the last reply.

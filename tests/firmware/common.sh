@@ -11,6 +11,10 @@
 #   station_status_like REGEX [SECS]   waits until the launcher's latest state,
 #                                as the station prints it on the serial console
 #                                ("vdi: t=... event=state state=..."), matches
+#   station_screen_text REGEX    reads the station's screen (screendump and OCR)
+#                                until the text matches REGEX, at most 5 times
+#                                a second apart, and prints the last text: a
+#                                state line can come a frame before its screen
 #   below A B, img_rmse A B, desktop_area W H GW GH: as in the launcher tests
 
 # shellcheck shell=bash
@@ -38,4 +42,15 @@ station_status_like() {
 	done
 	diag "station state never matched /$re/; last: $last"
 	return 1
+}
+
+station_screen_text() {
+	local re=$1 text='' i
+	for ((i = 0; i < 5; i++)); do
+		station_screendump "$T/screen-text.png"
+		text=$(tesseract "$T/screen-text.png" - 2>/dev/null | tr '\n' ' ')
+		[[ $text =~ $re ]] && break
+		sleep 1
+	done
+	printf '%s' "$text"
 }

@@ -24,11 +24,7 @@ plan 14
 
 qemu_pattern_disk "$T/disk.img"
 dport=$(free_port)
-qemu_start desk "$dport" --disk "$T/disk.img" -- -device qxl-vga,id=video0 \
-	-device qemu-xhci,id=xhci \
-	-chardev spicevmc,name=usbredir,id=ur0 -device usb-redir,chardev=ur0,id=redir0,bus=xhci.0 \
-	-chardev spicevmc,name=usbredir,id=ur1 -device usb-redir,chardev=ur1,id=redir1,bus=xhci.0 ||
-	exit 1
+qemu_start desk "$dport" --disk "$T/disk.img" --usbredir || exit 1
 cat >"$T/stations.conf" <<CONF
 [$STATION_MAC]
 name = PXE desk
@@ -91,14 +87,8 @@ qemu_quit desk
 station_status_like '^state=idle login=none ' 30
 ok $? "desktop stopped: the station is back on its login screen"
 like "$(admin_get /v1/admin/stations)" '"state":"idle"' "the broker has the session end"
-text=
-for _ in 1 2 3 4 5; do
-	station_screendump "$T/back.png"
-	text=$(tesseract "$T/back.png" - 2>/dev/null | tr '\n' ' ')
-	[[ $text == *"PXE desk"* && $text == *"automatically in"* ]] && break
-	sleep 1
-done
-like "$text" "PXE desk.*automatically in" "its screen is the login screen, with the station's name"
+like "$(station_screen_text "PXE desk.*automatically in")" "PXE desk.*automatically in" \
+	"its screen is the login screen, with the station's name"
 
 # Supervision: the launcher dies and comes back.
 station_serial_send 'killall -KILL vdi-launcher'

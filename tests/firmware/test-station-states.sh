@@ -33,15 +33,8 @@ station_wait_stage login 300
 ok $? "the station boots with the broker down (first screen at $(station_stage_time login) s)"
 station_status_like '^state=message kind=unreachable retry=' 60
 ok $? "it shows the broker-unreachable screen with a retry countdown"
-# The state line can come a frame before the screen is painted: look again.
-text=
-for _ in 1 2 3 4 5; do
-	station_screendump "$T/down.png"
-	text=$(tesseract "$T/down.png" - 2>/dev/null | tr '\n' ' ')
-	[[ $text == *"rying again in"* ]] && break
-	sleep 1
-done
-like "$text" "[Tt]rying again in" "the screen says when it tries again"
+like "$(station_screen_text "[Tt]rying again in")" "[Tt]rying again in" \
+	"the screen says when it tries again"
 
 # The broker starts, with a stations file that does not know this station.
 printf '# nothing mapped yet\n[52:54:00:99:99:99]\nhost = 10.0.2.100\nport = 5999\n' \
@@ -49,14 +42,8 @@ printf '# nothing mapped yet\n[52:54:00:99:99:99]\nhost = 10.0.2.100\nport = 599
 BROKER_HTTP=1 BROKER_LISTEN=127.0.0.1:$bport broker_start "$T/stations.conf" || exit 1
 station_status_like '^state=message kind=unknown ' 60
 ok $? "broker up: the station says it is unknown"
-text=
-for _ in 1 2 3 4 5; do
-	station_screendump "$T/unknown.png"
-	text=$(tesseract "$T/unknown.png" - 2>/dev/null | tr '\n' ' ')
-	[[ $text == *"$STATION_MAC"* ]] && break
-	sleep 1
-done
-like "$text" "$STATION_MAC" "the unknown screen shows the MAC, readable off the screen"
+like "$(station_screen_text "$STATION_MAC")" "$STATION_MAC" \
+	"the unknown screen shows the MAC, readable off the screen"
 like "$(admin_get /v1/admin/unknown)" "$STATION_MAC" "the broker lists the unknown station"
 
 "$CTL" -f "$T/stations.conf" --socket "$BROKER_SOCK" adopt "$STATION_MAC" host=10.0.2.100 \

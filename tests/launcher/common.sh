@@ -14,7 +14,6 @@
 #   desktop_area W H GW GH [X Y] where a GWxGH picture lands when scaled
 #                                into a WxH monitor at X,Y (aspect kept,
 #                                centred), as WxH+X+Y
-#   wait_for CMD...              retries CMD for up to 10 s
 
 # shellcheck shell=bash
 
@@ -111,15 +110,6 @@ desktop_area() {
 # below A B: true when the number A < B.
 below() {
 	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 < b + 0) }'
-}
-
-wait_for() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # fake_sysfs IFNAME MAC: a network interface with a carrier under

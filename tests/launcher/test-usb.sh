@@ -23,10 +23,7 @@ plan 13
 x11_start 1024x768 || exit 1
 fake_sysfs eth9 "$STATION_MAC"
 port=$(free_port)
-qemu_start desk "$port" -- -device qxl-vga,id=video0 -device qemu-xhci,id=xhci \
-	-chardev spicevmc,name=usbredir,id=ur0 -device usb-redir,chardev=ur0,id=redir0,bus=xhci.0 \
-	-chardev spicevmc,name=usbredir,id=ur1 -device usb-redir,chardev=ur1,id=redir1,bus=xhci.0 ||
-	exit 1
+qemu_start desk "$port" --usbredir || exit 1
 truncate -s 4M "$T/cd.iso"
 stations=$T/stations.conf
 cat >"$stations" <<CONF

@@ -8,11 +8,12 @@
 #                                 desktop shows a picture that is easy to tell
 #                                 from anything else
 #   qemu_start NAME PORT [--password PW] [--disk FILE] [--tls DIR TLSPORT]
-#              [-- QEMU ARGS...]  starts VM NAME with SPICE on PORT (TCG, q35,
+#              [--usbredir] [-- QEMU ARGS...]  starts VM NAME with SPICE on PORT (TCG, q35,
 #                                 64 MiB, qxl-vga); sets QEMU_PID[NAME]. With
 #                                 --tls, also SPICE over TLS on TLSPORT with
 #                                 DIR/{ca-cert,server-cert,server-key}.pem;
-#                                 PORT 0 means TLS only
+#                                 PORT 0 means TLS only. --usbredir: an xHCI
+#                                 controller with two SPICE usb-redir ports
 #   qemu_qmp NAME JSON            one QMP command, prints the reply line
 #   qemu_hmp NAME COMMAND         a human-monitor command, prints its output
 #   qemu_screendump NAME FILE [DEVICE [HEAD]]   the VM's own picture (PNG)
@@ -72,7 +73,7 @@ ASM
 }
 
 qemu_start() {
-	local name=$1 port=$2 pw='' disk='' tls='' tls_port='' spice i
+	local name=$1 port=$2 pw='' disk='' tls='' tls_port='' usbredir='' spice i
 	shift 2
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -88,6 +89,10 @@ qemu_start() {
 			tls=$2
 			tls_port=$3
 			shift 3
+			;;
+		--usbredir)
+			usbredir=1
+			shift
 			;;
 		--)
 			shift
@@ -114,6 +119,13 @@ qemu_start() {
 	args+=(-spice "$spice")
 	if [ $# -eq 0 ]; then
 		args+=(-device "qxl-vga,id=video0")
+	fi
+	if [ -n "$usbredir" ]; then
+		args+=(-device "qemu-xhci,id=xhci"
+			-chardev "spicevmc,name=usbredir,id=ur0"
+			-device "usb-redir,chardev=ur0,id=redir0,bus=xhci.0"
+			-chardev "spicevmc,name=usbredir,id=ur1"
+			-device "usb-redir,chardev=ur1,id=redir1,bus=xhci.0")
 	fi
 	if [ -n "$disk" ]; then
 		args+=(-drive "file=$disk,format=raw,if=none,id=d0" -device "ide-hd,drive=d0,bus=ide.0")

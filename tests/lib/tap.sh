@@ -1,6 +1,7 @@
 #!/bin/bash
 # TAP helpers for shell tests. Source it, call plan N (or done_testing at the
-# end), then ok/is/like. Every test script gets $VDI_ROOT (the checkout),
+# end), then ok/is/like. wait_for CMD... retries CMD (every 0.1 s) until it
+# succeeds, for up to $WAIT_FOR_SECS (10) seconds. Every test script gets $VDI_ROOT (the checkout),
 # $VDI_BUILD (build dir with bin/; build/asan for the sanitizer pass) and a
 # private $T temp dir removed on exit.
 
@@ -88,4 +89,13 @@ like() {
 skip_all() {
 	echo "1..0 # SKIP $*"
 	exit 0
+}
+
+wait_for() {
+	local i
+	for ((i = 0; i < ${WAIT_FOR_SECS:-10} * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
 }

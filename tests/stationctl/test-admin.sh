@@ -40,16 +40,8 @@ run() {
 sum() { sha256sum "$1" | cut -d' ' -f1; }
 # row MAC: the MAC's line of the last table output.
 row() { printf '%s\n' "$out" | grep "^$1 "; }
-# wait_for CMD...: retries for up to 5 s (the broker applies file changes
-# asynchronously, by inotify).
-wait_for() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	return 1
-}
+# wait_for (tap.sh) waits for the broker, which applies file changes
+# asynchronously, by inotify.
 login() {
 	bpost /v1/login "$(printf '{"mac":"52:54:00:00:00:0%s","hostname":"kiosk-%s","username":"%s","password":"%s"}' "$1" "$1" "$2" "$3")"
 }

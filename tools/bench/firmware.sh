@@ -34,16 +34,9 @@ export VDI_ROOT
 runs=${BENCH_BOOT_RUNS:-3}
 out=$VDI_BUILD/bench
 mkdir -p "$out"
-report=$out/firmware.txt
-: >"$report"
-say() { printf '%s\n' "$*" | tee -a "$report"; }
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-	if (NR == 0) { print "nan"; exit }
-	m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f", m }'; }
+# shellcheck source=tools/bench/lib.sh
+. "$here/lib.sh"
+bench_report "$out/firmware.txt"
 
 # --- payload ---
 say "== payload (kernel + initramfs) =="
@@ -126,12 +119,12 @@ for ((r = 1; r <= runs; r++)); do
 		desk+=("$b_desktop")
 	}
 done
-mp=$(median "${pre[@]}")
-mk=$(median "${kern[@]}")
-mu=$(median "${user[@]}")
-mt=$(median "${total[@]}")
+mp=$(median 2 "${pre[@]}")
+mk=$(median 2 "${kern[@]}")
+mu=$(median 2 "${user[@]}")
+mt=$(median 2 "${total[@]}")
 say "median: firmware+PXE ${mp} s, kernel ${mk} s, userspace (/init -> first screen) ${mu} s," \
-	"power-on -> first screen ${mt} s, desktop shown at uptime $(median "${desk[@]}") s"
+	"power-on -> first screen ${mt} s, desktop shown at uptime $(median 2 "${desk[@]}") s"
 say "userspace share: $(echo "100 * $mu / $mt" | bc -l | xargs printf '%.0f') % of power-on -> first screen" \
 	"(budget 40 %); $(echo "100 * $mu / ($mk + $mu)" | bc -l | xargs printf '%.0f') % of kernel start -> first screen"
 

@@ -37,17 +37,10 @@ export VDI_ROOT
 runs=${BENCH_LAUNCHER_RUNS:-5}
 out=$VDI_BUILD/bench
 mkdir -p "$out"
-report=$out/launcher.txt
-: >"$report"
-say() { printf '%s\n' "$*" | tee -a "$report"; }
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
+# shellcheck source=tools/bench/lib.sh
+. "$here/lib.sh"
+bench_report "$out/launcher.txt"
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-	if (NR == 0) { print "nan"; exit }
-	m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.0f", m }'; }
 
 command -v remote-viewer >/dev/null || die "remote-viewer is not installed (make deps)"
 x11_start 1024x768 || die "no X server"
@@ -163,25 +156,25 @@ for ((i = 1; i <= runs; i++)); do
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }'; }
-mc=$(median "${l_connect[@]}")
-rc=$(median "${r_connect[@]}")
-mr=$(median "${l_return[@]}")
-rr=$(median "${r_return[@]}")
+mc=$(median 0 "${l_connect[@]}")
+rc=$(median 0 "${r_connect[@]}")
+mr=$(median 0 "${l_return[@]}")
+rr=$(median 0 "${r_return[@]}")
 say "== Launcher vs remote-viewer, same QEMU SPICE desktop, $runs alternating runs each"
 say "connect (Connect pressed / viewer started -> desktop picture on screen, screen grabs):"
 say "  launcher      runs ms: ${l_connect[*]}   median $mc ms (broker query included)"
 say "  remote-viewer runs ms: ${r_connect[*]}   median $rc ms"
-say "  launcher first_frame (own log): ${l_first[*]}   median $(median "${l_first[@]}") ms"
+say "  launcher first_frame (own log): ${l_first[*]}   median $(median 0 "${l_first[@]}") ms"
 say "  ratio launcher/remote-viewer: $(ratio "$mc" "$rc")   (target <= 1.0)"
 say "return (server quits -> login screen painted / viewer exited):"
 say "  launcher      runs ms: ${l_return[*]}   median $mr ms (event=painted page=login)"
-say "  launcher (picture gone, screen grabs): ${l_return_shot[*]}   median $(median "${l_return_shot[@]}") ms"
+say "  launcher (picture gone, screen grabs): ${l_return_shot[*]}   median $(median 0 "${l_return_shot[@]}") ms"
 say "  remote-viewer runs ms: ${r_return[*]}   median $rr ms (process exit)"
 say "  ratio launcher/remote-viewer: $(ratio "$mr" "$rr")   (target <= 1.0)"
 say "memory while connected (VmRSS):"
-say "  launcher      KiB: ${l_rss[*]}   median $(median "${l_rss[@]}") KiB"
-say "  remote-viewer KiB: ${r_rss[*]}   median $(median "${r_rss[@]}") KiB"
+say "  launcher      KiB: ${l_rss[*]}   median $(median 0 "${l_rss[@]}") KiB"
+say "  remote-viewer KiB: ${r_rss[*]}   median $(median 0 "${r_rss[@]}") KiB"
 printf '{"runs":%d,"connect_ms":{"launcher":%s,"remote_viewer":%s},"return_ms":{"launcher":%s,"remote_viewer":%s},"rss_kib":{"launcher":%s,"remote_viewer":%s}}\n' \
-	"$runs" "$mc" "$rc" "$mr" "$rr" "$(median "${l_rss[@]}")" "$(median "${r_rss[@]}")" \
+	"$runs" "$mc" "$rc" "$mr" "$rr" "$(median 0 "${l_rss[@]}")" "$(median 0 "${r_rss[@]}")" \
 	>"$out/launcher.json"
 exit 0

@@ -58,10 +58,10 @@ out=$BUILD/bench
 bench_mac=52:54:00:12:34:56 # the station tools/bench/gen-stations.sh always writes
 lua=$here/lookup.lua
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
+# The JSON summary writes a missing median as null.
+BENCH_NONE=null
+# shellcheck source=tools/bench/lib.sh
+. "$here/lib.sh"
 
 for tool in wrk nginx curl openssl awk timeout; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (make deps installs it)"
@@ -105,25 +105,13 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 report=$tmp/report.txt
-: >"$report"
-say() {
-	printf '%s\n' "$*" | tee -a "$report"
-}
+bench_report "$report"
 
 # ---------------------------------------------------------------- helpers
 
 # Float arithmetic and medians go through awk.
 calc() {
 	awk "BEGIN { printf \"%.${2:-2}f\", $1 }"
-}
-# median DECIMALS VALUES...
-median() {
-	local prec=$1
-	shift
-	printf '%s\n' "$@" | sort -g | awk -v p="$prec" '{ v[NR] = $1 } END {
-		if (NR == 0) { print "null"; exit }
-		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.*f", p, m }'
 }
 
 # CPU time (clock ticks) used so far by a process and its children's threads:

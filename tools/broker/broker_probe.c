@@ -95,18 +95,25 @@ static bool probe_connect(const char *host, unsigned port)
 	return up;
 }
 
-/* The slot for host:port, or the oldest one to reuse. Called locked. */
-static struct probe_slot *probe_slot(struct broker_probe *p, const char *host, unsigned port)
+/* The slot that holds host:port, or NULL. Called locked. */
+static struct probe_slot *probe_find(struct broker_probe *p, const char *host, unsigned port)
 {
-	struct probe_slot *oldest = &p->slots[0];
-
 	for (size_t i = 0; i < PROBE_SLOTS; i++) {
 		struct probe_slot *s = &p->slots[i];
 		if (s->checked_ms && s->port == port && strcmp(s->host, host) == 0)
 			return s;
-		if (s->checked_ms < oldest->checked_ms)
-			oldest = s;
 	}
+	return NULL;
+}
+
+/* An empty slot, or the one checked longest ago. Called locked. */
+static struct probe_slot *probe_oldest(struct broker_probe *p)
+{
+	struct probe_slot *oldest = &p->slots[0];
+
+	for (size_t i = 1; i < PROBE_SLOTS; i++)
+		if (p->slots[i].checked_ms < oldest->checked_ms)
+			oldest = &p->slots[i];
 	return oldest;
 }
 
@@ -119,9 +126,8 @@ bool broker_probe_up(struct broker_probe *p, const char *host, unsigned port)
 	if (!host || !port || strlen(host) >= PROBE_HOST_MAX)
 		return false;
 	pthread_mutex_lock(&p->lock);
-	s = probe_slot(p, host, port);
-	if (s->checked_ms && s->port == port && strcmp(s->host, host) == 0 &&
-	    now - s->checked_ms < BROKER_PROBE_CACHE_MS) {
+	s = probe_find(p, host, port);
+	if (s && now - s->checked_ms < BROKER_PROBE_CACHE_MS) {
 		up = s->up;
 		pthread_mutex_unlock(&p->lock);
 		return up;
@@ -134,12 +140,13 @@ bool broker_probe_up(struct broker_probe *p, const char *host, unsigned port)
 	up = probe_connect(host, port);
 
 	pthread_mutex_lock(&p->lock);
-	s = probe_slot(p, host, port);
+	s = probe_find(p, host, port);
+	if (!s)
+		s = probe_oldest(p);
 	snprintf(s->host, sizeof(s->host), "%s", host);
 	s->port = port;
-	s->checked_ms = broker_time_mono_ms();
-	if (s->checked_ms == 0)
-		s->checked_ms = 1;
+	/* 0 marks an empty slot. */
+	s->checked_ms = broker_time_mono_ms() ?: 1;
 	s->up = up;
 	pthread_mutex_unlock(&p->lock);
 	return up;
