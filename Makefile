@@ -2,6 +2,7 @@
 #   make          build everything (installs missing Debian packages first)
 #   make check    build, then run every test (TAP, one prove summary)
 #   make bench    benchmarks (broker vs nginx, launcher vs remote-viewer,
+#                 launcher vs xfreerdp and gvncviewer,
 #                 firmware payload, boot stages, station RAM); figures are
 #                 printed and written to build/bench/
 #   make demo     a station PXE-boots in QEMU against a local broker and desktop
@@ -174,6 +175,7 @@ bench: all
 	@$(MAKE) --no-print-directory $(BENCH_BINS) firmware-test
 	tools/bench/run.sh
 	tools/bench/launcher-session.sh
+	tools/bench/viewers.sh
 	tools/bench/firmware.sh
 
 # A station PXE-boots in QEMU against a local broker and desktop (see
