@@ -311,9 +311,10 @@ static int reply_policy(struct json_object *root, struct broker_reply *r, struct
 		}
 		r->policy.autoconnect = json_object_get_boolean(v);
 	}
-	/* Single sign-on: on unless the broker says no (it only matters for
-	 * logins through the broker). */
-	r->policy.sso = true;
+	/* Single sign-on: off unless the broker's mapping allows it (the
+	 * login would otherwise reach any desktop server the mapping names).
+	 * It only matters for logins through the broker. */
+	r->policy.sso = false;
 	if (json_object_object_get_ex(pol, "sso", &v) && !json_object_is_type(v, json_type_null)) {
 		if (!json_object_is_type(v, json_type_boolean)) {
 			reply_fail(e, "policy.sso", "not a boolean");

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "launcher_rdp_error.h"
+#include "launcher_rdp_login.h"
 #include "launcher_rdp_usb.h"
 #include "launcher_secret.h"
 #include "log.h"
@@ -30,6 +31,7 @@ struct LauncherRdp {
 	GCancellable *cancel; /* the waits on this child */
 	GDataInputStream *out;
 	char *ca_file;
+	LauncherRdpLogin *login; /* the user name, until xfreerdp has read it */
 	guint timeout;
 	guint pending;
 	gboolean opened;
@@ -96,13 +98,12 @@ char **launcher_rdp_arguments(const struct broker_endpoint *ep, const LauncherRd
 		g_ptr_array_add(a, g_strdup("/drive:hotplug,*"));
 	if (usb_ids)
 		g_ptr_array_add(a, g_strdup_printf("/usb:id:%s", usb_ids));
-	if (opt->username) {
-		/* The user name is no secret (the desktop shows it); the
-		 * password goes through the pipe. */
-		g_ptr_array_add(a, g_strdup_printf("/u:%s", opt->username));
-		if (opt->password)
-			g_ptr_array_add(a, g_strdup("/from-stdin"));
-	}
+	/* The login never goes on the command line (any process can read it
+	 * in /proc): the user name comes in a one-shot connection file
+	 * (launcher_rdp_login.h), and /from-stdin makes xfreerdp read the
+	 * password from the pipe when the server asks for it. */
+	if (opt->username && opt->password)
+		g_ptr_array_add(a, g_strdup("/from-stdin"));
 	g_ptr_array_add(a, g_strdup("/log-level:WARN"));
 	g_ptr_array_add(a, NULL);
 	return (char **)g_ptr_array_free(a, FALSE);
@@ -252,12 +253,20 @@ static char *launcher_rdp_write_ca(const char *pem, GError **error)
 	return g_steal_pointer(&path);
 }
 
+/* The password for xfreerdp's prompt, one line on its stdin. */
 static gboolean launcher_rdp_send_password(GSubprocess *child, const char *password, GError **error)
 {
 	gsize len = strlen(password) + 1;
-	char *buf = g_malloc(len);
+	char *buf;
 	gboolean ok;
 
+	/* The prompt reads one line: a line break would cut the password. */
+	if (strpbrk(password, "\r\n")) {
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+				    "the password holds a line break and cannot be passed on");
+		return FALSE;
+	}
+	buf = g_malloc(len);
 	memcpy(buf, password, len - 1);
 	buf[len - 1] = '\n';
 	/* A few bytes into an empty pipe: this does not block. */
@@ -275,6 +284,7 @@ gboolean launcher_rdp_connect(LauncherRdp *r, const struct broker_endpoint *ep,
 	g_auto(GStrv) args = NULL;
 	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
 	const char *program = g_getenv("VDI_XFREERDP");
+	g_autoptr(GError) spawn_error = NULL;
 	LauncherRdpUsb usb = {0};
 	GdkWindow *win;
 	g_autofree char *shown = NULL;
@@ -315,6 +325,14 @@ gboolean launcher_rdp_connect(LauncherRdp *r, const struct broker_endpoint *ep,
 	shown = g_strjoinv(" ", args);
 	log_event(LOG_INFO, "rdp_start", "args", shown, NULL);
 	g_ptr_array_add(argv, g_strdup(program && *program ? program : "xfreerdp"));
+	if (opt->username && opt->password) {
+		/* xfreerdp takes a connection file only as its first argument. */
+		if (!(r->login = launcher_rdp_login_new(opt->username, error))) {
+			launcher_rdp_disconnect(r);
+			return FALSE;
+		}
+		g_ptr_array_add(argv, g_strdup(launcher_rdp_login_path(r->login)));
+	}
 	for (char **a = args; *a; a++)
 		g_ptr_array_add(argv, g_strdup(*a));
 	g_ptr_array_add(argv, NULL);
@@ -325,8 +343,15 @@ gboolean launcher_rdp_connect(LauncherRdp *r, const struct broker_endpoint *ep,
 	g_subprocess_launcher_set_child_setup(sl, launcher_rdp_child_setup, NULL, NULL);
 	if (r->ca_file)
 		g_subprocess_launcher_setenv(sl, "SSL_CERT_FILE", r->ca_file, TRUE);
-	r->child = g_subprocess_launcher_spawnv(sl, (const char *const *)argv->pdata, error);
+	r->child = g_subprocess_launcher_spawnv(sl, (const char *const *)argv->pdata, &spawn_error);
 	if (!r->child) {
+		/* Images built without RDP (PROFILE=spice-only) have no xfreerdp. */
+		if (g_error_matches(spawn_error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT))
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+				    "this station's image has no RDP viewer (%s: not found)",
+				    (const char *)argv->pdata[0]);
+		else
+			g_propagate_error(error, g_steal_pointer(&spawn_error));
 		launcher_rdp_disconnect(r);
 		return FALSE;
 	}
@@ -426,6 +451,7 @@ void launcher_rdp_disconnect(LauncherRdp *r)
 		g_unlink(r->ca_file);
 		g_clear_pointer(&r->ca_file, g_free);
 	}
+	g_clear_pointer(&r->login, launcher_rdp_login_free);
 	r->opened = FALSE;
 	r->done = FALSE;
 }

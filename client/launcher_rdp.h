@@ -3,8 +3,8 @@
  * covering the first monitor. See docs/launcher.md, "RDP: how it is
  * embedded and why".
  *
- * The password goes to the child through a pipe on its standard input,
- * never on its command line. The session is open once the child's window
+ * The login (user name, domain, password) goes to the child through a pipe
+ * on its standard input, never on its command line. The session is open once the child's window
  * is mapped in ours; it ends when the child exits, and its exit status says
  * why (launcher_rdp_error.h). Callbacks run from the main loop, never from
  * inside a GDK event filter. */

@@ -21,7 +21,7 @@ if ! command -v xfreerdp >/dev/null || ! command -v freerdp-shadow-cli >/dev/nul
 	skip_all "xfreerdp or freerdp-shadow-cli missing (make deps)"
 fi
 
-plan 20
+plan 22
 
 x11_start 1024x768 || exit 1
 fake_sysfs eth9 "$STATION_MAC"
@@ -80,7 +80,7 @@ done
 below "$back" 0.05
 ok $? "the screen is the login screen again (RMSE $back)"
 sleep 2
-! pgrep -f "xfreerdp /v:127.0.0.1:$port" >/dev/null
+! pgrep -f "xfreerdp .*/v:127.0.0.1:$port" >/dev/null
 ok $? "no xfreerdp is left running"
 launcher_stop
 ok $? "the launcher stops cleanly"
@@ -99,6 +99,7 @@ protocol = rdp
 host = 127.0.0.1
 port = $port2
 login = broker
+sso = yes
 CONF
 broker_stop
 broker_start "$T/stations2.conf" || exit 1
@@ -120,9 +121,13 @@ type_login() {
 type_login ann "$good"
 launcher_wait_state "^state=connected protocol=rdp endpoint=127\\.0\\.0\\.1:$port2 " 20
 ok $? "the broker login reached the RDP desktop: $(cat "$T/status")"
-pid=$(pgrep -f "xfreerdp /v:127.0.0.1:$port2" | head -n 1)
+pid=$(pgrep -f "xfreerdp .*/v:127.0.0.1:$port2" | head -n 1)
 cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)
-like "$cmd" '/u:ann .*/from-stdin' "xfreerdp gets the user name and reads the password from its stdin"
+like "$cmd" '/from-stdin' "xfreerdp reads the login from its stdin"
+! [[ "$cmd" =~ /u:|ann ]] && [[ "$cmd" =~ /login\.rdp ]]
+ok $? "the user name comes in a connection file, not on the command line: $cmd"
+! grep -rqs 'username:s:ann' "${TMPDIR:-/tmp}"/vdi-rdp-*
+ok $? "that file was removed once xfreerdp had read it"
 ! grep -q -- "$good" "/proc/$pid/cmdline" "/proc/$pid/environ" 2>/dev/null &&
 	! grep -q -- "$good" "$T/launcher.log" "$T/status"
 ok $? "the password is on no command line, in no environment, log or status file"

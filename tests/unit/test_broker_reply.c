@@ -26,6 +26,7 @@ static const char conf[] = "[group:lab]\n"
 			   "host = rds.example.org\n"
 			   "protocol = rdp\n"
 			   "login = broker\n"
+			   "sso = yes\n"
 			   "usb_redirect = -1,-1,-1,-1,0\n"
 			   "\n"
 			   "[52:54:00:00:00:03]\n"
@@ -54,25 +55,28 @@ static const struct reply_case reply_cases[] = {
      "{\"status\":\"ready\",\"message\":\"Your desktop is ready.\",\"station\":{\"name\":"
      "\"teacher \\\"T\\\"\",\"match\":\"52:54:00:00:00:01\",\"mac\":\"52:54:00:00:00:01\","
      "\"ip\":\"10.1.2.3\",\"hostname\":\"st-01\"},\"policy\":{\"login\":\"none\","
-     "\"autoconnect\":true," USB_DEFAULTS ",\"screen_text\":\"Hi\\nthere\"},\"endpoints\":[{"
+     "\"autoconnect\":true,\"sso\":false," USB_DEFAULTS
+     ",\"screen_text\":\"Hi\\nthere\"},\"endpoints\":[{"
      "\"protocol\":\"spice\",\"host\":\"10.0.0.5\",\"port\":5910,\"tls_port\":5901,"
      "\"password\":\"p\\\\w\"},{\"protocol\":\"vnc\",\"host\":\"10.0.0.5\",\"port\":5911}]}"},
     {"user ignored without login", "52:54:00:00:00:01", "10.1.2.3", "", "ann",
      "{\"status\":\"ready\",\"message\":\"Your desktop is ready.\",\"station\":{\"name\":"
      "\"teacher \\\"T\\\"\",\"match\":\"52:54:00:00:00:01\",\"mac\":\"52:54:00:00:00:01\","
      "\"ip\":\"10.1.2.3\"},\"policy\":{\"login\":\"none\","
-     "\"autoconnect\":true," USB_DEFAULTS ",\"screen_text\":\"Hi\\nthere\"},\"endpoints\":[{"
+     "\"autoconnect\":true,\"sso\":false," USB_DEFAULTS
+     ",\"screen_text\":\"Hi\\nthere\"},\"endpoints\":[{"
      "\"protocol\":\"spice\",\"host\":\"10.0.0.5\",\"port\":5910,\"tls_port\":5901,"
      "\"password\":\"p\\\\w\"},{\"protocol\":\"vnc\",\"host\":\"10.0.0.5\",\"port\":5911}]}"},
     {"login station, lookup", "52:54:00:00:00:02", "fd00::9", "", NULL,
      "{\"status\":\"ready\",\"message\":\"Your desktop is ready.\",\"station\":{\"match\":"
      "\"52:54:00:00:00:02\",\"mac\":\"52:54:00:00:00:02\",\"ip\":\"fd00::9\"},\"policy\":{"
-     "\"login\":\"broker\",\"autoconnect\":false,\"usb\":{\"auto_redirect\":\"-1,-1,-1,-1,0\","
+     "\"login\":\"broker\",\"autoconnect\":false,\"sso\":true,\"usb\":{\"auto_redirect\":\"-1,-1,-"
+     "1,-1,0\","
      "\"deny\":\"0x03,-1,-1,-1,0|-1,-1,-1,-1,1\"}},\"endpoints\":[]}"},
     {"login station, logged in", "52:54:00:00:00:02", "fd00::9", "k-1", "ann.b@x",
      "{\"status\":\"ready\",\"message\":\"Your desktop is ready.\",\"station\":{\"match\":"
      "\"52:54:00:00:00:02\",\"mac\":\"52:54:00:00:00:02\",\"ip\":\"fd00::9\",\"hostname\":"
-     "\"k-1\"},\"policy\":{\"login\":\"broker\",\"autoconnect\":false,\"usb\":{"
+     "\"k-1\"},\"policy\":{\"login\":\"broker\",\"autoconnect\":false,\"sso\":true,\"usb\":{"
      "\"auto_redirect\":\"-1,-1,-1,-1,0\",\"deny\":\"0x03,-1,-1,-1,0|-1,-1,-1,-1,1\"}},"
      "\"endpoints\":[{\"protocol\":\"rdp\",\"host\":\"rds.example.org\",\"port\":3389}],"
      "\"user\":\"ann.b@x\"}"},

@@ -1,10 +1,13 @@
 /* The RDP viewer's pure parts: xfreerdp's exit statuses as the station
  * explains them, and the command line xfreerdp gets (never a password). */
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "launcher_rdp.h"
 #include "launcher_rdp_error.h"
+#include "launcher_rdp_login.h"
 
 /* Table-driven: status, name, kind, broker reason, normal end. */
 static const struct {
@@ -87,7 +90,10 @@ static void test_rdp_arguments(void)
 	g_assert_true(g_strv_contains((const char *const *)a, "/v:10.1.2.3:3390"));
 	g_assert_true(g_strv_contains((const char *const *)a, "/parent-window:4194311"));
 	g_assert_true(g_strv_contains((const char *const *)a, "/size:1280x1024"));
-	g_assert_true(g_strv_contains((const char *const *)a, "/u:ann"));
+	/* The whole login goes through the pipe: not even the user name is
+	 * on the command line. */
+	g_assert_null(strstr(line, "/u:"));
+	g_assert_null(strstr(line, "ann"));
 	g_assert_true(g_strv_contains((const char *const *)a, "/from-stdin"));
 	g_assert_true(g_strv_contains((const char *const *)a, "/sound"));
 	g_assert_true(g_strv_contains((const char *const *)a, "/drive:hotplug,*"));
@@ -118,6 +124,55 @@ static void test_rdp_arguments_plain(void)
 	g_assert_null(strstr(line, "/usb"));
 }
 
+static void test_rdp_login_text(void)
+{
+	static const struct {
+		const char *name, *text;
+	} cases[] = {
+	    {"ann", "username:s:ann\ndomain:s:\n"},
+	    {"CORP\\ann", "username:s:ann\ndomain:s:CORP\n"},
+	    {"ann@corp.example", "username:s:ann@corp.example\ndomain:s:\n"},
+	    {"ann\nfull address:s:evil", NULL},
+	    {"ann\r", NULL},
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *t = launcher_rdp_login_text(cases[i].name);
+		g_assert_cmpstr(t, ==, cases[i].text);
+	}
+}
+
+/* The file is private, and gone once a reader has closed it. */
+static void test_rdp_login_file(void)
+{
+	g_autoptr(GError) error = NULL;
+	LauncherRdpLogin *l = launcher_rdp_login_new("CORP\\ann", &error);
+	g_autofree char *path = NULL, *dir = NULL, *text = NULL;
+	struct stat st;
+
+	g_assert_no_error(error);
+	path = g_strdup(launcher_rdp_login_path(l));
+	dir = g_path_get_dirname(path);
+	g_assert_true(g_str_has_suffix(path, ".rdp"));
+	g_assert_cmpint(g_stat(path, &st), ==, 0);
+	g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+	g_assert_cmpint(g_stat(dir, &st), ==, 0);
+	g_assert_cmpint(st.st_mode & 0777, ==, 0700);
+	g_assert_false(launcher_rdp_login_removed(l));
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	g_assert_cmpstr(text, ==, "username:s:ann\ndomain:s:CORP\n");
+	for (int i = 0; i < 200 && !launcher_rdp_login_removed(l); i++)
+		g_main_context_iteration(NULL, i > 0);
+	g_assert_true(launcher_rdp_login_removed(l));
+	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
+	launcher_rdp_login_free(l);
+
+	l = launcher_rdp_login_new("ann\nx", &error);
+	g_assert_null(l);
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -125,5 +180,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/client/rdp/error-texts", test_rdp_error_texts);
 	g_test_add_func("/client/rdp/arguments", test_rdp_arguments);
 	g_test_add_func("/client/rdp/arguments-plain", test_rdp_arguments_plain);
+	g_test_add_func("/client/rdp/login-text", test_rdp_login_text);
+	g_test_add_func("/client/rdp/login-file", test_rdp_login_file);
 	return g_test_run();
 }

@@ -111,15 +111,15 @@ static void test_login_reply(void)
 	g_assert_cmpint(broker_reply_parse(json, strlen(json), &r, err, sizeof(err)), ==, 0);
 	g_assert_cmpint(r.policy.login, ==, BROKER_LOGIN_BROKER);
 	g_assert_true(r.policy.autoconnect);
-	g_assert_true(r.policy.sso);		   /* single sign-on unless the broker says no */
+	g_assert_false(r.policy.sso);		   /* no single sign-on unless allowed */
 	g_assert_null(r.policy.usb_auto_redirect); /* the launcher's default */
 	g_assert_cmpstr(r.user, ==, "alice");
 	g_assert_cmpuint(r.endpoints[0].port, ==, 0);
 	g_assert_cmpuint(r.endpoints[0].tls_port, ==, 5901);
 	broker_reply_clear(&r);
-	json = "{\"status\":\"ok\",\"policy\":{\"login\":\"broker\",\"sso\":false}}";
+	json = "{\"status\":\"ok\",\"policy\":{\"login\":\"broker\",\"sso\":true}}";
 	g_assert_cmpint(broker_reply_parse(json, strlen(json), &r, err, sizeof(err)), ==, 0);
-	g_assert_false(r.policy.sso);
+	g_assert_true(r.policy.sso);
 	broker_reply_clear(&r);
 }
 

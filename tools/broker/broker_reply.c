@@ -122,6 +122,7 @@ static char *frag_ready_tail(const struct st_entry *e, bool endpoints, bool clos
 	broker_json_open(&j);
 	broker_json_kv_str(&j, "login", e->login_broker ? "broker" : "none");
 	broker_json_kv_bool(&j, "autoconnect", e->autoconnect);
+	broker_json_kv_bool(&j, "sso", e->sso);
 	broker_json_key(&j, "usb");
 	broker_json_open(&j);
 	broker_json_kv_str(&j, "auto_redirect", e->usb_redirect);

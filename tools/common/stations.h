@@ -74,6 +74,7 @@ enum st_key {
 	ST_KEY_MAINTENANCE,
 	ST_KEY_MESSAGE,
 	ST_KEY_WAIT_READY,
+	ST_KEY_SSO,
 	ST_KEY__COUNT
 };
 
@@ -173,6 +174,8 @@ struct st_entry {
 	bool maintenance;
 	/* Answer "starting" until the primary endpoint accepts TCP connections. */
 	bool wait_ready;
+	/* Pass the broker login on to RDP desktops (single sign-on). */
+	bool sso;
 };
 
 struct st_config;

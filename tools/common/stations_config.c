@@ -55,6 +55,7 @@ static const char *st_builtin(enum st_key k)
 	case ST_KEY_AUTOCONNECT:
 	case ST_KEY_MAINTENANCE:
 	case ST_KEY_WAIT_READY:
+	case ST_KEY_SSO:
 		return "no";
 	case ST_KEY_USB_REDIRECT:
 		return ST_USB_REDIRECT_DEFAULT;
@@ -399,6 +400,9 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 		b = false;
 		st_bool_parse(e->values[ST_KEY_WAIT_READY], &b);
 		e->wait_ready = b;
+		b = false;
+		st_bool_parse(e->values[ST_KEY_SSO], &b);
+		e->sso = b;
 		e->login_broker = strcmp(e->values[ST_KEY_LOGIN], "broker") == 0;
 		if (st_check_effective(e, err, sizeof(err)) < 0) {
 			st_diag_add(d, e->line, "%s", err);

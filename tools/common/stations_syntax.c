@@ -28,6 +28,7 @@ static const char *const st_key_names[ST_KEY__COUNT] = {
     [ST_KEY_MAINTENANCE] = "maintenance",
     [ST_KEY_MESSAGE] = "message",
     [ST_KEY_WAIT_READY] = "wait_ready",
+    [ST_KEY_SSO] = "sso",
 };
 
 const char *st_key_name(enum st_key key)
@@ -505,6 +506,7 @@ int st_value_check(enum st_key key, const char *v, char *err, size_t errlen)
 	case ST_KEY_AUTOCONNECT:
 	case ST_KEY_MAINTENANCE:
 	case ST_KEY_WAIT_READY:
+	case ST_KEY_SSO:
 		if (st_bool_parse(v, &b) < 0) {
 			snprintf(err, errlen, "%s: '%.40s' is not yes or no", st_key_name(key), v);
 			return -1;
