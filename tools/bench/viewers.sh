@@ -16,10 +16,13 @@
 # screen. "Picture on screen" is measured the same way for both sides: the
 # root window is grabbed over and over until two colours of the desktop's
 # picture show up, wherever the viewer put it (about 40 ms a grab). Runs
-# alternate (launcher, viewer, launcher, ...) so that noise falls on both.
-# The launcher's own log time stamps (event=first_frame when logged, the
-# desktop page painted, and rdp_window or vnc_initialized) are reported too,
-# from the same Connect press.
+# alternate (launcher, viewer, launcher, ...) so that noise falls on both;
+# a first pair, not reported, warms up the server (its first connection is
+# the slowest), the page cache and the fonts for both sides.
+# The launcher's own log time stamps (state=connecting: the broker has
+# answered and the viewer starts; rdp_window or vnc_initialized; the desktop
+# page painted; event=first_frame when logged) are reported too, from the
+# same Connect press.
 #
 # Usage: tools/bench/viewers.sh   (after make; VDI_BUILD=build)
 # Knobs: BENCH_VIEWERS_RUNS (runs per side and protocol, 5). Output: standard
@@ -140,8 +143,9 @@ failures=()
 json_rdp=null json_vnc=null
 
 # launcher_run PROTO ENDPOINT: one launcher connect; appends to l_ms and,
-# from its log, to l_first (event=first_frame), l_painted (the desktop page
-# painted) and l_event (the protocol's own "opened" line, event=$event).
+# from its log, to l_start (state=connecting), l_first (event=first_frame),
+# l_painted (the desktop page painted) and l_event (the protocol's own
+# "opened" line, event=$event).
 launcher_run() {
 	local proto=$1 endpoint=$2 t0 ms child
 	: >"$T/launcher.log"
@@ -159,6 +163,7 @@ launcher_run() {
 		failures+=("$proto launcher run: picture, but status '$(cat "$T/status")'")
 	else
 		l_ms+=("$ms")
+		l_start+=("$(log_after 'state state=connecting' "$t0")")
 		launcher_wait_log 'event=painted page=desktop' 5 &&
 			l_painted+=("$(log_after 'painted page=desktop' "$t0")")
 		grep -q 'event=first_frame' "$T/launcher.log" &&
@@ -191,7 +196,7 @@ peer_run() {
 	picture_gone || die "the $proto picture stays on screen after $1 stopped"
 }
 
-# min_max VALUES...: "MIN MAX", or "nan nan".
+# min_max VALUES...: "MIN MAX", or $BENCH_NONE twice.
 min_max() {
 	[ $# -gt 0 ] || {
 		echo "$BENCH_NONE $BENCH_NONE"
@@ -208,12 +213,13 @@ json_list() {
 # report PROTO LABEL PEER: the table for one protocol, and its JSON in
 # json_PROTO.
 report() {
-	local proto=$1 label=$2 peer=$3 lm pm lmin lmax pmin pmax r fm dm em
+	local proto=$1 label=$2 peer=$3 lm pm lmin lmax pmin pmax r sm fm dm em
 	lm=$(median 0 "${l_ms[@]}")
 	pm=$(median 0 "${p_ms[@]}")
 	read -r lmin lmax < <(min_max "${l_ms[@]}")
 	read -r pmin pmax < <(min_max "${p_ms[@]}")
 	r=$(ratio "$lm" "$pm")
+	sm=$(median 0 "${l_start[@]}")
 	fm=$(median 0 "${l_first[@]}")
 	dm=$(median 0 "${l_painted[@]}")
 	em=$(median 0 "${l_event[@]}")
@@ -225,15 +231,16 @@ report() {
 	say "$(printf '  %-10s %10s %7s %7s   %s' "$peer" "$pm" "$pmin" "$pmax" "${p_ms[*]}")"
 	say "  ratio launcher/$peer: $r   (target <= 1.0)"
 	say "  launcher's own log, ms after Connect (medians):"
-	say "    event=$event $em; event=painted page=desktop $dm;"
+	say "    state=connecting $sm (broker answered); event=$event $em;"
+	say "    event=painted page=desktop $dm;"
 	if [ ${#l_first[@]} -gt 0 ]; then
 		say "    event=first_frame $fm"
 	else
-		say "    event=first_frame not logged (the viewer's widget had no frame clock yet)"
+		say "    event=first_frame not logged for this protocol"
 	fi
-	printf -v "json_$proto" '{"peer":"%s","launcher_ms":%s,"peer_ms":%s,"ratio":%s,"launcher_min_ms":%s,"launcher_max_ms":%s,"peer_min_ms":%s,"peer_max_ms":%s,"launcher_runs_ms":%s,"peer_runs_ms":%s,"first_frame_ms":%s,"desktop_painted_ms":%s,"%s_ms":%s}' \
+	printf -v "json_$proto" '{"peer":"%s","launcher_ms":%s,"peer_ms":%s,"ratio":%s,"launcher_min_ms":%s,"launcher_max_ms":%s,"peer_min_ms":%s,"peer_max_ms":%s,"launcher_runs_ms":%s,"peer_runs_ms":%s,"connecting_ms":%s,"first_frame_ms":%s,"desktop_painted_ms":%s,"%s_ms":%s}' \
 		"$peer" "$lm" "$pm" "$r" "$lmin" "$lmax" "$pmin" "$pmax" \
-		"$(json_list "${l_ms[@]}")" "$(json_list "${p_ms[@]}")" "$fm" "$dm" "$event" "$em"
+		"$(json_list "${l_ms[@]}")" "$(json_list "${p_ms[@]}")" "$sm" "$fm" "$dm" "$event" "$em"
 }
 
 # ---------------------------------------------------------------- RDP
@@ -255,8 +262,9 @@ CONF
 broker_start "$T/stations.conf" >/dev/null || die "no broker"
 
 event=rdp_window
-l_ms=() l_first=() l_painted=() l_event=() p_ms=() peer_args=()
-for ((i = 1; i <= runs; i++)); do
+peer_args=()
+for ((i = 0; i <= runs; i++)); do
+	[ "$i" = 1 ] && l_ms=() l_start=() l_first=() l_painted=() l_event=() p_ms=()
 	launcher_run rdp "127\\.0\\.0\\.1:$rport"
 	if [ ${#peer_args[@]} -eq 0 ]; then
 		# The launcher's own xfreerdp options, less what only an embedded
@@ -303,8 +311,8 @@ port = $vport
 CONF
 
 event=vnc_initialized
-l_ms=() l_first=() l_painted=() l_event=() p_ms=()
-for ((i = 1; i <= runs; i++)); do
+for ((i = 0; i <= runs; i++)); do
+	[ "$i" = 1 ] && l_ms=() l_start=() l_first=() l_painted=() l_event=() p_ms=()
 	launcher_run vnc "127\\.0\\.0\\.1:$vport"
 	peer_run vnc gvncviewer "127.0.0.1:$n"
 	kill -0 "${QEMU_PID[desk]}" 2>/dev/null || die "the VM died"
