@@ -132,7 +132,9 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(BROKER_SRC)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(BROKER_SRC) $(LIBS_BROKER)
 
 # Station firmware (initramfs/, rootfs-overlay/, pxe/, tools/image/).
-#   PROFILE=generic (default) or qemu; BROKER_URL= and BROKER_CA= are baked in.
+#   PROFILE=generic (default), qemu, or spice-only (no RDP and VNC viewers: its
+#   launcher is built without gtk-vnc, in $(BUILD)/novnc); BROKER_URL= and
+#   BROKER_CA= are baked in.
 # The chosen profile's boot tree, SD card image and NFS root land in build/;
 # tests use the small qemu profile, kept apart in build/firmware/qemu/media.
 PROFILE ?= generic
@@ -146,8 +148,20 @@ define fw_media
 	tools/image/mk-nfsroot.sh $(1) $(2)/nfsroot.tar
 endef
 
+# The launcher of images without VNC: launcher_vnc.c with LAUNCHER_NO_VNC,
+# linked without gtk-vnc.
+NOVNC_LAUNCHER := $(BUILD)/novnc/bin/vdi-launcher
+CLIENT_LIBS_NOVNC = $(shell $(PKG_CONFIG) --libs $(filter-out gtk-vnc-2.0,$(CLIENT_PKGS)) 2>/dev/null) -lm
+$(O)/novnc/client/launcher_vnc.o: client/launcher_vnc.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DLAUNCHER_NO_VNC $(CFLAGS) -Iclient $(CLIENT_CFLAGS) -c -o $@ $<
+$(NOVNC_LAUNCHER): $(call obj,client/main.c $(filter-out client/launcher_vnc.c,$(CLIENT_SRC))) \
+		$(O)/novnc/client/launcher_vnc.o $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CLIENT_LIBS_NOVNC)
+
 ifneq ($(wildcard initramfs/build.sh),)
-firmware: build
+firmware: build $(NOVNC_LAUNCHER)
 	$(FW_ENV) initramfs/build.sh $(PROFILE) $(FW)/$(PROFILE)
 	$(call fw_media,$(FW)/$(PROFILE),$(BUILD))
 

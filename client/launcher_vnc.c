@@ -1,6 +1,47 @@
 /* VNC connections: see launcher_vnc.h. */
 #include "launcher_vnc.h"
 
+#ifdef LAUNCHER_NO_VNC
+
+/* The launcher of images without the VNC viewer (PROFILE=spice-only) is
+ * linked without gtk-vnc. A VNC endpoint then fails at once, with words
+ * an admin understands, and the session goes on to the next endpoint. */
+struct LauncherVnc {
+	LauncherVncCallbacks cb;
+};
+
+LauncherVnc *launcher_vnc_new(const LauncherVncCallbacks *cb, gpointer user_data)
+{
+	LauncherVnc *v = g_new0(LauncherVnc, 1);
+
+	v->cb = *cb;
+	return v;
+}
+
+void launcher_vnc_free(LauncherVnc *v)
+{
+	g_free(v);
+}
+
+gboolean launcher_vnc_is_open(LauncherVnc *v)
+{
+	return FALSE;
+}
+
+gboolean launcher_vnc_connect(LauncherVnc *v, const struct broker_endpoint *ep, int connect_timeout,
+			      GError **error)
+{
+	g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+			    "this station's image has no VNC viewer");
+	return FALSE;
+}
+
+void launcher_vnc_disconnect(LauncherVnc *v)
+{
+}
+
+#else
+
 #include <string.h>
 #include <vncdisplay.h>
 
@@ -226,3 +267,5 @@ void launcher_vnc_disconnect(LauncherVnc *v)
 	v->opened = FALSE;
 	v->done = FALSE;
 }
+
+#endif

@@ -3,8 +3,9 @@
 #
 #   initramfs/build.sh PROFILE OUTDIR
 #
-# Environment: VDI_BUILD (absolute path of build/, with bin/vdi-launcher;
-# downloads are cached in $VDI_BUILD/cache), BROKER_URL and BROKER_CA
+# Environment: VDI_BUILD (absolute path of build/, with bin/vdi-launcher, and
+# novnc/bin/vdi-launcher for profiles without VNC; downloads are cached in
+# $VDI_BUILD/cache), BROKER_URL and BROKER_CA
 # (optional, baked into /etc/vdi-station/launcher.conf), COMPRESS (the root
 # image's: xz or zstd; the profile's "set compress=" line, else xz), ICU_DATA_STUB (0 keeps Debian's ICU
 # data; see initramfs/mk/icu.sh).
@@ -26,6 +27,8 @@ MK=$SRC/initramfs/mk
 . "$MK/userland.sh"
 # shellcheck source=initramfs/mk/station.sh
 . "$MK/station.sh"
+# shellcheck source=initramfs/mk/codec-stubs.sh
+. "$MK/codec-stubs.sh"
 # shellcheck source=initramfs/mk/icu.sh
 . "$MK/icu.sh"
 # shellcheck source=initramfs/mk/pack.sh
@@ -38,7 +41,26 @@ OUT=$(realpath -m "$2")
 PROFILE_FILE=$SRC/initramfs/profiles/$PROFILE
 [ -f "$PROFILE_FILE" ] || die "no profile '$PROFILE' in initramfs/profiles/"
 : "${VDI_BUILD:?VDI_BUILD must be the absolute path of build/}"
-[ -x "$VDI_BUILD/bin/vdi-launcher" ] || die "no $VDI_BUILD/bin/vdi-launcher; run make build first"
+# The viewers the image carries: "set viewers=" in the profile, a comma
+# list of spice (always), rdp (xfreerdp) and vnc (gtk-vnc, linked into the
+# launcher: without it the launcher is the one built with
+# LAUNCHER_NO_VNC).
+VIEWERS=$(profile_setting "$PROFILE_FILE" viewers)
+VIEWERS=${VIEWERS:-spice,rdp,vnc}
+has_viewer() { [[ ,$VIEWERS, == *,$1,* ]]; }
+for v in ${VIEWERS//,/ }; do
+	case $v in spice | rdp | vnc) ;; *) die "$PROFILE: unknown viewer '$v' (set viewers=spice,rdp,vnc)" ;; esac
+done
+has_viewer spice || die "$PROFILE: the launcher always carries the SPICE viewer (set viewers=spice,...)"
+if has_viewer vnc; then
+	LAUNCHER=$VDI_BUILD/bin/vdi-launcher
+	[ -x "$LAUNCHER" ] || die "no $LAUNCHER; run make build first"
+	readelf -d "$LAUNCHER" | grep -q 'NEEDED.*libgtk-vnc-2' || die "$LAUNCHER is built without VNC"
+else
+	LAUNCHER=$VDI_BUILD/novnc/bin/vdi-launcher
+	[ -x "$LAUNCHER" ] || die "no $LAUNCHER; run make firmware PROFILE=$PROFILE"
+	! readelf -d "$LAUNCHER" | grep -q 'NEEDED.*libgtk-vnc-2' || die "$LAUNCHER links gtk-vnc"
+fi
 COMPRESS=${COMPRESS:-$(profile_setting "$PROFILE_FILE" compress)}
 COMPRESS=${COMPRESS:-xz}
 CACHE=$VDI_BUILD/cache
@@ -53,7 +75,7 @@ inputs_hash() {
 		printf '%s\n' "$PROFILE" "${BROKER_URL:-}" "$COMPRESS" "${ICU_DATA_STUB:-1}" \
 			"$KDEB" "$CHRONY_DEB"
 		[ -n "${BROKER_CA:-}" ] && sha256sum "$BROKER_CA"
-		sha256sum "$VDI_BUILD/bin/vdi-launcher" /var/lib/dpkg/status
+		sha256sum "$LAUNCHER" /var/lib/dpkg/status
 		(cd "$SRC" && find initramfs rootfs-overlay branding -type f -printf '%m %p\n' -exec sha256sum {} + | sort)
 	} | sha256sum | cut -d' ' -f1
 }
@@ -70,7 +92,7 @@ ROOT=$OUT/rootfs.new
 rm -rf "$ROOT"
 mkdir -p "$ROOT"
 
-say "$PROFILE: kernel $KPKG $KVER_PKG"
+say "$PROFILE: kernel $KPKG $KVER_PKG; viewers $VIEWERS"
 kernel_tree "$KDEB"
 station_skeleton
 # The overlay first: fc-cache reads the root's fonts.conf. It goes in again
@@ -81,11 +103,14 @@ userland_udev
 userland_xorg
 userland_launcher
 userland_chrony
+has_viewer rdp && userland_rdp
 station_files
 install_modules "$PROFILE_FILE"
 add_library_closure
+codec_stubs
 strip_root
 icu_data_stub
+codec_stubs_verify /usr/bin/vdi-launcher /usr/bin/xfreerdp
 
 say "$PROFILE: packing ($COMPRESS)"
 rm -rf "$OUT/rootfs"

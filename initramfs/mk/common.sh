@@ -58,28 +58,57 @@ root_elves() {
 	done < <(find "$ROOT" -path "$ROOT/usr/lib/modules" -prune -o -type f -print0)
 }
 
-# Adds the shared libraries every ELF file in the root needs, as the build
-# host's loader resolves them (ldd follows RUNPATH and the loader's own
-# search list, which a hand-made resolver would have to copy). Libraries
-# that are only dlopen()ed must have been put into the root by the caller.
+# needed FILE: the sonames FILE names as DT_NEEDED.
+needed() {
+	readelf -d "$1" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'
+}
+
+# Adds the shared libraries every ELF file in the root needs. Where each
+# one is comes from the build host's loader (ldd follows RUNPATH and the
+# loader's own search list, which a hand-made resolver would have to copy);
+# which ones go in is a walk over DT_NEEDED that stops at the libraries
+# codec-stubs.sh replaces, so that what only they need stays out. Their
+# importers are left in STUB_IMPORTERS (soname -> root paths), their host
+# paths in STUB_REAL. Libraries that are only dlopen()ed must have been
+# put into the root by the caller.
 add_library_closure() {
-	local f lib missing=()
-	declare -A seen=()
+	local f lib soname path dest missing=() queue=()
+	declare -A where=() seen=()
+	declare -gA STUB_IMPORTERS=() STUB_REAL=()
 	while IFS= read -r f; do
-		while read -r lib; do
-			case $lib in
-			'not found '*) missing+=("${f#"$ROOT"}: ${lib#not found }") ;;
-			/lib64/ld-linux-x86-64.so.2 | /usr/lib64/ld-linux-x86-64.so.2) ;;
-			/*) seen[$lib]=1 ;;
-			esac
+		queue+=("$f")
+		while read -r soname path; do
+			if [ "$path" = "not-found" ]; then
+				missing+=("${f#"$ROOT"}: $soname")
+			else
+				where[$soname]=$path
+			fi
 		done < <(ldd "$f" 2>/dev/null | awk '
-			/=> not found/ { print "not found " $1; next }
-			$2 == "=>" && $3 ~ /^\// { print $3; next }
-			$1 ~ /^\// { print $1 }')
+			$2 == "=>" && $3 == "not" { print $1, "not-found"; next }
+			$2 == "=>" && $3 ~ /^\// { print $1, $3 }')
 	done < <(root_elves)
 	[ ${#missing[@]} -eq 0 ] || die "libraries not found: ${missing[*]}"
-	for lib in "${!seen[@]}"; do
-		[ -e "$ROOT$(usr_path "$lib")" ] || put "$lib"
+	while [ ${#queue[@]} -gt 0 ]; do
+		f=${queue[-1]}
+		unset 'queue[-1]'
+		for soname in $(needed "$f"); do
+			case $soname in
+			ld-linux-x86-64.so.2) continue ;;
+			esac
+			if codec_stub_listed "$soname"; then
+				STUB_IMPORTERS[$soname]+="$f"$'\n'
+				STUB_REAL[$soname]=${where[$soname]:-}
+				[ -n "${STUB_REAL[$soname]}" ] || die "the build host has no $soname"
+				continue
+			fi
+			[ -n "${seen[$soname]:-}" ] && continue
+			seen[$soname]=1
+			lib=${where[$soname]:-}
+			[ -n "$lib" ] || die "${f#"$ROOT"} needs $soname, which the build host's loader does not find"
+			dest=$ROOT$(usr_path "$lib")
+			[ -e "$dest" ] || put "$lib"
+			queue+=("$dest")
+		done
 	done
 	# The ELF interpreter is /lib64/ld-linux-x86-64.so.2; Debian keeps the
 	# real file next to libc.

@@ -74,7 +74,7 @@ userland_xorg() {
 # plugin is needed.
 userland_launcher() {
 	local p
-	put "$VDI_BUILD/bin/vdi-launcher" /usr/bin/vdi-launcher
+	put "$LAUNCHER" /usr/bin/vdi-launcher
 	put_tree "$SRC/branding" /usr/share/vdi-station/branding
 	put "$MA/gstreamer1.0/gstreamer-1.0/gst-plugin-scanner"
 	for p in coreelements app audioconvert audioresample volume autodetect alsa; do
@@ -145,6 +145,14 @@ userland_icons() {
 		done
 	} >"$ROOT$theme/index.theme"
 	gtk-update-icon-cache -q -f "$ROOT$theme"
+}
+
+# xfreerdp, which the launcher runs for RDP desktops. Its channels (sound
+# through ALSA or PulseAudio, drives, USB) are built into its libraries;
+# FFmpeg's codec libraries that it never uses become stand-ins
+# (codec-stubs.sh).
+userland_rdp() {
+	put /usr/bin/xfreerdp
 }
 
 # chronyd sets the clock once at boot (busybox in Debian has no ntpd).
