@@ -77,13 +77,17 @@ ok $? "Esc closes the diagnostics"
 launcher_wait_log 'event=painted page=login' 3
 # The X server may show the new frame a little after the launcher logs it
 # (more so on a loaded machine): look again for up to 3 s before failing.
+# The bound is 0.05: the diagnostics screen is 0.17 away from the login
+# screen, and on a loaded machine the login screen came back 0.03 away
+# from the first picture of it (a detail such as the focus), which is
+# still the login screen.
 for _ in 1 2 3 4 5 6 7 8 9 10; do
 	sleep 0.3
 	x11_screenshot "$T/back.png"
 	back=$(img_rmse "$T/back.png" "$T/login.png")
-	below "$back" 0.02 && break
+	below "$back" 0.05 && break
 done
-below "$back" 0.02
+below "$back" 0.05
 ok $? "the login screen is back (RMSE $back)"
 
 launcher_stop
