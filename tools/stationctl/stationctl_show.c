@@ -15,6 +15,8 @@ static void stationctl_show_origin(const struct st_origin *o, char *out, size_t 
 {
 	if (!o->section)
 		snprintf(out, outlen, "(built-in default)");
+	else if (o->line == 0)
+		snprintf(out, outlen, "(%s)", o->section);
 	else
 		snprintf(out, outlen, "(%s, line %u)", o->section, o->line);
 }
@@ -41,8 +43,13 @@ static void stationctl_show_entry(const struct st_entry *e, bool secrets)
 		const char *key = st_key_name((enum st_key)k);
 
 		if (k == ST_KEY_FALLBACK && e->n_fallbacks > 0) {
+			/* Only the first fallback's line is recorded; the
+			 * others come from the same section. */
+			struct st_origin rest = {e->origin[k].section, 0};
+
 			for (size_t i = 0; i < e->n_fallbacks; i++)
-				stationctl_show_line(key, e->fallbacks[i], &e->origin[k], false);
+				stationctl_show_line(key, e->fallbacks[i],
+						     i == 0 ? &e->origin[k] : &rest, false);
 			continue;
 		}
 		stationctl_show_line(key, e->values[k], &e->origin[k],
