@@ -372,6 +372,7 @@ void launcher_ui_show_desktop(LauncherUi *ui)
 {
 	ui_show_page(ui, "desktop");
 	launcher_ui_desktop_focus(ui->desktop);
+	launcher_ui_desktop_shown(ui->desktop);
 }
 
 void launcher_ui_add_display(LauncherUi *ui, GtkWidget *display, guint order)

@@ -114,12 +114,12 @@ static void desktop_ready(GObject *display, GParamSpec *pspec, gpointer user_dat
 	LauncherUiDesktop *p = user_data;
 	gboolean ready = FALSE;
 
-	/* SPICE displays say when they have a picture; the others (RDP's
-	 * window, VNC's display) are added once they have one. */
-	if (g_object_class_find_property(G_OBJECT_GET_CLASS(display), "ready"))
-		g_object_get(display, "ready", &ready, NULL);
-	else
-		ready = TRUE;
+	/* SPICE displays say when they have a picture. The others (RDP's
+	 * window, VNC's display) have one when the session opens, which
+	 * launcher_ui_desktop_shown marks. */
+	if (!g_object_class_find_property(G_OBJECT_GET_CLASS(display), "ready"))
+		return;
+	g_object_get(display, "ready", &ready, NULL);
 	if (!ready || p->first_frame_logged)
 		return;
 	p->first_frame_logged = TRUE;
@@ -144,6 +144,19 @@ void launcher_ui_desktop_add(LauncherUiDesktop *p, GtkWidget *display, guint ord
 	gtk_widget_show(display);
 	gtk_widget_queue_resize(p->root);
 	desktop_ready(G_OBJECT(display), NULL, p);
+}
+
+void launcher_ui_desktop_shown(LauncherUiDesktop *p)
+{
+	GObject *first;
+
+	if (p->first_frame_logged || p->displays->len == 0)
+		return;
+	first = g_ptr_array_index(p->displays, 0);
+	if (g_object_class_find_property(G_OBJECT_GET_CLASS(first), "ready"))
+		return;
+	p->first_frame_logged = TRUE;
+	launcher_ui_page_log_next_paint(p->root, "first_frame", "desktop");
 }
 
 void launcher_ui_desktop_remove(LauncherUiDesktop *p, GtkWidget *display)

@@ -19,6 +19,10 @@ void launcher_ui_desktop_set_monitors(LauncherUiDesktop *p, const GdkRectangle *
 
 /* Displays go on the monitors by order, lowest first. */
 void launcher_ui_desktop_add(LauncherUiDesktop *p, GtkWidget *display, guint order);
+/* The page is on screen with an open session: for displays that do not
+ * say when they have a picture (RDP, VNC), the next paint is the first
+ * frame, and it is logged as such. */
+void launcher_ui_desktop_shown(LauncherUiDesktop *p);
 void launcher_ui_desktop_remove(LauncherUiDesktop *p, GtkWidget *display);
 void launcher_ui_desktop_clear(LauncherUiDesktop *p);
 guint launcher_ui_desktop_count(LauncherUiDesktop *p);

@@ -69,6 +69,12 @@ void launcher_ui_page_log_next_paint(GtkWidget *widget, const char *event, const
 	GdkFrameClock *clock = gtk_widget_get_frame_clock(widget);
 	struct page_paint *pp;
 
+	/* A widget not realized yet (a page about to be shown) has no clock
+	 * of its own: its window's is the one that will paint it. */
+	if (!clock) {
+		widget = gtk_widget_get_toplevel(widget);
+		clock = gtk_widget_get_frame_clock(widget);
+	}
 	if (!clock)
 		return;
 	pp = g_new0(struct page_paint, 1);
