@@ -9,6 +9,7 @@
 
 #include "netaddr.h"
 #include "usb_filter.h"
+#include "vv_file.h"
 
 #define REPLY_DEPTH 8 /* the deepest reply is reply.endpoints[i].field: 4 */
 
@@ -16,6 +17,7 @@ enum {
 	STR_REQUIRED = 1 << 0,
 	STR_MULTILINE = 1 << 1, /* \n and \t allowed (texts for humans) */
 	STR_SECRET = 1 << 2,	/* wipe json-c's copy after taking it */
+	STR_RAW = 1 << 3,	/* any text: a parser of its own checks it */
 };
 
 /* Where a parse error is reported. */
@@ -130,7 +132,7 @@ static int reply_str(struct json_object *obj, const char *key, const char *where
 		return reply_fail(e, where, "too long");
 	if (strlen(s) != len)
 		return reply_fail(e, where, "contains a NUL byte");
-	if (!reply_text_ok(s, len, flags & STR_MULTILINE))
+	if (!(flags & STR_RAW) && !reply_text_ok(s, len, flags & STR_MULTILINE))
 		return reply_fail(e, where, "contains control characters");
 	if (check && !check(s))
 		return reply_fail(e, where, "malformed");
@@ -374,6 +376,28 @@ static int reply_status(struct json_object *root, struct broker_reply *r, struct
 	return 0;
 }
 
+/* "connection_file": a virt-viewer file whose desktop goes first. */
+static int reply_connection_file(struct json_object *root, struct broker_reply *r,
+				 struct reply_err *e)
+{
+	char *text = NULL, why[VV_FILE_ERR_MAX];
+	size_t len;
+	int ret;
+
+	if (reply_str(root, "connection_file", "connection_file", BROKER_REPLY_VV_MAX,
+		      STR_RAW | STR_SECRET, NULL, &text, e) < 0)
+		return -1;
+	if (!text)
+		return 0;
+	len = strlen(text);
+	ret = broker_reply_add_vv(r, text, len, NULL, why, sizeof(why));
+	explicit_bzero(text, len);
+	free(text);
+	if (ret < 0)
+		return reply_fail(e, "connection_file", why);
+	return 0;
+}
+
 static int reply_parse_root(struct json_object *root, struct broker_reply *r, struct reply_err *e)
 {
 	int64_t retry = -1;
@@ -387,7 +411,7 @@ static int reply_parse_root(struct json_object *root, struct broker_reply *r, st
 	    reply_int(root, "retry_after", "retry_after", 0, BROKER_REPLY_RETRY_MAX, &retry, e) <
 		0 ||
 	    reply_station(root, r, e) < 0 || reply_policy(root, r, e) < 0 ||
-	    reply_endpoints(root, r, e) < 0 ||
+	    reply_endpoints(root, r, e) < 0 || reply_connection_file(root, r, e) < 0 ||
 	    reply_str(root, "user", "user", 64, 0, NULL, &r->user, e) < 0)
 		return -1;
 	r->retry_after = (int)retry;
@@ -450,6 +474,85 @@ cleanup:
 	json_object_put(root);
 	if (tok)
 		json_tokener_free(tok);
+	return ret;
+}
+
+/* Replaces *field with a copy of value. 0 or -1. */
+static int reply_set(char **field, const char *value)
+{
+	char *copy = strdup(value);
+
+	if (!copy)
+		return -1;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+int broker_reply_add_vv(struct broker_reply *r, const char *text, size_t len,
+			bool *delete_this_file, char *err, size_t errlen)
+{
+	struct vv_file vv;
+	struct broker_endpoint ep = {0};
+	struct broker_endpoint *eps;
+	struct usb_filter filter;
+	char why[96];
+	int ret = -1;
+
+	if (vv_file_parse(text, len, &vv, err, errlen) < 0)
+		return -1;
+	if (vv.usb_filter && usb_filter_parse(vv.usb_filter, &filter, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "vv file: usb-filter: %s", why);
+		goto cleanup;
+	}
+	if (r->n_endpoints >= BROKER_REPLY_MAX_EP) {
+		snprintf(err, errlen, "vv file: too many endpoints with the reply's own");
+		goto cleanup;
+	}
+	ep.protocol = vv.type == VV_TYPE_VNC ? BROKER_PROTO_VNC : BROKER_PROTO_SPICE;
+	ep.protocol_name = strdup(vv_type_name(vv.type));
+	ep.port = vv.port;
+	ep.tls_port = vv.tls_port;
+	/* Moved, not copied: the password exists once. */
+	ep.host = vv.host;
+	ep.password = vv.password;
+	ep.ca = vv.ca;
+	ep.host_subject = vv.host_subject;
+	ep.proxy = vv.proxy;
+	vv.host = vv.password = vv.ca = vv.host_subject = vv.proxy = NULL;
+	eps = ep.protocol_name ? calloc(r->n_endpoints + 1, sizeof(*eps)) : NULL;
+	if (!eps) {
+		snprintf(err, errlen, "vv file: out of memory");
+		goto cleanup;
+	}
+	/* The policy first: nothing below may fail half-way. */
+	if ((vv.usbredir == 0 || vv.usb_autoshare == 0) &&
+	    reply_set(&r->policy.usb_auto_redirect, BROKER_REPLY_USB_NONE) < 0)
+		goto oom;
+	else if (vv.usbredir != 0 && vv.usb_autoshare != 0 && vv.usb_filter &&
+		 reply_set(&r->policy.usb_auto_redirect, vv.usb_filter) < 0)
+		goto oom;
+	if (vv.usbredir == 0 && reply_set(&r->policy.usb_deny, BROKER_REPLY_USB_NONE) < 0)
+		goto oom;
+	if (vv.title && !r->station.name && reply_set(&r->station.name, vv.title) < 0)
+		goto oom;
+	eps[0] = ep;
+	memset(&ep, 0, sizeof(ep));
+	if (r->n_endpoints)
+		memcpy(eps + 1, r->endpoints, r->n_endpoints * sizeof(*eps));
+	free(r->endpoints);
+	r->endpoints = eps;
+	r->n_endpoints++;
+	if (delete_this_file)
+		*delete_this_file = vv.delete_this_file;
+	ret = 0;
+	goto cleanup;
+oom:
+	free(eps);
+	snprintf(err, errlen, "vv file: out of memory");
+cleanup:
+	broker_endpoint_clear(&ep);
+	vv_file_clear(&vv);
 	return ret;
 }
 

@@ -7,7 +7,9 @@
  * launcher does not know are ignored, so a newer broker can add some.
  *
  * Pure C (json-c and the common library only, no GLib), so that the fuzz
- * target can link it without the GTK stack. */
+ * target can link it without the GTK stack. A ready reply may carry a
+ * virt-viewer connection file instead of (or before) its endpoints; the
+ * common library's vv_file parser reads it. */
 #ifndef BROKER_REPLY_PARSE_H
 #define BROKER_REPLY_PARSE_H
 
@@ -20,6 +22,10 @@
 #define BROKER_REPLY_CA_MAX	(64 * 1024)
 #define BROKER_REPLY_RETRY_MAX	86400
 #define BROKER_REPLY_SECRET_MAX 255
+/* A virt-viewer connection file in a ready reply ("connection_file"). */
+#define BROKER_REPLY_VV_MAX (64 * 1024)
+/* The usbredir filter that matches every device and refuses it. */
+#define BROKER_REPLY_USB_NONE "-1,-1,-1,-1,0"
 
 enum broker_status {
 	BROKER_STATUS_READY,
@@ -94,6 +100,16 @@ void broker_reply_clear(struct broker_reply *r);
  * 0 or -1 (out of memory). */
 int broker_endpoint_copy(const struct broker_endpoint *src, struct broker_endpoint *out);
 void broker_endpoint_clear(struct broker_endpoint *e);
+
+/* A virt-viewer connection file (tools/common/vv_file.h) applied to r: its
+ * desktop becomes the first endpoint (before any the reply already has),
+ * its usb-filter replaces the auto-redirect filter, enable-usbredir=0 or
+ * enable-usb-autoshare=0 turn redirection off, and its title names the
+ * station when the reply did not. *delete_this_file (may be NULL) tells
+ * whether the file asked to be removed once read. 0, or -1 with err
+ * ("vv file: KEY: reason") and r unchanged. */
+int broker_reply_add_vv(struct broker_reply *r, const char *text, size_t len,
+			bool *delete_this_file, char *err, size_t errlen);
 
 const char *broker_status_name(enum broker_status s);
 const char *broker_protocol_name(enum broker_protocol p);
