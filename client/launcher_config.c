@@ -72,6 +72,9 @@ static const struct config_key config_keys[] = {
     STR_KEY(reboot_cmd, CONFIG_STRING, "/sbin/reboot", 0),
     STR_KEY(poweroff_cmd, CONFIG_STRING, "/sbin/poweroff", 0),
     STR_KEY(sysroot, CONFIG_PATH, NULL, CONFIG_NOT_IN_FILE | CONFIG_NOT_IN_KERNEL),
+    /* One desktop for one run, chosen by whoever starts the launcher by
+     * hand: not a station setting. */
+    STR_KEY(connect, CONFIG_PATH, NULL, CONFIG_NOT_IN_FILE | CONFIG_NOT_IN_KERNEL),
 };
 #define N_KEYS G_N_ELEMENTS(config_keys)
 
@@ -273,6 +276,10 @@ static const GOptionEntry config_options[] = {
     OPT_ARG("share-cd", 0, "Offer an ISO image to the desktop as a USB CD-ROM", "FILE"),
     OPT_ARG("set", 'o', "Any setting, as in the config file (repeatable)", "KEY=VALUE"),
     OPT_ARG("sysroot", 0, "Read /proc, /sys and /etc under DIR (tests)", "DIR"),
+    OPT_ARG("connect", 0,
+	    "Open the desktop of a virt-viewer connection file, without a broker, and exit when "
+	    "it ends ('-' reads standard input)",
+	    "FILE.vv"),
     {NULL},
 };
 

@@ -35,6 +35,7 @@ typedef struct {
 	char *reboot_cmd;
 	char *poweroff_cmd;
 	char *sysroot;	  /* tests: where /proc, /sys and /etc are */
+	char *connect;	  /* --connect: a virt-viewer file instead of the broker */
 	gboolean version; /* --version: print it and exit */
 
 	/* Parallel to the key table: where each value came from ("default",

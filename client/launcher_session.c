@@ -40,6 +40,8 @@
 #define UNSUPPORTED_PAUSE_MS 2000
 /* A message that leads back to the login screen waits this long. */
 #define BACK_TO_LOGIN_S 8
+/* How long a --connect run shows how it ended before it exits. */
+#define DIRECT_LINGER_MS 1500
 /* A session shorter than this counts as a failed one for auto-connect. */
 #define SHORT_SESSION_US (60 * G_USEC_PER_SEC)
 
@@ -95,6 +97,13 @@ struct LauncherSession {
 
 	LauncherBackoff broker_backoff, desktop_backoff, auto_backoff;
 	gboolean stopping;
+
+	/* --connect: one desktop from a connection file, no broker. */
+	gboolean direct;
+	LauncherSessionFinished finished;
+	gpointer finished_data;
+	int exit_status;
+	char *exit_message;
 };
 
 static void session_query(LauncherSession *s, Purpose purpose, gboolean silent);
@@ -492,6 +501,38 @@ static char *session_hostport(const struct broker_endpoint *ep)
 	return g_strdup_printf("%s:%u", ep->host, port);
 }
 
+static gboolean session_direct_exit(gpointer user_data)
+{
+	LauncherSession *s = user_data;
+	LauncherSessionFinished finished = s->finished;
+
+	s->pause = 0;
+	s->finished = NULL;
+	if (finished)
+		finished(s->finished_data, s->exit_status, s->exit_message);
+	return G_SOURCE_REMOVE;
+}
+
+/* --connect is over: there is no broker to go back to, so the screen says
+ * how it ended, and the program exits a moment later. */
+static void session_direct_finish(LauncherSession *s, int status, const char *kind,
+				  const char *title, const char *body)
+{
+	SessionMessage m = {
+	    .kind = kind,
+	    .title = title,
+	    .body = body,
+	    .error = status != LAUNCHER_EXIT_OK,
+	};
+
+	s->exit_status = status;
+	g_free(s->exit_message);
+	s->exit_message = status != LAUNCHER_EXIT_OK ? g_strdup(body) : NULL;
+	log_event(status ? LOG_WARN : LOG_INFO, "direct_end", "kind", kind, NULL);
+	session_show_message(s, &m);
+	s->pause = g_timeout_add(DIRECT_LINGER_MS, session_direct_exit, s);
+}
+
 static void session_all_failed(LauncherSession *s)
 {
 	g_autofree char *body =
@@ -506,6 +547,14 @@ static void session_all_failed(LauncherSession *s)
 	};
 
 	session_clear_credentials(s);
+	if (s->direct) {
+		g_autofree char *text =
+		    g_strdup_printf("the desktop cannot be reached:\n%s", s->failures->str);
+		g_strchomp(text);
+		session_direct_finish(s, LAUNCHER_EXIT_UNREACHABLE, "desktop_unreachable",
+				      "Your desktop cannot be reached", text);
+		return;
+	}
 	if (s->login) {
 		/* The desktop passwords came with the login; a new attempt
 		 * needs the user again. */
@@ -718,8 +767,9 @@ static void session_viewer_opened(gpointer user_data)
 	session_set_connected(s);
 	launcher_ui_show_desktop(s->ui);
 	launcher_backoff_reset(&s->desktop_backoff);
-	launcher_report_push(s->report, &s->id, "start", s->current.protocol_name, s->current.host,
-			     port, s->user, NULL);
+	if (!s->direct)
+		launcher_report_push(s->report, &s->id, "start", s->current.protocol_name,
+				     s->current.host, port, s->user, NULL);
 	if (s->ep_index > 0) {
 		/* The user should know the usual way failed: a fallback may
 		 * lack USB or sound, and the admin should hear of it. */
@@ -766,13 +816,20 @@ static void session_end(LauncherSession *s, const char *reason)
 	log_event(LOG_INFO, "session_end", "reason", reason, "protocol", protocol, NULL);
 	g_clear_pointer(&s->netwatch, launcher_netwatch_free);
 	session_viewer_disconnect(s);
-	launcher_report_push(s->report, &s->id, "end", protocol ? protocol : "spice",
-			     s->current.host, port, s->user, reason);
+	if (!s->direct)
+		launcher_report_push(s->report, &s->id, "end", protocol ? protocol : "spice",
+				     s->current.host, port, s->user, reason);
 	session_clear_credentials(s);
 	if (lasted >= SHORT_SESSION_US)
 		launcher_backoff_reset(&s->auto_backoff);
 	if (s->stopping)
 		return;
+	if (s->direct) {
+		g_autofree char *body = g_strdup_printf("The desktop session ended (%s).", reason);
+		session_direct_finish(s, LAUNCHER_EXIT_OK, "session_ended", "The session has ended",
+				      body);
+		return;
+	}
 	session_enter_idle(s, TRUE);
 	/* The mapping may have changed meanwhile; the login screen is
 	 * already up, this only refreshes it. */
@@ -1012,6 +1069,11 @@ static void session_ui_cancel(gpointer user_data)
 	session_cancel_request(s);
 	session_viewer_disconnect(s);
 	session_clear_credentials(s);
+	if (s->direct) {
+		session_direct_finish(s, LAUNCHER_EXIT_OK, "session_ended", "The session has ended",
+				      "Connecting was cancelled.");
+		return;
+	}
 	if (!s->have_policy) {
 		session_query(s, PURPOSE_SHOW, FALSE);
 		return;
@@ -1165,6 +1227,7 @@ void launcher_session_free(LauncherSession *s)
 	g_free(s->usb_redirect);
 	g_free(s->usb_deny);
 	g_free(s->cmdline);
+	g_free(s->exit_message);
 	g_free(s);
 }
 
@@ -1174,6 +1237,19 @@ void launcher_session_start(LauncherSession *s)
 	log_event(LOG_INFO, "identity", "mac", s->id.mac, "mac_source", s->id.mac_source,
 		  "interface", s->id.ifname, "ip", s->id.ip, "hostname", s->id.hostname, NULL);
 	session_query(s, PURPOSE_SHOW, FALSE);
+}
+
+void launcher_session_start_direct(LauncherSession *s, struct broker_reply *reply,
+				   LauncherSessionFinished finished, gpointer user_data)
+{
+	s->direct = TRUE;
+	s->finished = finished;
+	s->finished_data = user_data;
+	session_discover(s);
+	log_event(LOG_INFO, "direct", "endpoints", reply->n_endpoints ? "yes" : "none", NULL);
+	session_set_policy(s, reply);
+	s->purpose = PURPOSE_CONNECT;
+	session_start_connect(s, reply);
 }
 
 void launcher_session_stop(LauncherSession *s, GSourceFunc done, gpointer user_data)
