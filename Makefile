@@ -37,7 +37,7 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now $(SAN_FLAGS)
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
-LIBS_BROKER = $(shell $(PKG_CONFIG) --libs libmicrohttpd json-c 2>/dev/null) -lcrypt -lpthread
+LIBS_BROKER = $(shell $(PKG_CONFIG) --libs libmicrohttpd json-c libcurl 2>/dev/null) -lcrypt -lpthread
 LIBS_CTL = $(shell $(PKG_CONFIG) --libs libcurl json-c libxml-2.0 2>/dev/null) -lcrypt
 GLIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(GLIB_PKGS) 2>/dev/null)
 GLIB_LIBS = $(shell $(PKG_CONFIG) --libs $(GLIB_PKGS) 2>/dev/null)

@@ -175,6 +175,20 @@ static void test_validation(void)
 	    {"[group:g]\ngroup = x\n", 2, "cannot itself be in a group"},
 	    {"[default]\nmaintenance = yes\nca = /nonexistent/ca.pem\nhost=h\nport=1\n", 3,
 	     "cannot read"},
+	    {"[default]\nhost = h\nport = 1\nconnection_file = d.vv\n", 1,
+	     "more than one of host, connection_file and connection_url"},
+	    {"[group:g]\nconnection_url = https://pve.example.org/d.vv\n[default]\ngroup = g\n"
+	     "connection_file = d.vv\n",
+	     3, "more than one of"},
+	    {"[default]\nconnection_url = http://pve.example.org/d.vv\n", 2, "not an https:// URL"},
+	    {"[default]\nconnection_url = https://user:pw@pve.example.org/d.vv\n", 2, "no user@"},
+	    {"[default]\nconnection_url = ftp://127.0.0.1/d.vv\n", 2, "not an https:// URL"},
+	    {"[default]\nconnection_url = https://pve.example.org:99999/d.vv\n", 2,
+	     "not an https:// URL"},
+	    {"[default]\nconnection_url = https://h/x\nconnection_method = put\n", 3,
+	     "not get or post"},
+	    {"[default]\nconnection_file = d.vv\nconnection_auth = token\n", 1,
+	     "but no connection_url"},
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 		struct st_diags d = {0};
@@ -190,6 +204,53 @@ static void test_validation(void)
 		g_assert_nonnull(strstr(d.v[0].msg, cases[i].msg));
 		st_diags_free(&d);
 	}
+}
+
+/* connection_file and connection_url stand in for host: paths relative to
+ * the stations file's folder, the method, the auth file, and the URL's CA
+ * taken from ca; fallbacks still follow. */
+static void test_connection_keys(void)
+{
+	static const char text[] = "[52:54:00:00:00:01]\n"
+				   "connection_file = vv/desk1.vv\n"
+				   "fallback = vnc://10.0.0.9:5901\n"
+				   "[52:54:00:00:00:02]\n"
+				   "connection_url = https://pve.example.org:8006/desk2.vv?vm=102\n"
+				   "connection_auth = /etc/vdi/pve-token\n"
+				   "connection_method = post\n"
+				   "[52:54:00:00:00:03]\n"
+				   "connection_url = http://127.0.0.1:8080/d.vv\n"
+				   "[52:54:00:00:00:04]\n"
+				   "connection_url = http://[::1]/d.vv\n";
+	struct st_diags d = {0};
+	struct st_doc *doc = st_doc_parse(text, strlen(text), "stations.conf", &d);
+	struct st_config *cfg;
+	const struct st_entry *e;
+
+	g_assert_nonnull(doc);
+	cfg = st_config_build(doc, "/srv/vdi", &d);
+	st_diags_print(&d, stderr);
+	g_assert_nonnull(cfg);
+	e = match(cfg, "52:54:00:00:00:01", NULL, NULL);
+	g_assert_cmpstr(e->connection_file, ==, "/srv/vdi/vv/desk1.vv");
+	g_assert_null(e->connection_url);
+	g_assert_cmpuint(e->n_endpoints, ==, 1); /* the fallback only */
+	g_assert_cmpint(e->endpoints[0].protocol, ==, ST_PROTO_VNC);
+	e = match(cfg, "52:54:00:00:00:02", NULL, NULL);
+	g_assert_null(e->connection_file);
+	g_assert_cmpstr(e->connection_url, ==, "https://pve.example.org:8006/desk2.vv?vm=102");
+	g_assert_cmpstr(e->connection_auth, ==, "/etc/vdi/pve-token");
+	g_assert_true(e->connection_post);
+	g_assert_null(e->connection_ca_pem);
+	g_assert_cmpuint(e->n_endpoints, ==, 0);
+	e = match(cfg, "52:54:00:00:00:03", NULL, NULL);
+	g_assert_false(e->connection_post); /* get by default */
+	g_assert_cmpstr(e->values[ST_KEY_CONNECTION_METHOD], ==, "get");
+	g_assert_null(e->connection_auth);
+	st_config_free(cfg);
+	st_doc_free(doc);
+	st_diags_free(&d);
+	g_assert_cmpint(st_key_lookup("connection_url"), ==, ST_KEY_CONNECTION_URL);
 }
 
 /* Every error is reported, not just the first. */
@@ -340,6 +401,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/stations/inheritance", test_inheritance);
 	g_test_add_func("/stations/validation", test_validation);
 	g_test_add_func("/stations/all-errors", test_all_errors);
+	g_test_add_func("/stations/connection-keys", test_connection_keys);
 	g_test_add_func("/stations/edits", test_edits);
 	g_test_add_func("/stations/quoting", test_roundtrip_quoting);
 	g_test_add_func("/stations/scale", test_scale);

@@ -1,9 +1,11 @@
 /* Station API handlers: see broker_api.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "broker.h"
 #include "broker_api.h"
+#include "broker_fetch.h"
 #include "broker_json.h"
 #include "broker_proxy.h"
 #include "broker_reply.h"
@@ -89,10 +91,37 @@ static bool api_desktop_starting(struct broker *b, const struct st_entry *e)
 {
 	const struct st_endpoint *ep;
 
-	if (!e->wait_ready || e->maintenance || e->n_endpoints == 0)
+	/* A connection file names its desktop only when it is read. */
+	if (!e->wait_ready || e->maintenance || e->n_endpoints == 0 || e->connection_file ||
+	    e->connection_url)
 		return false;
 	ep = &e->endpoints[0];
 	return !broker_probe_up(b->probe, ep->host, ep->port ? ep->port : ep->tls_port);
+}
+
+/* A ready answer. Mappings with connection_file or connection_url get the
+ * file, read now, whenever the answer carries the desktop (not in
+ * maintenance, not a lookup that still waits for a login); a file that
+ * cannot be had makes the answer an error the station shows. */
+static char *api_station_reply(const struct st_entry *e, const struct broker_frag *frag,
+			       const struct broker_reply_ident *rid, const char *user, size_t *len)
+{
+	char err[400], msg[480], *vv, *body;
+	size_t vv_len;
+
+	if ((!e->connection_file && !e->connection_url) || frag->maintenance ||
+	    (frag->login && !user))
+		return broker_reply_station(frag, rid, user, len);
+	vv = broker_fetch_connection(e, &vv_len, err, sizeof(err));
+	if (!vv) {
+		snprintf(msg, sizeof(msg), "The desktop's connection details are not available: %s",
+			 err);
+		return broker_reply_trouble(msg, BROKER_RETRY_ERROR, len);
+	}
+	body = broker_reply_station_vv(frag, rid, user, vv, len);
+	explicit_bzero(vv, vv_len);
+	free(vv);
+	return body;
 }
 
 static void api_lookup(void *app, const struct broker_http_request *req,
@@ -134,7 +163,7 @@ static void api_lookup(void *app, const struct broker_http_request *req,
 		} else {
 			api_log_debug("lookup", &lr.id, ip_str,
 				      frag->maintenance ? "maintenance" : "ready", e);
-			resp->body = broker_reply_station(frag, &rid, NULL, &resp->len);
+			resp->body = api_station_reply(e, frag, &rid, NULL, &resp->len);
 		}
 	}
 	broker_config_release(s);
@@ -170,7 +199,7 @@ static void api_login_result(struct broker *b, const struct broker_login_req *lr
 		if (api_desktop_starting(b, e))
 			resp->body = broker_reply_starting(e, rid, &resp->len);
 		else
-			resp->body = broker_reply_station(frag, rid, lr->username, &resp->len);
+			resp->body = api_station_reply(e, frag, rid, lr->username, &resp->len);
 		break;
 	case BROKER_LOGIN_FAILED:
 		resp->status = 401;
@@ -227,7 +256,7 @@ static void api_login(void *app, const struct broker_http_request *req,
 		if (api_desktop_starting(b, e))
 			resp->body = broker_reply_starting(e, &rid, &resp->len);
 		else
-			resp->body = broker_reply_station(frag, &rid, NULL, &resp->len);
+			resp->body = api_station_reply(e, frag, &rid, NULL, &resp->len);
 		goto cleanup;
 	}
 	api_login_result(b, &lr, e, frag, &rid, &ip, resp);

@@ -13,6 +13,7 @@
 #include "broker_admin.h"
 #include "broker_api.h"
 #include "broker_daemon.h"
+#include "broker_fetch.h"
 #include "broker_http.h"
 #include "broker_net.h"
 #include "broker_time.h"
@@ -296,11 +297,17 @@ int broker_daemon_run(const struct broker_opts *o)
 	d.o = o;
 	d.tcp_fd = d.admin_fd = d.sig_fd = -1;
 	log_init("vdi-broker", o->log_level);
+	/* libcurl's global set-up is not thread-safe: before any thread. */
+	if (broker_fetch_init() < 0) {
+		log_event(LOG_ERROR, "start", "error", "libcurl cannot be initialised", NULL);
+		return 1;
+	}
 	if (daemon_start(&d) == 0) {
 		daemon_loop(&d);
 		rc = 0;
 	}
 	daemon_stop(&d);
+	broker_fetch_cleanup();
 	log_event(LOG_INFO, "stopped", "status", rc == 0 ? "ok" : "failed", NULL);
 	return rc;
 }

@@ -311,6 +311,26 @@ char *broker_reply_station(const struct broker_frag *f, const struct broker_repl
 	return buf;
 }
 
+char *broker_reply_station_vv(const struct broker_frag *f, const struct broker_reply_ident *id,
+			      const char *user, const char *vv, size_t *len)
+{
+	struct broker_json j;
+	size_t n;
+	char *base = broker_reply_station(f, id, user, &n);
+
+	if (!base)
+		return NULL;
+	/* The reply object is reopened before its closing brace. */
+	broker_json_init(&j, n + strlen(vv) + 64);
+	broker_json_raw(&j, base, n - 1);
+	broker_json_resume(&j);
+	broker_json_kv_str(&j, "connection_file", vv);
+	broker_json_close(&j);
+	explicit_bzero(base, n);
+	free(base);
+	return broker_json_take(&j, len);
+}
+
 static void reply_ident(struct broker_json *j, const struct broker_reply_ident *id)
 {
 	broker_json_key(j, "station");

@@ -53,6 +53,11 @@ struct broker_reply_ident {
  * login (and then the login tail, with endpoints, is used). */
 char *broker_reply_station(const struct broker_frag *f, const struct broker_reply_ident *id,
 			   const char *user, size_t *len);
+/* The same with "connection_file": vv (a virt-viewer connection file's
+ * text, already validated) as the last member, for mappings with
+ * connection_file or connection_url. */
+char *broker_reply_station_vv(const struct broker_frag *f, const struct broker_reply_ident *id,
+			      const char *user, const char *vv, size_t *len);
 /* starting: the mapping's desktop is not accepting connections yet. Built per
  * request: it is only sent while a wait_ready desktop is down. */
 char *broker_reply_starting(const struct st_entry *e, const struct broker_reply_ident *id,

@@ -36,6 +36,7 @@
 #define ST_FALLBACK_MAX 8
 #define ST_MESSAGE_MAX	2000
 #define ST_CA_MAX	(64u * 1024)
+#define ST_URL_MAX	2048
 
 /* What a section header names. Precedence for matching, most specific first:
  * MAC, exact IP, CIDR (longest prefix), host name glob (most literal
@@ -75,6 +76,12 @@ enum st_key {
 	ST_KEY_MESSAGE,
 	ST_KEY_WAIT_READY,
 	ST_KEY_SSO,
+	/* A virt-viewer connection file instead of host/protocol, read from a
+	 * file or fetched from a URL at each lookup (one-shot tickets). */
+	ST_KEY_CONNECTION_FILE,
+	ST_KEY_CONNECTION_URL,
+	ST_KEY_CONNECTION_AUTH,	  /* file: its one line is the Authorization header */
+	ST_KEY_CONNECTION_METHOD, /* get | post */
 	ST_KEY__COUNT
 };
 
@@ -176,6 +183,18 @@ struct st_entry {
 	bool wait_ready;
 	/* Pass the broker login on to RDP desktops (single sign-on). */
 	bool sso;
+	/* Where the desktop's virt-viewer connection file comes from, when the
+	 * mapping has one instead of a host: a path (made absolute against the
+	 * stations file's folder) or an https:// URL, both read at each lookup.
+	 * NULL when unset; endpoints then holds only the fallbacks. */
+	const char *connection_file;
+	const char *connection_url;
+	const char *connection_auth; /* absolute path, or NULL */
+	/* With connection_url, the ca key's PEM is what the URL's HTTPS server
+	 * must chain to (the desktop's own CA comes in the file); NULL: the
+	 * system's CA store. */
+	const char *connection_ca_pem;
+	bool connection_post;
 };
 
 struct st_config;

@@ -61,6 +61,8 @@ static const char *st_builtin(enum st_key k)
 		return ST_USB_REDIRECT_DEFAULT;
 	case ST_KEY_USB_DENY:
 		return ST_USB_DENY_DEFAULT;
+	case ST_KEY_CONNECTION_METHOD:
+		return "get";
 	default:
 		return NULL;
 	}
@@ -215,6 +217,39 @@ static int st_entry_own_strings(struct st_config *cfg, struct st_entry *e)
 	return 0;
 }
 
+/* A path as written in the stations file, relative to its folder (like
+ * ca), copied into the arena. */
+static const char *st_full_path(struct st_config *cfg, const char *base_dir, const char *path)
+{
+	char full[PATH_MAX];
+
+	if (path[0] == '/' || !base_dir)
+		snprintf(full, sizeof(full), "%s", path);
+	else
+		snprintf(full, sizeof(full), "%s/%s", base_dir, path);
+	return arena_strdup(&cfg->arena, full);
+}
+
+/* connection_file / connection_url: only where they are, nothing is read
+ * now. The file and the URL's answer change with every ticket, so the
+ * broker reads them at each lookup. */
+static int st_connection_source(struct st_config *cfg, struct st_entry *e, const char *base_dir)
+{
+	const char *file = e->values[ST_KEY_CONNECTION_FILE];
+	const char *auth = e->values[ST_KEY_CONNECTION_AUTH];
+
+	if (e->target.kind == ST_GROUP)
+		return 0;
+	if (file && !(e->connection_file = st_full_path(cfg, base_dir, file)))
+		return -1;
+	e->connection_url = e->values[ST_KEY_CONNECTION_URL];
+	if (e->connection_url && auth && !(e->connection_auth = st_full_path(cfg, base_dir, auth)))
+		return -1;
+	e->connection_post = e->connection_url && e->values[ST_KEY_CONNECTION_METHOD] &&
+			     strcmp(e->values[ST_KEY_CONNECTION_METHOD], "post") == 0;
+	return 0;
+}
+
 static int st_build_endpoints(struct st_config *cfg, struct st_entry *e, const char *ca_pem,
 			      char *err, size_t errlen)
 {
@@ -262,12 +297,32 @@ static int st_build_endpoints(struct st_config *cfg, struct st_entry *e, const c
 /* The checks that need the effective (inherited) values. */
 static int st_check_effective(const struct st_entry *e, char *err, size_t errlen)
 {
-	if (e->target.kind == ST_GROUP || e->maintenance)
+	int sources = !!e->values[ST_KEY_HOST] + !!e->values[ST_KEY_CONNECTION_FILE] +
+		      !!e->values[ST_KEY_CONNECTION_URL];
+
+	if (e->target.kind == ST_GROUP)
+		return 0;
+	if (sources > 1) {
+		snprintf(err, errlen,
+			 "[%.200s] has more than one of host, connection_file and "
+			 "connection_url (here or from its group): keep exactly one",
+			 e->target.text);
+		return -1;
+	}
+	if (!e->values[ST_KEY_CONNECTION_URL] && (e->origin[ST_KEY_CONNECTION_AUTH].section ||
+						  e->origin[ST_KEY_CONNECTION_METHOD].section)) {
+		snprintf(err, errlen,
+			 "[%.200s] has connection_auth or connection_method but no "
+			 "connection_url",
+			 e->target.text);
+		return -1;
+	}
+	if (e->maintenance || e->values[ST_KEY_CONNECTION_FILE] || e->values[ST_KEY_CONNECTION_URL])
 		return 0;
 	if (!e->values[ST_KEY_HOST]) {
 		snprintf(err, errlen,
-			 "[%.200s] has no host: set 'host' here or in its group (or set "
-			 "maintenance = yes)",
+			 "[%.200s] has no host: set 'host', 'connection_file' or "
+			 "'connection_url' here or in its group (or set maintenance = yes)",
 			 e->target.text);
 		return -1;
 	}
@@ -437,6 +492,10 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 		e->message = e->values[ST_KEY_MESSAGE];
 		e->usb_redirect = e->values[ST_KEY_USB_REDIRECT];
 		e->usb_deny = e->values[ST_KEY_USB_DENY];
+		if (st_connection_source(cfg, e, base_dir) < 0)
+			goto oom;
+		if (e->connection_url)
+			e->connection_ca_pem = ca_pem;
 		if (e->target.kind != ST_GROUP &&
 		    st_build_endpoints(cfg, e, ca_pem, err, sizeof(err)) < 0) {
 			st_diag_add(d, e->line, "%s", err);

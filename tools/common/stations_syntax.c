@@ -29,6 +29,10 @@ static const char *const st_key_names[ST_KEY__COUNT] = {
     [ST_KEY_MESSAGE] = "message",
     [ST_KEY_WAIT_READY] = "wait_ready",
     [ST_KEY_SSO] = "sso",
+    [ST_KEY_CONNECTION_FILE] = "connection_file",
+    [ST_KEY_CONNECTION_URL] = "connection_url",
+    [ST_KEY_CONNECTION_AUTH] = "connection_auth",
+    [ST_KEY_CONNECTION_METHOD] = "connection_method",
 };
 
 const char *st_key_name(enum st_key key)
@@ -297,6 +301,61 @@ int st_bool_parse(const char *s, bool *out)
 	return -1;
 }
 
+/* connection_url: https://HOST[:PORT][/PATH], or http:// to this machine
+ * only (a ticket must not cross a network in clear). No user:password@:
+ * credentials go in the connection_auth file, never in a URL that ends up
+ * in logs. */
+static bool st_connection_url_ok(const char *v)
+{
+	bool tls = strncmp(v, "https://", 8) == 0;
+	const char *h, *end, *colon;
+	char host[HOSTNAME_MAX + 1];
+	struct ipaddr ip;
+	size_t hlen;
+
+	if (!tls && strncmp(v, "http://", 7) != 0)
+		return false;
+	for (const unsigned char *c = (const unsigned char *)v; *c; c++)
+		if (*c <= ' ' || *c >= 0x7f)
+			return false;
+	h = v + (tls ? 8 : 7);
+	end = h + strcspn(h, "/?#");
+	if (memchr(h, '@', (size_t)(end - h)))
+		return false;
+	if (*h == '[') {
+		const char *close = memchr(h, ']', (size_t)(end - h));
+		if (!close)
+			return false;
+		hlen = (size_t)(close - h - 1);
+		colon = close + 1 < end ? close + 1 : NULL;
+		if (colon && *colon != ':')
+			return false;
+		h++;
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		hlen = (size_t)((colon ? colon : end) - h);
+	}
+	if (hlen == 0 || hlen > HOSTNAME_MAX)
+		return false;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	if (ip_parse(host, &ip) < 0 && !hostname_valid(host))
+		return false;
+	if (colon) {
+		size_t plen = (size_t)(end - colon - 1);
+		unsigned long port;
+		if (plen == 0 || plen > 5 || strspn(colon + 1, "0123456789") < plen)
+			return false;
+		port = strtoul(colon + 1, NULL, 10);
+		if (port == 0 || port > 65535)
+			return false;
+	}
+	if (!tls)
+		return strcasecmp(host, "localhost") == 0 ||
+		       (ip_parse(host, &ip) == 0 && ip_is_loopback(&ip));
+	return true;
+}
+
 int st_fallback_parse(const char *s, enum st_protocol *proto, char *host, size_t hostlen,
 		      unsigned *port, char *err, size_t errlen)
 {
@@ -524,6 +583,28 @@ int st_value_check(enum st_key key, const char *v, char *err, size_t errlen)
 	case ST_KEY_MESSAGE:
 		if (len > ST_MESSAGE_MAX)
 			goto too_long;
+		return 0;
+	case ST_KEY_CONNECTION_FILE:
+	case ST_KEY_CONNECTION_AUTH:
+		if (len > 1024)
+			goto too_long;
+		return 0;
+	case ST_KEY_CONNECTION_URL:
+		if (len > ST_URL_MAX)
+			goto too_long;
+		if (!st_connection_url_ok(v)) {
+			snprintf(err, errlen,
+				 "connection_url: '%.80s' is not an https:// URL (http:// only "
+				 "to 127.0.0.1, ::1 or localhost; no user@ in it)",
+				 v);
+			return -1;
+		}
+		return 0;
+	case ST_KEY_CONNECTION_METHOD:
+		if (strcmp(v, "get") != 0 && strcmp(v, "post") != 0) {
+			snprintf(err, errlen, "connection_method: '%.40s' is not get or post", v);
+			return -1;
+		}
 		return 0;
 	case ST_KEY__COUNT:
 		break;
