@@ -7,7 +7,8 @@
 	"Keys: name, group, protocol (spice|rdp|vnc), host, port, tls_port, password,\n"           \
 	"  ca, host_subject, proxy, fallback (proto://host:port, repeatable), login\n"             \
 	"  (none|broker), autoconnect, usb_redirect, usb_deny, maintenance, message,\n"            \
-	"  wait_ready, sso.\n"
+	"  wait_ready, sso, connection_file (a .vv file instead of host), connection_url\n"        \
+	"  (https:// URL returning a .vv file), connection_auth, connection_method (get|post).\n"
 
 #define STATIONCTL_MATCH_HELP                                                                      \
 	"MATCH is a MAC (52:54:00:12:34:56), an IP (10.0.0.7), a CIDR (10.1.0.0/16),\n"            \
