@@ -55,11 +55,11 @@ has_viewer spice || die "$PROFILE: the launcher always carries the SPICE viewer 
 if has_viewer vnc; then
 	LAUNCHER=$VDI_BUILD/bin/vdi-launcher
 	[ -x "$LAUNCHER" ] || die "no $LAUNCHER; run make build first"
-	readelf -d "$LAUNCHER" | grep -q 'NEEDED.*libgtk-vnc-2' || die "$LAUNCHER is built without VNC"
+	[[ $(needed "$LAUNCHER") == *libgtk-vnc-2* ]] || die "$LAUNCHER is built without VNC"
 else
 	LAUNCHER=$VDI_BUILD/novnc/bin/vdi-launcher
 	[ -x "$LAUNCHER" ] || die "no $LAUNCHER; run make firmware PROFILE=$PROFILE"
-	! readelf -d "$LAUNCHER" | grep -q 'NEEDED.*libgtk-vnc-2' || die "$LAUNCHER links gtk-vnc"
+	[[ $(needed "$LAUNCHER") != *libgtk-vnc-2* ]] || die "$LAUNCHER links gtk-vnc"
 fi
 COMPRESS=${COMPRESS:-$(profile_setting "$PROFILE_FILE" compress)}
 COMPRESS=${COMPRESS:-xz}

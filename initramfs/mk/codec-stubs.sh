@@ -19,14 +19,20 @@
 
 CODEC_STUBS_LIST=$SRC/initramfs/codec-stubs.list
 declare -a CODEC_STUB_GLOBS=() CODEC_STUB_USERS=()
+CODEC_STUB_ZERO=''
 
 codec_stubs_load() {
 	local glob rest
 	[ -f "$CODEC_STUBS_LIST" ] || die "missing $CODEC_STUBS_LIST"
 	CODEC_STUB_GLOBS=()
 	CODEC_STUB_USERS=()
+	CODEC_STUB_ZERO=''
 	while read -r glob rest; do
 		case $glob in '' | '#'*) continue ;; esac
+		if [ "$glob" = "@zero" ]; then
+			CODEC_STUB_ZERO+=" ${rest%%#*}"
+			continue
+		fi
 		[ -n "$rest" ] || die "codec-stubs.list: $glob names no library allowed to link it"
 		CODEC_STUB_GLOBS+=("$glob")
 		CODEC_STUB_USERS+=("${rest%%#*}")
@@ -73,7 +79,7 @@ codec_stub_symbols() {
 # writes the stand-in's assembly and its version script (empty when the
 # real library has no versions that matter).
 codec_stub_source() {
-	awk -v asm="$1" -v vs="$2" '
+	awk -v asm="$1" -v vs="$2" -v zero="$CODEC_STUB_ZERO" '
 	function num(s, n, i) {
 		if (s !~ /^0x/)
 			return s + 0
@@ -82,6 +88,12 @@ codec_stub_source() {
 		for (i = 1; i <= length(s); i++)
 			n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
 		return n
+	}
+	function zeroes(name, i) {
+		for (i = 1; i <= nz; i++)
+			if (name == z[i] || (z[i] ~ /\*$/ && index(name, substr(z[i], 1, length(z[i]) - 1)) == 1))
+				return 1
+		return 0
 	}
 	$1 == "D" {
 		name = $2; ver = ""
@@ -112,6 +124,7 @@ codec_stub_source() {
 	}
 	$1 == "V" { needver[$2] = 1; next }
 	END {
+		nz = split(zero, z, " ")
 		if (bad != "") {
 			print "imports non-default symbol versions:" bad > "/dev/stderr"
 			exit 1
@@ -128,6 +141,9 @@ codec_stub_source() {
 				print (t == "TLS" ? "\t.section .tbss,\"awT\",@nobits" : "\t.bss") > asm
 				printf "\t.globl %s\n\t.type %s, @object\n\t.p2align 5\n%s:\n", name, name, name > asm
 				printf "\t.zero %d\n\t.size %s, %d\n", (size[name] > 0 ? size[name] : 1), name, size[name] > asm
+			} else if (zeroes(name)) {
+				printf "\t.text\n\t.globl %s\n\t.type %s, @function\n\t.p2align 4\n%s:\n", name, name, name > asm
+				printf "\txorl %%eax, %%eax\n\tret\n\t.size %s, .-%s\n", name, name > asm
 			} else {
 				# FUNC, IFUNC, NOTYPE: something to call.
 				n++
@@ -189,7 +205,7 @@ codec_stubs() {
 # with the root's own libraries only, every symbol bound at once, as it
 # will on the station. xfreerdp also has to run.
 codec_stubs_verify() {
-	local prog ld=$ROOT/usr/lib64/ld-linux-x86-64.so.2 libpath out
+	local prog ld=$ROOT/usr/lib64/ld-linux-x86-64.so.2 libpath out lib work
 	libpath=$(find "$ROOT/usr/lib" -path "$ROOT/usr/lib/modules" -prune -o -name '*.so*' \
 		-printf '%h\n' | sort -u | paste -sd:)
 	for prog; do
@@ -202,6 +218,20 @@ codec_stubs_verify() {
 			die "$prog does not load with the image's libraries alone:"$'\n'"$out"
 		fi
 	done
+	# libavcodec registers its codecs on first use, which calls into some
+	# stand-ins (the list's @zero lines): it must come through that and
+	# have the decoders FreeRDP uses for video and sound.
+	lib=$(find "$ROOT/usr/lib/x86_64-linux-gnu" -maxdepth 1 -name 'libavcodec.so.*' | head -n1)
+	if [ -n "$lib" ]; then
+		work=$(mktemp -d)
+		cc -O2 -o "$work/codec-check" "$SRC/initramfs/mk/codec-check.c" ||
+			die "cannot build codec-check"
+		out=$(LD_BIND_NOW=1 "$ld" --inhibit-cache --library-path "$libpath" "$work/codec-check" \
+			"$lib" h264 aac mp3 gsm_ms adpcm_ms adpcm_ima_wav pcm_alaw pcm_mulaw 2>&1) ||
+			die "the image's libavcodec fails with its stand-ins: $out"
+		rm -rf "$work"
+		say "${out#codec-check: }"
+	fi
 	# Run with no display, xfreerdp gets as far as opening one and says
 	# it cannot: by then every library has loaded, every symbol is bound
 	# and every constructor has run.

@@ -6,7 +6,8 @@
 #   virtio_net                one module by name
 # and a pattern after "!" leaves modules out that a pattern matched (their
 # dependencies still come when something else needs them). Lines starting
-# with "set " are build settings (profile_setting), not modules.
+# with "set " are build settings (profile_setting), not modules; one of
+# them, "set modules=OTHER", adds the module lines of profile OTHER.
 # The selection is closed over modules.dep and the soft dependencies, copied
 # into the root, and indexed with depmod.
 
@@ -31,10 +32,15 @@ profile_setting() {
 
 # select_modules PROFILE: prints the module paths (kernel/...) to install.
 select_modules() {
-	local profile=$1 mdir=$KTREE/lib/modules/$KVER line path name dep
-	local -a include=() exclude=() names=()
+	local profile=$1 mdir=$KTREE/lib/modules/$KVER line path name dep other
+	local -a include=() exclude=() names=() lists=("$1")
 	local -A dep_of=() by_name=() chosen=() softdeps=()
 
+	other=$(profile_setting "$profile" modules)
+	if [ -n "$other" ]; then
+		[ -f "${profile%/*}/$other" ] || die "${profile##*/}: set modules=$other: no such profile"
+		lists+=("${profile%/*}/$other")
+	fi
 	while IFS= read -r line; do
 		line=${line%%#*}
 		line=${line//[[:space:]]/}
@@ -44,7 +50,7 @@ select_modules() {
 		*/*) include+=("$line") ;;
 		*) names+=("${line//-/_}") ;;
 		esac
-	done <"$profile"
+	done < <(cat "${lists[@]}")
 
 	while IFS= read -r line; do
 		path=${line%%:*}
