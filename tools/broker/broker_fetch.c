@@ -182,6 +182,8 @@ static char *fetch_url(const struct st_entry *e, size_t *len, char *err, size_t 
 		goto fail;
 	}
 	curl_easy_cleanup(c);
+	for (h = headers; h; h = h->next)
+		explicit_bzero(h->data, strlen(h->data));
 	curl_slist_free_all(headers);
 	*len = b.len;
 	return b.data;
