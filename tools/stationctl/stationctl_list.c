@@ -37,7 +37,13 @@ int stationctl_list_main(const struct stationctl_ctx *ctx, int argc, char **argv
 		char endpoint[400], line[16];
 		const char *cells[7];
 
-		if (e->target.kind == ST_GROUP || e->n_endpoints == 0)
+		if (e->values[ST_KEY_CONNECTION_FILE])
+			snprintf(endpoint, sizeof(endpoint), "file:%s",
+				 e->values[ST_KEY_CONNECTION_FILE]);
+		else if (e->values[ST_KEY_CONNECTION_URL])
+			snprintf(endpoint, sizeof(endpoint), "%s",
+				 e->values[ST_KEY_CONNECTION_URL]);
+		else if (e->target.kind == ST_GROUP || e->n_endpoints == 0)
 			stationctl_util_endpoint_values(e, endpoint, sizeof(endpoint));
 		else
 			stationctl_util_endpoint(&e->endpoints[0], endpoint, sizeof(endpoint));

@@ -57,17 +57,31 @@ static void stationctl_show_entry(const struct st_entry *e, bool secrets)
 	}
 	if (e->target.kind == ST_GROUP)
 		return;
-	if (e->n_endpoints == 0) {
+	/* A connection file or URL names the primary desktop only at lookup
+	 * time; the endpoints of the file are the fallbacks. */
+	const char *conn_file = e->values[ST_KEY_CONNECTION_FILE];
+	const char *conn_url = e->values[ST_KEY_CONNECTION_URL];
+	size_t first = conn_file || conn_url ? 1 : 0;
+
+	if (e->n_endpoints == 0 && !first) {
 		printf("endpoints: none%s\n", e->maintenance ? " (in maintenance)" : "");
 		return;
 	}
 	printf("endpoints, in the order the station tries them:\n");
+	if (conn_file)
+		printf("  1. the desktop named in connection file %s, read at each lookup  "
+		       "(primary)\n",
+		       conn_file);
+	else if (conn_url)
+		printf("  1. the desktop named in the connection file from %s, fetched at each "
+		       "lookup  (primary)\n",
+		       conn_url);
 	for (size_t i = 0; i < e->n_endpoints; i++) {
 		const struct st_endpoint *ep = &e->endpoints[i];
 		char url[400];
 
 		stationctl_util_endpoint(ep, url, sizeof(url));
-		printf("  %zu. %s", i + 1, url);
+		printf("  %zu. %s", first + i + 1, url);
 		if (ep->tls_port)
 			printf("  tls_port=%u", ep->tls_port);
 		if (ep->password)
@@ -78,7 +92,7 @@ static void stationctl_show_entry(const struct st_entry *e, bool secrets)
 			printf("  host_subject=%s", ep->host_subject);
 		if (ep->proxy)
 			printf("  proxy=%s", ep->proxy);
-		printf("%s\n", i == 0 ? "  (primary)" : "  (fallback)");
+		printf("%s\n", first + i == 0 ? "  (primary)" : "  (fallback)");
 	}
 	if (e->maintenance)
 		printf("in maintenance: stations get the maintenance screen\n");
