@@ -19,7 +19,7 @@ O := $(BUILD)/obj
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libmicrohttpd json-c libcurl libxml-2.0
+PKGS := libmicrohttpd json-c libcurl libxml-2.0 libvirt
 GLIB_PKGS := glib-2.0
 
 # -Werror in CI (CI=true) and whenever WERROR=1.
@@ -37,7 +37,10 @@ LDFLAGS += -pie -Wl,-z,relro,-z,now $(SAN_FLAGS)
 
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
-LIBS_BROKER = $(shell $(PKG_CONFIG) --libs libmicrohttpd json-c libcurl 2>/dev/null) -lcrypt -lpthread
+# libcurl: connection_url mappings (broker_fetch.c); libvirt and libxml2:
+# desktops that are libvirt domains (broker_libvirt*.c).
+LIBS_BROKER = $(shell $(PKG_CONFIG) --libs libmicrohttpd json-c libcurl libvirt libxml-2.0 \
+	2>/dev/null) -lcrypt -lpthread
 LIBS_CTL = $(shell $(PKG_CONFIG) --libs libcurl json-c libxml-2.0 2>/dev/null) -lcrypt
 GLIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(GLIB_PKGS) 2>/dev/null)
 GLIB_LIBS = $(shell $(PKG_CONFIG) --libs $(GLIB_PKGS) 2>/dev/null)
@@ -125,7 +128,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-D_GNU_SOURCE -Itools/common -Itools/broker \
-	$(shell $(PKG_CONFIG) --cflags json-c libmicrohttpd 2>/dev/null)
+	$(shell $(PKG_CONFIG) --cflags json-c libmicrohttpd libvirt libxml-2.0 2>/dev/null)
 fuzz: deps $(FUZZ_BINS)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(COMMON_SRC) $(BROKER_SRC)
 	@mkdir -p $(dir $@)

@@ -189,6 +189,15 @@ static void test_validation(void)
 	     "not get or post"},
 	    {"[default]\nconnection_file = d.vv\nconnection_auth = token\n", 1,
 	     "but no connection_url"},
+	    {"[default]\ndomain = d\nhost = h\n", 1, "both 'domain' and 'host'"},
+	    {"[group:g]\nhost = h\n[default]\ngroup = g\ndomain = d\n", 3,
+	     "both 'domain' and 'host' (from [group:g])"},
+	    {"[default]\ndomain = d\nport = 5900\n", 1, "both 'domain' and 'port'"},
+	    {"[default]\ndomain = d\npassword = p\n", 1, "password comes from the broker"},
+	    {"[default]\ndomain = d\nprotocol = rdp\n", 1, "spice or vnc, not rdp"},
+	    {"[default]\ndomain = a/b\n", 2, "not a domain name"},
+	    {"[default]\ndomain = d\nlibvirt_uri = /var/run/sock\n", 3, "not a libvirt URI"},
+	    {"[default]\ndomain = d\ndomain_password = always\n", 3, "not one-time or none"},
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 		struct st_diags d = {0};
@@ -251,6 +260,38 @@ static void test_connection_keys(void)
 	st_doc_free(doc);
 	st_diags_free(&d);
 	g_assert_cmpint(st_key_lookup("connection_url"), ==, ST_KEY_CONNECTION_URL);
+}
+
+/* A libvirt domain desktop: typed fields, defaults, no static endpoint. */
+static void test_domain(void)
+{
+	struct st_diags d = {0};
+	struct st_config *cfg = build("[group:vms]\nlibvirt_uri = qemu+ssh://kvm1/system\n"
+				      "[52:54:00:00:00:01]\ngroup = vms\ndomain = desk-1\n"
+				      "fallback = vnc://10.0.0.9:5901\n"
+				      "[52:54:00:00:00:02]\ndomain = desk-2\nprotocol = vnc\n"
+				      "domain_password = none\n"
+				      "[52:54:00:00:00:03]\nhost = h\nport = 1\n",
+				      &d);
+	const struct st_entry *e;
+
+	st_diags_print(&d, stderr);
+	g_assert_nonnull(cfg);
+	e = match(cfg, "52:54:00:00:00:01", NULL, NULL);
+	g_assert_cmpstr(e->domain, ==, "desk-1");
+	g_assert_cmpstr(e->libvirt_uri, ==, "qemu+ssh://kvm1/system");
+	g_assert_true(e->domain_one_time);
+	g_assert_cmpuint(e->n_endpoints, ==, 1); /* the fallback only */
+	g_assert_cmpuint(e->endpoints[0].port, ==, 5901);
+	e = match(cfg, "52:54:00:00:00:02", NULL, NULL);
+	g_assert_cmpstr(e->libvirt_uri, ==, ST_LIBVIRT_URI_DEFAULT);
+	g_assert_false(e->domain_one_time);
+	g_assert_cmpuint(e->n_endpoints, ==, 0);
+	e = match(cfg, "52:54:00:00:00:03", NULL, NULL);
+	g_assert_null(e->domain);
+	g_assert_null(e->libvirt_uri);
+	st_config_free(cfg);
+	st_diags_free(&d);
 }
 
 /* Every error is reported, not just the first. */
@@ -402,6 +443,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/stations/validation", test_validation);
 	g_test_add_func("/stations/all-errors", test_all_errors);
 	g_test_add_func("/stations/connection-keys", test_connection_keys);
+	g_test_add_func("/stations/domain", test_domain);
 	g_test_add_func("/stations/edits", test_edits);
 	g_test_add_func("/stations/quoting", test_roundtrip_quoting);
 	g_test_add_func("/stations/scale", test_scale);

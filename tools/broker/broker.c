@@ -13,7 +13,8 @@ int broker_init(struct broker *b, const struct broker_opts *opts)
 	b->state = broker_state_new(opts->max_stations, opts->max_unknown);
 	b->login = broker_login_new(opts->users, &rl);
 	b->probe = broker_probe_new();
-	if (!b->config || !b->state || !b->login || !b->probe) {
+	b->libvirt = broker_libvirt_new();
+	if (!b->config || !b->state || !b->login || !b->probe || !b->libvirt) {
 		broker_destroy(b);
 		return -1;
 	}
@@ -22,6 +23,7 @@ int broker_init(struct broker *b, const struct broker_opts *opts)
 
 void broker_destroy(struct broker *b)
 {
+	broker_libvirt_free(b->libvirt);
 	broker_probe_free(b->probe);
 	broker_login_free(b->login);
 	broker_state_free(b->state);

@@ -7,6 +7,7 @@
 
 #include "broker_config.h"
 #include "broker_http.h"
+#include "broker_libvirt.h"
 #include "broker_login.h"
 #include "broker_opts.h"
 #include "broker_probe.h"
@@ -17,8 +18,9 @@ struct broker {
 	struct broker_config *config;
 	struct broker_state *state;
 	struct broker_login *login;
-	struct broker_probe *probe; /* desktops of wait_ready mappings */
-	struct broker_http *api;    /* set once the station API runs; NULL before */
+	struct broker_probe *probe;	/* desktops of wait_ready mappings */
+	struct broker_libvirt *libvirt; /* desktops that are libvirt domains */
+	struct broker_http *api;	/* set once the station API runs; NULL before */
 };
 
 /* 0 or -1 (out of memory). */

@@ -16,6 +16,10 @@
 #define MSG_NO_CONFIG		"The broker has no valid station list yet. The station will retry."
 #define MSG_NO_LOGIN		"Logins are not available on the broker right now. The station will retry."
 #define RETRY_LOGIN_UNAVAILABLE 60
+#define MSG_LIBVIRT		"Your desktop could not be started. The station will retry."
+/* How long a one-time graphics password lets a viewer in: the station
+ * connects within a second or two of the answer. */
+#define LIBVIRT_PASSWORD_VALID_S 60
 
 static void api_bad_request(const struct broker_http_request *req,
 			    struct broker_http_response *resp, const char *msg)
@@ -58,6 +62,20 @@ static int api_client_ip(const struct broker *b, const struct broker_http_reques
 	}
 	return broker_proxy_client(&peer, xff, n, b->opts->trusted, b->opts->n_trusted, ip, err,
 				   errlen);
+}
+
+/* The status word of a reply body, for the debug log. */
+static const char *api_status(const struct broker_http_response *resp)
+{
+	static const char *const words[] = {"ready", "starting", "maintenance", "error"};
+	char pat[32];
+
+	for (size_t i = 0; resp->body && i < sizeof(words) / sizeof(words[0]); i++) {
+		snprintf(pat, sizeof(pat), "\"status\":\"%s\"", words[i]);
+		if (strstr(resp->body, pat))
+			return words[i];
+	}
+	return "?";
 }
 
 static void api_log_debug(const char *what, const struct broker_ident *id, const char *ip,
@@ -124,6 +142,59 @@ static char *api_station_reply(const struct st_entry *e, const struct broker_fra
 	return body;
 }
 
+/* A libvirt domain desktop: started if off, then its live address, port and
+ * a new one-time password. The libvirt error itself goes to the log; the
+ * station only learns that it should ask again. */
+static void api_answer_domain(struct broker *b, const struct st_entry *e,
+			      const struct broker_reply_ident *rid, const char *user,
+			      struct broker_http_response *resp)
+{
+	enum st_protocol proto =
+	    strcmp(e->values[ST_KEY_PROTOCOL], "vnc") == 0 ? ST_PROTO_VNC : ST_PROTO_SPICE;
+	struct broker_libvirt_desktop d;
+	struct st_endpoint ep;
+	char err[BROKER_ERR_MAX];
+
+	switch (broker_libvirt_desktop(b->libvirt, e->libvirt_uri, e->domain, proto,
+				       e->domain_one_time, LIBVIRT_PASSWORD_VALID_S, &d, err,
+				       sizeof(err))) {
+	case BROKER_LIBVIRT_ERROR:
+		resp->body = broker_reply_trouble(MSG_LIBVIRT, BROKER_RETRY_LIBVIRT, &resp->len);
+		break;
+	case BROKER_LIBVIRT_STARTING:
+		resp->body = broker_reply_starting(e, rid, &resp->len);
+		break;
+	case BROKER_LIBVIRT_READY:
+		ep = (struct st_endpoint){
+		    .protocol = d.protocol,
+		    .host = d.host,
+		    .port = d.port,
+		    .tls_port = d.tls_port,
+		    .password = d.password[0] ? d.password : NULL,
+		    .ca_pem = e->domain_ca_pem,
+		    .host_subject = e->values[ST_KEY_HOST_SUBJECT],
+		    .proxy = e->values[ST_KEY_PROXY],
+		};
+		resp->body = broker_reply_ready_with(e, rid, user, &ep, &resp->len);
+		break;
+	}
+	explicit_bzero(&d, sizeof(d));
+}
+
+/* The answer for a matched station that is to get its desktop now (no
+ * login pending): maintenance, starting, or ready. */
+static void api_answer_desktop(struct broker *b, const struct st_entry *e,
+			       const struct broker_frag *frag, const struct broker_reply_ident *rid,
+			       const char *user, struct broker_http_response *resp)
+{
+	if (e->domain && !frag->maintenance)
+		api_answer_domain(b, e, rid, user, resp);
+	else if (api_desktop_starting(b, e))
+		resp->body = broker_reply_starting(e, rid, &resp->len);
+	else
+		resp->body = api_station_reply(e, frag, rid, user, &resp->len);
+}
+
 static void api_lookup(void *app, const struct broker_http_request *req,
 		       struct broker_http_response *resp)
 {
@@ -155,16 +226,15 @@ static void api_lookup(void *app, const struct broker_http_request *req,
 	} else {
 		broker_state_seen(b->state, lr.id.mac, &ip, lr.id.hostname, broker_time_now());
 		rid = (struct broker_reply_ident){lr.id.mac_str, ip_str, lr.id.hostname};
-		/* A mapping with a login is probed when the user has logged in:
-		 * until then the station only shows its login form. */
-		if (!frag->login && api_desktop_starting(b, e)) {
-			api_log_debug("lookup", &lr.id, ip_str, "starting", e);
-			resp->body = broker_reply_starting(e, &rid, &resp->len);
-		} else {
-			api_log_debug("lookup", &lr.id, ip_str,
-				      frag->maintenance ? "maintenance" : "ready", e);
-			resp->body = api_station_reply(e, frag, &rid, NULL, &resp->len);
-		}
+		/* A mapping with a login is probed (or its domain started) when
+		 * the user has logged in: until then the station only shows its
+		 * login form. */
+		if (frag->login)
+			resp->body = broker_reply_station(frag, &rid, NULL, &resp->len);
+		else
+			api_answer_desktop(b, e, frag, &rid, NULL, resp);
+		if (log_get_level() <= LOG_DEBUG)
+			api_log_debug("lookup", &lr.id, ip_str, api_status(resp), e);
 	}
 	broker_config_release(s);
 }
@@ -196,10 +266,7 @@ static void api_login_result(struct broker *b, const struct broker_login_req *lr
 		broker_state_seen(b->state, lr->id.mac, ip, lr->id.hostname, broker_time_now());
 		/* The station keeps the password while it waits, and logs in
 		 * again after retry_after. */
-		if (api_desktop_starting(b, e))
-			resp->body = broker_reply_starting(e, rid, &resp->len);
-		else
-			resp->body = api_station_reply(e, frag, rid, lr->username, &resp->len);
+		api_answer_desktop(b, e, frag, rid, lr->username, resp);
 		break;
 	case BROKER_LOGIN_FAILED:
 		resp->status = 401;
@@ -253,10 +320,7 @@ static void api_login(void *app, const struct broker_http_request *req,
 		/* No login wanted (or in maintenance): the lookup answer. A
 		 * password sent anyway is not checked, so it cannot be probed. */
 		broker_state_seen(b->state, lr.id.mac, &ip, lr.id.hostname, broker_time_now());
-		if (api_desktop_starting(b, e))
-			resp->body = broker_reply_starting(e, &rid, &resp->len);
-		else
-			resp->body = api_station_reply(e, frag, &rid, NULL, &resp->len);
+		api_answer_desktop(b, e, frag, &rid, NULL, resp);
 		goto cleanup;
 	}
 	api_login_result(b, &lr, e, frag, &rid, &ip, resp);

@@ -109,8 +109,10 @@ static void frag_endpoint(struct broker_json *j, const struct st_endpoint *e)
 	broker_json_close(j);
 }
 
-/* "},"policy":{...},"endpoints":[...]" and, when close, the final "}". */
-static char *frag_ready_tail(const struct st_entry *e, bool endpoints, bool close, size_t *len)
+/* "},"policy":{...},"endpoints":[...]" and, when close, the final "}".
+ * first, when set, comes before the entry's own endpoints. */
+static char *frag_ready_tail(const struct st_entry *e, bool endpoints, bool close,
+			     const struct st_endpoint *first, size_t *len)
 {
 	struct broker_json j;
 	size_t i;
@@ -132,6 +134,8 @@ static char *frag_ready_tail(const struct st_entry *e, bool endpoints, bool clos
 	broker_json_close(&j);
 	broker_json_key(&j, "endpoints");
 	broker_json_open_array(&j);
+	if (endpoints && first)
+		frag_endpoint(&j, first);
 	for (i = 0; endpoints && i < e->n_endpoints; i++)
 		frag_endpoint(&j, &e->endpoints[i]);
 	broker_json_close_array(&j);
@@ -187,7 +191,7 @@ static int frag_build(struct broker_frags *f, const struct st_entry *e, struct b
 		return out->tail ? 0 : -1;
 	}
 
-	s = frag_ready_tail(e, !out->login, true, &len);
+	s = frag_ready_tail(e, !out->login, true, NULL, &len);
 	out->tail = frags_intern(f, s, len);
 	out->tail_len = len;
 	if (!out->tail)
@@ -198,7 +202,7 @@ static int frag_build(struct broker_frags *f, const struct st_entry *e, struct b
 		return 0;
 	}
 	/* The login tail stays open: the reply appends "user" and closes. */
-	s = frag_ready_tail(e, true, false, &len);
+	s = frag_ready_tail(e, true, false, NULL, &len);
 	out->tail_login = frags_intern(f, s, len);
 	out->tail_login_len = len;
 	return out->tail_login ? 0 : -1;
@@ -340,6 +344,29 @@ static void reply_ident(struct broker_json *j, const struct broker_reply_ident *
 	if (id->hostname && id->hostname[0])
 		broker_json_kv_str(j, "hostname", id->hostname);
 	broker_json_close(j);
+}
+
+char *broker_reply_ready_with(const struct st_entry *e, const struct broker_reply_ident *id,
+			      const char *user, const struct st_endpoint *first, size_t *len)
+{
+	struct broker_frag f = {.login = user != NULL};
+	char *head, *tail, *out = NULL;
+
+	head = frag_head(e, &f.head_len);
+	tail = frag_ready_tail(e, true, !user, first, &f.tail_len);
+	if (head && tail) {
+		f.head = head;
+		f.tail = f.tail_login = tail;
+		f.tail_login_len = f.tail_len;
+		out = broker_reply_station(&f, id, user, len);
+	}
+	free(head);
+	if (tail) {
+		/* It holds the one-time password. */
+		explicit_bzero(tail, f.tail_len);
+		free(tail);
+	}
+	return out;
 }
 
 char *broker_reply_starting(const struct st_entry *e, const struct broker_reply_ident *id,

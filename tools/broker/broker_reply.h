@@ -19,6 +19,8 @@
 #define BROKER_RETRY_MAINTENANCE 60
 #define BROKER_RETRY_ERROR	 30
 #define BROKER_RETRY_STARTING	 2
+/* libvirt trouble is often a daemon restart: ask again soon. */
+#define BROKER_RETRY_LIBVIRT 10
 
 struct broker_frag {
 	const char *head;
@@ -58,6 +60,11 @@ char *broker_reply_station(const struct broker_frag *f, const struct broker_repl
  * connection_file or connection_url. */
 char *broker_reply_station_vv(const struct broker_frag *f, const struct broker_reply_ident *id,
 			      const char *user, const char *vv, size_t *len);
+/* ready for a desktop found at lookup time (a libvirt domain): first is
+ * the primary endpoint, the mapping's fallbacks follow. Built per request.
+ * user as for broker_reply_station. */
+char *broker_reply_ready_with(const struct st_entry *e, const struct broker_reply_ident *id,
+			      const char *user, const struct st_endpoint *first, size_t *len);
 /* starting: the mapping's desktop is not accepting connections yet. Built per
  * request: it is only sent while a wait_ready desktop is down. */
 char *broker_reply_starting(const struct st_entry *e, const struct broker_reply_ident *id,

@@ -82,6 +82,10 @@ enum st_key {
 	ST_KEY_CONNECTION_URL,
 	ST_KEY_CONNECTION_AUTH,	  /* file: its one line is the Authorization header */
 	ST_KEY_CONNECTION_METHOD, /* get | post */
+	/* A desktop that is a libvirt domain, instead of host and port. */
+	ST_KEY_LIBVIRT_URI,
+	ST_KEY_DOMAIN,
+	ST_KEY_DOMAIN_PASSWORD,
 	ST_KEY__COUNT
 };
 
@@ -195,7 +199,17 @@ struct st_entry {
 	 * system's CA store. */
 	const char *connection_ca_pem;
 	bool connection_post;
+	/* The primary desktop is this libvirt domain (NULL: host and port);
+	 * its address, port and password are found at lookup time. */
+	const char *domain;
+	const char *libvirt_uri;   /* never NULL when domain is set */
+	const char *domain_ca_pem; /* the ca file's text, for that desktop */
+	bool domain_one_time;	   /* hand out a one-time graphics password */
 };
+
+#define ST_LIBVIRT_URI_DEFAULT "qemu:///system"
+#define ST_LIBVIRT_URI_MAX     500
+#define ST_DOMAIN_MAX	       200
 
 struct st_config;
 

@@ -294,6 +294,36 @@ static int st_build_endpoints(struct st_config *cfg, struct st_entry *e, const c
 	return 0;
 }
 
+/* A libvirt domain desktop: the running domain gives address and ports,
+ * the broker the password, so the keys that would say otherwise are
+ * errors rather than silently ignored. */
+static int st_check_domain(const struct st_entry *e, char *err, size_t errlen)
+{
+	static const enum st_key from_domain[] = {ST_KEY_HOST, ST_KEY_PORT, ST_KEY_TLS_PORT,
+						  ST_KEY_PASSWORD};
+
+	if (strcmp(e->values[ST_KEY_PROTOCOL], "rdp") == 0) {
+		snprintf(err, errlen, "[%.200s]: a libvirt domain desktop is spice or vnc, not rdp",
+			 e->target.text);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(from_domain) / sizeof(from_domain[0]); i++) {
+		enum st_key k = from_domain[i];
+
+		if (!e->values[k])
+			continue;
+		snprintf(err, errlen,
+			 "[%.100s] sets both 'domain' and '%s' (from [%.60s]): with 'domain', %s",
+			 e->target.text, st_key_name(k),
+			 e->origin[k].section ? e->origin[k].section : "?",
+			 k == ST_KEY_PASSWORD
+			     ? "the password comes from the broker (domain_password)"
+			     : "address and ports come from the running domain");
+		return -1;
+	}
+	return 0;
+}
+
 /* The checks that need the effective (inherited) values. */
 static int st_check_effective(const struct st_entry *e, char *err, size_t errlen)
 {
@@ -309,6 +339,14 @@ static int st_check_effective(const struct st_entry *e, char *err, size_t errlen
 			 e->target.text);
 		return -1;
 	}
+	if (e->values[ST_KEY_DOMAIN] &&
+	    (e->values[ST_KEY_CONNECTION_FILE] || e->values[ST_KEY_CONNECTION_URL])) {
+		snprintf(err, errlen,
+			 "[%.200s] has both 'domain' and a connection file or URL (here or from "
+			 "its group): keep one",
+			 e->target.text);
+		return -1;
+	}
 	if (!e->values[ST_KEY_CONNECTION_URL] && (e->origin[ST_KEY_CONNECTION_AUTH].section ||
 						  e->origin[ST_KEY_CONNECTION_METHOD].section)) {
 		snprintf(err, errlen,
@@ -319,9 +357,11 @@ static int st_check_effective(const struct st_entry *e, char *err, size_t errlen
 	}
 	if (e->maintenance || e->values[ST_KEY_CONNECTION_FILE] || e->values[ST_KEY_CONNECTION_URL])
 		return 0;
+	if (e->values[ST_KEY_DOMAIN])
+		return st_check_domain(e, err, errlen);
 	if (!e->values[ST_KEY_HOST]) {
 		snprintf(err, errlen,
-			 "[%.200s] has no host: set 'host', 'connection_file' or "
+			 "[%.150s] has no host: set 'host', 'domain', 'connection_file' or "
 			 "'connection_url' here or in its group (or set maintenance = yes)",
 			 e->target.text);
 		return -1;
@@ -459,6 +499,8 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 		st_bool_parse(e->values[ST_KEY_SSO], &b);
 		e->sso = b;
 		e->login_broker = strcmp(e->values[ST_KEY_LOGIN], "broker") == 0;
+		e->domain_one_time = !e->values[ST_KEY_DOMAIN_PASSWORD] ||
+				     strcmp(e->values[ST_KEY_DOMAIN_PASSWORD], "one-time") == 0;
 		if (st_check_effective(e, err, sizeof(err)) < 0) {
 			st_diag_add(d, e->line, "%s", err);
 			nerr++;
@@ -496,6 +538,12 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 			goto oom;
 		if (e->connection_url)
 			e->connection_ca_pem = ca_pem;
+		e->domain = e->values[ST_KEY_DOMAIN];
+		e->domain_ca_pem = e->domain ? ca_pem : NULL;
+		if (e->domain)
+			e->libvirt_uri = e->values[ST_KEY_LIBVIRT_URI]
+					     ? e->values[ST_KEY_LIBVIRT_URI]
+					     : ST_LIBVIRT_URI_DEFAULT;
 		if (e->target.kind != ST_GROUP &&
 		    st_build_endpoints(cfg, e, ca_pem, err, sizeof(err)) < 0) {
 			st_diag_add(d, e->line, "%s", err);

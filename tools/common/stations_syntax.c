@@ -33,6 +33,9 @@ static const char *const st_key_names[ST_KEY__COUNT] = {
     [ST_KEY_CONNECTION_URL] = "connection_url",
     [ST_KEY_CONNECTION_AUTH] = "connection_auth",
     [ST_KEY_CONNECTION_METHOD] = "connection_method",
+    [ST_KEY_LIBVIRT_URI] = "libvirt_uri",
+    [ST_KEY_DOMAIN] = "domain",
+    [ST_KEY_DOMAIN_PASSWORD] = "domain_password",
 };
 
 const char *st_key_name(enum st_key key)
@@ -475,6 +478,34 @@ static int st_usb_filter_check(const char *s, char *err, size_t errlen)
 	}
 }
 
+/* A libvirt connection URI: scheme://[host]/path, as in qemu:///system,
+ * qemu+ssh://kvm1/system or test:///default. The broker hands it to libvirt
+ * as it is; this only catches what cannot be one. */
+static bool st_libvirt_uri_valid(const char *s)
+{
+	const char *sep = strstr(s, "://");
+
+	if (!sep || sep == s || !isalpha((unsigned char)s[0]))
+		return false;
+	for (const char *p = s; p < sep; p++)
+		if (!isalnum((unsigned char)*p) && *p != '+' && *p != '-' && *p != '.')
+			return false;
+	for (const char *p = sep; *p; p++)
+		if (isspace((unsigned char)*p) || *p == '"' || *p == '\\')
+			return false;
+	return true;
+}
+
+/* libvirt allows more in a name; stations files stay with what is safe in
+ * every log, shell and URL that shows it. */
+static bool st_domain_name_valid(const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._+-", *p))
+			return false;
+	return true;
+}
+
 int st_value_check(enum st_key key, const char *v, char *err, size_t errlen)
 {
 	unsigned port;
@@ -603,6 +634,32 @@ int st_value_check(enum st_key key, const char *v, char *err, size_t errlen)
 	case ST_KEY_CONNECTION_METHOD:
 		if (strcmp(v, "get") != 0 && strcmp(v, "post") != 0) {
 			snprintf(err, errlen, "connection_method: '%.40s' is not get or post", v);
+			return -1;
+		}
+		return 0;
+	case ST_KEY_LIBVIRT_URI:
+		if (len > ST_LIBVIRT_URI_MAX)
+			goto too_long;
+		if (!st_libvirt_uri_valid(v)) {
+			snprintf(err, errlen,
+				 "libvirt_uri: '%.80s' is not a libvirt URI such as qemu:///system",
+				 v);
+			return -1;
+		}
+		return 0;
+	case ST_KEY_DOMAIN:
+		if (len > ST_DOMAIN_MAX)
+			goto too_long;
+		if (!st_domain_name_valid(v)) {
+			snprintf(err, errlen,
+				 "domain: '%.80s' is not a domain name (A-Z a-z 0-9 . _ + -)", v);
+			return -1;
+		}
+		return 0;
+	case ST_KEY_DOMAIN_PASSWORD:
+		if (strcmp(v, "one-time") != 0 && strcmp(v, "none") != 0) {
+			snprintf(err, errlen, "domain_password: '%.40s' is not one-time or none",
+				 v);
 			return -1;
 		}
 		return 0;
