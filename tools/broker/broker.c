@@ -14,7 +14,10 @@ int broker_init(struct broker *b, const struct broker_opts *opts)
 	b->login = broker_login_new(opts->users, &rl);
 	b->probe = broker_probe_new();
 	b->libvirt = broker_libvirt_new();
-	if (!b->config || !b->state || !b->login || !b->probe || !b->libvirt) {
+	/* After libvirt: its event loop must exist before the pool manager
+	 * opens connections that want graphics events. */
+	b->pool = b->libvirt && b->config ? broker_pool_new(b->config, opts->state_dir) : NULL;
+	if (!b->config || !b->state || !b->login || !b->probe || !b->libvirt || !b->pool) {
 		broker_destroy(b);
 		return -1;
 	}
@@ -23,6 +26,7 @@ int broker_init(struct broker *b, const struct broker_opts *opts)
 
 void broker_destroy(struct broker *b)
 {
+	broker_pool_free(b->pool);
 	broker_libvirt_free(b->libvirt);
 	broker_probe_free(b->probe);
 	broker_login_free(b->login);

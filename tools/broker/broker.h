@@ -10,6 +10,7 @@
 #include "broker_libvirt.h"
 #include "broker_login.h"
 #include "broker_opts.h"
+#include "broker_pool.h"
 #include "broker_probe.h"
 #include "broker_state.h"
 
@@ -20,6 +21,7 @@ struct broker {
 	struct broker_login *login;
 	struct broker_probe *probe;	/* desktops of wait_ready mappings */
 	struct broker_libvirt *libvirt; /* desktops that are libvirt domains */
+	struct broker_pool *pool;	/* pools of one-time desktops */
 	struct broker_http *api;	/* set once the station API runs; NULL before */
 };
 

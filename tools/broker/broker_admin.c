@@ -184,11 +184,21 @@ static void admin_health(void *app, const struct broker_http_request *req,
 		admin_oom(resp);
 }
 
+/* The pools' VMs: their state and the station holding each. */
+static void admin_pools(void *app, const struct broker_http_request *req,
+			struct broker_http_response *resp)
+{
+	struct broker *b = app;
+
+	resp->body = broker_pool_admin_json(b->pool, &resp->len);
+	if (!resp->body)
+		admin_oom(resp);
+}
+
 static const struct broker_http_route admin_routes[] = {
-    {"/v1/admin/stations", "GET", admin_stations},
-    {"/v1/admin/unknown", "GET", admin_unknown},
-    {"/v1/admin/reload", "POST", admin_reload},
-    {"/v1/admin/health", "GET", admin_health},
+    {"/v1/admin/stations", "GET", admin_stations}, {"/v1/admin/unknown", "GET", admin_unknown},
+    {"/v1/admin/reload", "POST", admin_reload},	   {"/v1/admin/health", "GET", admin_health},
+    {"/v1/admin/pools", "GET", admin_pools},
 };
 
 const struct broker_http_route *broker_admin_routes(size_t *n)

@@ -12,7 +12,8 @@
 #include "broker_http.h"
 
 /* Routes: GET /v1/admin/stations, GET /v1/admin/unknown,
- * POST /v1/admin/reload, GET /v1/admin/health. app is a struct broker *. */
+ * POST /v1/admin/reload, GET /v1/admin/health, GET /v1/admin/pools. app is
+ * a struct broker *. */
 const struct broker_http_route *broker_admin_routes(size_t *n);
 
 #endif

@@ -181,13 +181,58 @@ static void api_answer_domain(struct broker *b, const struct st_entry *e,
 	explicit_bzero(&d, sizeof(d));
 }
 
+/* A pool mapping: the station's one-time VM, taken now (and saved as its
+ * own before this answer leaves) or the one it already holds; no ready VM
+ * means "starting" with the station's place in the queue. */
+static void api_answer_pool(struct broker *b, const struct st_entry *e,
+			    const struct broker_reply_ident *rid, const char *user,
+			    struct broker_http_response *resp)
+{
+	struct broker_pool_desktop d;
+	struct st_endpoint ep;
+	char err[BROKER_ERR_MAX];
+	uint8_t mac[6];
+	unsigned place = 0;
+
+	if (mac_parse(rid->mac, mac) < 0) {
+		resp->body = broker_reply_trouble(MSG_LIBVIRT, BROKER_RETRY_ERROR, &resp->len);
+		return;
+	}
+	switch (broker_pool_handout(b->pool, e->pool, mac, &d, &place, err, sizeof(err))) {
+	case BROKER_POOL_FAILED:
+		log_event(LOG_ERROR, "pool_handout", "pool", e->pool->name, "mac", rid->mac,
+			  "error", err, NULL);
+		resp->body = broker_reply_trouble(MSG_LIBVIRT, BROKER_RETRY_LIBVIRT, &resp->len);
+		break;
+	case BROKER_POOL_QUEUED:
+		resp->body = broker_reply_starting_queued(e, rid, place, &resp->len);
+		break;
+	case BROKER_POOL_GOT:
+		ep = (struct st_endpoint){
+		    .protocol = d.protocol,
+		    .host = d.host,
+		    .port = d.port,
+		    .tls_port = d.tls_port,
+		    .password = d.password[0] ? d.password : NULL,
+		    .ca_pem = e->domain_ca_pem,
+		    .host_subject = e->values[ST_KEY_HOST_SUBJECT],
+		    .proxy = e->values[ST_KEY_PROXY],
+		};
+		resp->body = broker_reply_ready_with(e, rid, user, &ep, &resp->len);
+		break;
+	}
+	explicit_bzero(&d, sizeof(d));
+}
+
 /* The answer for a matched station that is to get its desktop now (no
  * login pending): maintenance, starting, or ready. */
 static void api_answer_desktop(struct broker *b, const struct st_entry *e,
 			       const struct broker_frag *frag, const struct broker_reply_ident *rid,
 			       const char *user, struct broker_http_response *resp)
 {
-	if (e->domain && !frag->maintenance)
+	if (e->pool && !frag->maintenance)
+		api_answer_pool(b, e, rid, user, resp);
+	else if (e->domain && !frag->maintenance)
 		api_answer_domain(b, e, rid, user, resp);
 	else if (api_desktop_starting(b, e))
 		resp->body = broker_reply_starting(e, rid, &resp->len);
@@ -351,6 +396,9 @@ static void api_session(void *app, const struct broker_http_request *req,
 					     sr.port);
 	broker_state_session(b->state, sr.id.mac, &ip, sr.id.hostname, start ? endpoint : NULL,
 			     sr.user, broker_time_now());
+	/* The end of a session is the end of the station's pool VM, if it
+	 * holds one: destroyed, never handed out again. */
+	broker_pool_session(b->pool, sr.id.mac, start);
 	log_event(LOG_INFO, "session", "mac", sr.id.mac_str, "ip", ip_str, "kind",
 		  start ? "start" : "end", "endpoint", endpoint[0] ? endpoint : NULL, "user",
 		  sr.user[0] ? sr.user : NULL, "reason", sr.reason[0] ? sr.reason : NULL, NULL);

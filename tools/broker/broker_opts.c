@@ -27,6 +27,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_MAX_UNKNOWN,
 	OPT_LOG_LEVEL,
+	OPT_STATE_DIR,
 };
 
 static const struct option opts_long[] = {
@@ -43,6 +44,7 @@ static const struct option opts_long[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"max-unknown", required_argument, NULL, OPT_MAX_UNKNOWN},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -82,6 +84,9 @@ static void opts_usage(FILE *out)
 		"                           least recently seen is forgotten first)\n"
 		"      --log-level LEVEL    debug, info, warn or error (default info); debug\n"
 		"                           logs every request\n"
+		"      --state-dir DIR      where the broker keeps what must survive a\n"
+		"                           restart: the VMs of its pools (default\n"
+		"                           " BROKER_STATE_DIR_DEFAULT ")\n"
 		"  -h, --help               show this help and exit\n"
 		"  -V, --version            show the version and exit\n"
 		"\n"
@@ -188,6 +193,7 @@ enum broker_opts_result broker_opts_parse(int argc, char **argv, struct broker_o
 
 	memset(o, 0, sizeof(*o));
 	o->admin_socket = BROKER_ADMIN_SOCKET_DEFAULT;
+	o->state_dir = BROKER_STATE_DIR_DEFAULT;
 	o->max_connections = BROKER_MAX_CONNECTIONS_DEFAULT;
 	o->timeout = BROKER_TIMEOUT_DEFAULT;
 	o->max_unknown = BROKER_MAX_UNKNOWN_DEFAULT;
@@ -224,6 +230,11 @@ enum broker_opts_result broker_opts_parse(int argc, char **argv, struct broker_o
 				return opts_fail(err, "--admin-socket %s: empty or too long",
 						 optarg);
 			o->admin_socket = optarg;
+			break;
+		case OPT_STATE_DIR:
+			if (!optarg[0] || strlen(optarg) >= 3000)
+				return opts_fail(err, "--state-dir %s: empty or too long", optarg);
+			o->state_dir = optarg;
 			break;
 		case OPT_TRUSTED_PROXY:
 			if (o->n_trusted == BROKER_PROXY_MAX)

@@ -12,6 +12,7 @@
 #include "log.h"
 
 #define BROKER_ADMIN_SOCKET_DEFAULT    "/run/vdi-broker/admin.sock"
+#define BROKER_STATE_DIR_DEFAULT       "/var/lib/vdi-broker"
 #define BROKER_MAX_CONNECTIONS_DEFAULT 10000
 #define BROKER_TIMEOUT_DEFAULT	       15
 #define BROKER_MAX_UNKNOWN_DEFAULT     10000
@@ -28,6 +29,7 @@ struct broker_opts {
 	bool insecure_http;
 	const char *users;
 	const char *admin_socket;
+	const char *state_dir; /* pools.json lives here */
 	struct broker_cidr trusted[BROKER_PROXY_MAX];
 	size_t n_trusted;
 	unsigned threads; /* 0: one per CPU */

@@ -372,6 +372,12 @@ char *broker_reply_ready_with(const struct st_entry *e, const struct broker_repl
 char *broker_reply_starting(const struct st_entry *e, const struct broker_reply_ident *id,
 			    size_t *len)
 {
+	return broker_reply_starting_queued(e, id, 0, len);
+}
+
+char *broker_reply_starting_queued(const struct st_entry *e, const struct broker_reply_ident *id,
+				   unsigned queue_position, size_t *len)
+{
 	struct broker_json j;
 
 	broker_json_init(&j, 512);
@@ -388,6 +394,8 @@ char *broker_reply_starting(const struct st_entry *e, const struct broker_reply_
 		broker_json_kv_str(&j, "hostname", id->hostname);
 	broker_json_close(&j);
 	broker_json_kv_uint(&j, "retry_after", BROKER_RETRY_STARTING);
+	if (queue_position)
+		broker_json_kv_uint(&j, "queue_position", queue_position);
 	broker_json_close(&j);
 	return broker_json_take(&j, len);
 }

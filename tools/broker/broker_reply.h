@@ -69,6 +69,10 @@ char *broker_reply_ready_with(const struct st_entry *e, const struct broker_repl
  * request: it is only sent while a wait_ready desktop is down. */
 char *broker_reply_starting(const struct st_entry *e, const struct broker_reply_ident *id,
 			    size_t *len);
+/* The same for a station waiting for a pool VM, with "queue_position"
+ * (1: the next VM is its own) when queue_position is not 0. */
+char *broker_reply_starting_queued(const struct st_entry *e, const struct broker_reply_ident *id,
+				   unsigned queue_position, size_t *len);
 char *broker_reply_unknown(const struct broker_reply_ident *id, size_t *len);
 /* {"status":"error","message":...,"retry_after":N}: broker-side trouble. */
 char *broker_reply_trouble(const char *message, unsigned retry_after, size_t *len);

@@ -41,7 +41,7 @@
 /* What a section header names. Precedence for matching, most specific first:
  * MAC, exact IP, CIDR (longest prefix), host name glob (most literal
  * characters, then first in file), default. */
-enum st_kind { ST_MAC, ST_IP, ST_CIDR, ST_GLOB, ST_DEFAULT, ST_GROUP };
+enum st_kind { ST_MAC, ST_IP, ST_CIDR, ST_GLOB, ST_DEFAULT, ST_GROUP, ST_POOL };
 
 struct st_target {
 	enum st_kind kind;
@@ -52,7 +52,8 @@ struct st_target {
 };
 
 /* Parses a MATCH as given on the command line or in a header: a MAC, an IP,
- * a CIDR, a host name glob, "default" or "group:NAME". 0 or -1 with err. */
+ * a CIDR, a host name glob, "default", "group:NAME" or "pool:NAME". 0 or -1
+ * with err. */
 int st_target_parse(const char *s, struct st_target *t, char *err, size_t errlen);
 const char *st_kind_name(enum st_kind kind); /* "mac", "ip", "cidr", ... */
 
@@ -86,6 +87,15 @@ enum st_key {
 	ST_KEY_LIBVIRT_URI,
 	ST_KEY_DOMAIN,
 	ST_KEY_DOMAIN_PASSWORD,
+	/* Pools of one-time desktops: `pool = NAME` in a mapping, the rest
+	 * only in a [pool:NAME] section. */
+	ST_KEY_POOL,
+	ST_KEY_TEMPLATE,
+	ST_KEY_BASE_IMAGE,
+	ST_KEY_OVERLAY_DIR,
+	ST_KEY_SIZE,
+	ST_KEY_MAX,
+	ST_KEY_IDLE_TIMEOUT,
 	ST_KEY__COUNT
 };
 
@@ -94,6 +104,10 @@ int st_key_lookup(const char *name); /* enum st_key, or -1 */
 /* Checks one value for one key (syntax only; group existence and the ca file
  * are checked when a config is built). 0 or -1 with err. */
 int st_value_check(enum st_key key, const char *value, char *err, size_t errlen);
+/* Whether a key may be written in a section of this kind: a pool section
+ * takes only the pool keys, the pool-only keys belong in pool sections, and
+ * a group is in no group. 0 or -1 with err. */
+int st_key_allowed(enum st_kind kind, enum st_key key, char *err, size_t errlen);
 
 /* Diagnostics, printed as "file:line: message". line 0 means the whole file. */
 struct st_diag {
@@ -158,6 +172,23 @@ struct st_origin {
 	unsigned line;
 };
 
+/* A pool of one-time desktops ([pool:NAME]): the broker keeps `size` clean
+ * VMs made from template + an overlay of base_image running, at most `max`
+ * in all, and gives each to one station only. */
+struct st_pool {
+	const char *name;	  /* NAME, without "pool:" */
+	const char *libvirt_uri;  /* never NULL */
+	const char *template_xml; /* absolute path of the domain XML template */
+	const char *base_image;	  /* absolute path */
+	const char *overlay_dir;  /* absolute path */
+	unsigned size, max;
+	unsigned idle_timeout; /* seconds */
+	enum st_protocol protocol;
+	bool maintenance;
+	const char *message; /* NULL when unset */
+	unsigned line;	     /* of the section header */
+};
+
 struct st_entry {
 	struct st_target target;
 	unsigned line; /* of the section header */
@@ -203,13 +234,21 @@ struct st_entry {
 	 * its address, port and password are found at lookup time. */
 	const char *domain;
 	const char *libvirt_uri;   /* never NULL when domain is set */
-	const char *domain_ca_pem; /* the ca file's text, for that desktop */
+	const char *domain_ca_pem; /* the ca file's text, for that desktop (or a pool's) */
 	bool domain_one_time;	   /* hand out a one-time graphics password */
+	/* A [pool:NAME] section: its description. A mapping with `pool =
+	 * NAME`: the pool it takes a desktop from (the mapping is in
+	 * maintenance, with the pool's message, while the pool is). NULL
+	 * otherwise. */
+	const struct st_pool *pool;
 };
 
 #define ST_LIBVIRT_URI_DEFAULT "qemu:///system"
 #define ST_LIBVIRT_URI_MAX     500
 #define ST_DOMAIN_MAX	       200
+#define ST_POOL_MAX_VMS	       1000 /* size and max */
+#define ST_POOL_IDLE_DEFAULT   300
+#define ST_POOL_IDLE_MAX       86400
 
 struct st_config;
 
@@ -222,10 +261,11 @@ void st_config_free(struct st_config *cfg);
 
 /* The most specific station section for this identity; any argument may be
  * NULL. Cost does not grow with the number of MAC/IP/CIDR mappings. NULL when
- * nothing matches (an unknown station). Never returns a group. */
+ * nothing matches (an unknown station). Never returns a group or a pool. */
 const struct st_entry *st_config_match(const struct st_config *cfg, const uint8_t *mac,
 				       const struct ipaddr *ip, const char *hostname);
-/* The section with exactly this header (groups included), or NULL. */
+/* The section with exactly this header (groups and pools included), or
+ * NULL. */
 const struct st_entry *st_config_find(const struct st_config *cfg, const struct st_target *t);
 size_t st_config_count(const struct st_config *cfg);
 const struct st_entry *st_config_entry(const struct st_config *cfg, size_t i);

@@ -71,6 +71,8 @@ static const char *st_builtin(enum st_key k)
 static void st_collect_own(const struct st_doc *doc, size_t s, struct st_own *own,
 			   struct st_diags *d, size_t *nerr)
 {
+	char err[320];
+
 	memset(own, 0, sizeof(*own));
 	size_t end = s + 1 < doc->nsec ? doc->secs[s + 1].line : doc->n;
 	for (size_t i = doc->secs[s].line + 1; i < end; i++) {
@@ -95,8 +97,8 @@ static void st_collect_own(const struct st_doc *doc, size_t s, struct st_own *ow
 			(*nerr)++;
 			continue;
 		}
-		if (l->key == ST_KEY_GROUP && doc->secs[s].t.kind == ST_GROUP) {
-			st_diag_add(d, lineno, "a group cannot itself be in a group");
+		if (st_key_allowed(doc->secs[s].t.kind, l->key, err, sizeof(err)) < 0) {
+			st_diag_add(d, lineno, "%s", err);
 			(*nerr)++;
 			continue;
 		}
@@ -238,7 +240,7 @@ static int st_connection_source(struct st_config *cfg, struct st_entry *e, const
 	const char *file = e->values[ST_KEY_CONNECTION_FILE];
 	const char *auth = e->values[ST_KEY_CONNECTION_AUTH];
 
-	if (e->target.kind == ST_GROUP)
+	if (e->target.kind == ST_GROUP || e->target.kind == ST_POOL)
 		return 0;
 	if (file && !(e->connection_file = st_full_path(cfg, base_dir, file)))
 		return -1;
@@ -324,14 +326,73 @@ static int st_check_domain(const struct st_entry *e, char *err, size_t errlen)
 	return 0;
 }
 
+/* A mapping that takes its desktop from a pool: the pool says everything
+ * about the desktop, so the keys that would name another one are errors. */
+static int st_check_pool_mapping(const struct st_entry *e, char *err, size_t errlen)
+{
+	static const enum st_key other[] = {ST_KEY_HOST,
+					    ST_KEY_PORT,
+					    ST_KEY_TLS_PORT,
+					    ST_KEY_PASSWORD,
+					    ST_KEY_DOMAIN,
+					    ST_KEY_LIBVIRT_URI,
+					    ST_KEY_DOMAIN_PASSWORD,
+					    ST_KEY_CONNECTION_FILE,
+					    ST_KEY_CONNECTION_URL,
+					    ST_KEY_PROTOCOL};
+
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		enum st_key k = other[i];
+
+		/* protocol has a built-in default: only one written counts. */
+		if (!e->values[k] || !e->origin[k].section)
+			continue;
+		snprintf(err, errlen,
+			 "[%.100s] sets both 'pool' and '%s' (from [%.60s]): the pool's section "
+			 "describes its desktops",
+			 e->target.text, st_key_name(k), e->origin[k].section);
+		return -1;
+	}
+	return 0;
+}
+
+/* A [pool:NAME] section: what it must have and what must agree. */
+static int st_check_pool(const struct st_entry *e, char *err, size_t errlen)
+{
+	static const enum st_key need[] = {ST_KEY_TEMPLATE, ST_KEY_BASE_IMAGE, ST_KEY_OVERLAY_DIR};
+	unsigned size, max;
+
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (e->values[need[i]])
+			continue;
+		snprintf(err, errlen, "[%.200s] has no '%s'", e->target.text, st_key_name(need[i]));
+		return -1;
+	}
+	if (strcmp(e->values[ST_KEY_PROTOCOL], "rdp") == 0) {
+		snprintf(err, errlen, "[%.200s]: a pool's desktops are spice or vnc, not rdp",
+			 e->target.text);
+		return -1;
+	}
+	size = e->values[ST_KEY_SIZE] ? st_uint(e->values[ST_KEY_SIZE]) : 1;
+	max = e->values[ST_KEY_MAX] ? st_uint(e->values[ST_KEY_MAX]) : (size ? size : 1);
+	if (max < size) {
+		snprintf(err, errlen, "[%.200s]: max (%u) is smaller than size (%u)",
+			 e->target.text, max, size);
+		return -1;
+	}
+	return 0;
+}
+
 /* The checks that need the effective (inherited) values. */
 static int st_check_effective(const struct st_entry *e, char *err, size_t errlen)
 {
 	int sources = !!e->values[ST_KEY_HOST] + !!e->values[ST_KEY_CONNECTION_FILE] +
 		      !!e->values[ST_KEY_CONNECTION_URL];
 
-	if (e->target.kind == ST_GROUP)
+	if (e->target.kind == ST_GROUP || e->target.kind == ST_POOL)
 		return 0;
+	if (e->values[ST_KEY_POOL])
+		return st_check_pool_mapping(e, err, errlen);
 	if (sources > 1) {
 		snprintf(err, errlen,
 			 "[%.200s] has more than one of host, connection_file and "
@@ -411,6 +472,7 @@ static int st_index(struct st_config *cfg, struct st_diags *d, const struct st_d
 			cfg->default_idx = (uint32_t)i;
 			break;
 		case ST_GROUP:
+		case ST_POOL:
 			break;
 		}
 	}
@@ -423,6 +485,71 @@ static int st_index(struct st_config *cfg, struct st_diags *d, const struct st_d
 	(void)d;
 	(void)doc;
 	return 0;
+}
+
+/* The [pool:NAME] entry, or NULL. */
+static struct st_entry *st_pool_entry(struct st_config *cfg, const char *name)
+{
+	char t[ST_TARGET_MAX];
+	uint32_t i;
+
+	snprintf(t, sizeof(t), "pool:%s", name);
+	i = hashidx_get(&cfg->by_text, t, (uint32_t)strlen(t));
+	return i == HASHIDX_NONE || cfg->entries[i].target.kind != ST_POOL ? NULL
+									   : &cfg->entries[i];
+}
+
+/* The typed form of a [pool:NAME] section; its strings are in the arena
+ * already. */
+static int st_pool_build(struct st_config *cfg, struct st_entry *e, const char *base_dir)
+{
+	struct st_pool *p = arena_alloc(&cfg->arena, sizeof(*p));
+	const char *uri = e->values[ST_KEY_LIBVIRT_URI];
+
+	if (!p)
+		return -1;
+	memset(p, 0, sizeof(*p));
+	p->name = e->target.text + 5;
+	p->libvirt_uri = uri ? uri : ST_LIBVIRT_URI_DEFAULT;
+	p->template_xml = st_full_path(cfg, base_dir, e->values[ST_KEY_TEMPLATE]);
+	p->base_image = st_full_path(cfg, base_dir, e->values[ST_KEY_BASE_IMAGE]);
+	p->overlay_dir = st_full_path(cfg, base_dir, e->values[ST_KEY_OVERLAY_DIR]);
+	if (!p->template_xml || !p->base_image || !p->overlay_dir)
+		return -1;
+	p->size = e->values[ST_KEY_SIZE] ? st_uint(e->values[ST_KEY_SIZE]) : 1;
+	p->max = e->values[ST_KEY_MAX] ? st_uint(e->values[ST_KEY_MAX]) : (p->size ? p->size : 1);
+	p->idle_timeout = e->values[ST_KEY_IDLE_TIMEOUT] ? st_uint(e->values[ST_KEY_IDLE_TIMEOUT])
+							 : ST_POOL_IDLE_DEFAULT;
+	p->protocol =
+	    strcmp(e->values[ST_KEY_PROTOCOL], "vnc") == 0 ? ST_PROTO_VNC : ST_PROTO_SPICE;
+	p->maintenance = e->maintenance;
+	p->message = e->values[ST_KEY_MESSAGE];
+	p->line = e->line;
+	e->pool = p;
+	return 0;
+}
+
+/* Mappings with `pool = NAME` point at their pool, and share its
+ * maintenance: the admin puts one pool, not each of its stations, into
+ * maintenance, and its message is what they show. */
+static void st_pool_link(struct st_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n; i++) {
+		struct st_entry *e = &cfg->entries[i], *pe;
+
+		if (e->target.kind == ST_GROUP || e->target.kind == ST_POOL ||
+		    !e->values[ST_KEY_POOL])
+			continue;
+		pe = st_pool_entry(cfg, e->values[ST_KEY_POOL]);
+		if (!pe)
+			continue;
+		e->pool = pe->pool;
+		if (pe->pool->maintenance) {
+			e->maintenance = true;
+			if (pe->pool->message)
+				e->message = pe->pool->message;
+		}
+	}
 }
 
 struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir,
@@ -505,6 +632,17 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 			st_diag_add(d, e->line, "%s", err);
 			nerr++;
 		}
+		if (e->target.kind == ST_POOL && st_check_pool(e, err, sizeof(err)) < 0) {
+			st_diag_add(d, e->line, "%s", err);
+			nerr++;
+		}
+		if (e->target.kind != ST_GROUP && e->values[ST_KEY_POOL] &&
+		    !st_pool_entry(cfg, e->values[ST_KEY_POOL])) {
+			st_diag_add(d, e->origin[ST_KEY_POOL].line,
+				    "pool '%s' is not defined (no [pool:%s] section)",
+				    e->values[ST_KEY_POOL], e->values[ST_KEY_POOL]);
+			nerr++;
+		}
 	}
 	size_t doc_errors = st_doc_error_count(doc);
 	if (nerr || doc_errors) {
@@ -539,11 +677,16 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 		if (e->connection_url)
 			e->connection_ca_pem = ca_pem;
 		e->domain = e->values[ST_KEY_DOMAIN];
-		e->domain_ca_pem = e->domain ? ca_pem : NULL;
+		e->domain_ca_pem = e->domain || e->values[ST_KEY_POOL] ? ca_pem : NULL;
 		if (e->domain)
 			e->libvirt_uri = e->values[ST_KEY_LIBVIRT_URI]
 					     ? e->values[ST_KEY_LIBVIRT_URI]
 					     : ST_LIBVIRT_URI_DEFAULT;
+		if (e->target.kind == ST_POOL) {
+			if (st_pool_build(cfg, e, base_dir) < 0)
+				goto oom;
+			continue;
+		}
 		if (e->target.kind != ST_GROUP &&
 		    st_build_endpoints(cfg, e, ca_pem, err, sizeof(err)) < 0) {
 			st_diag_add(d, e->line, "%s", err);
@@ -562,6 +705,7 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 	}
 	if (nerr)
 		goto fail;
+	st_pool_link(cfg);
 	if (st_index(cfg, d, doc) < 0)
 		goto oom;
 	free(own);

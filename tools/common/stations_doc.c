@@ -306,10 +306,8 @@ static int st_doc_parse_kvs(char *const *kvs, size_t n, const struct st_target *
 			snprintf(err, errlen, "unknown key '%s'", key);
 			return -1;
 		}
-		if (out[i].key == ST_KEY_GROUP && t->kind == ST_GROUP) {
-			snprintf(err, errlen, "a group cannot itself be in a group");
+		if (st_key_allowed(t->kind, out[i].key, err, errlen) < 0)
 			return -1;
-		}
 		if (!*out[i].value) {
 			if (!allow_empty) {
 				snprintf(err, errlen, "%s: empty value", key);

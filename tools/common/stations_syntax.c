@@ -36,6 +36,13 @@ static const char *const st_key_names[ST_KEY__COUNT] = {
     [ST_KEY_LIBVIRT_URI] = "libvirt_uri",
     [ST_KEY_DOMAIN] = "domain",
     [ST_KEY_DOMAIN_PASSWORD] = "domain_password",
+    [ST_KEY_POOL] = "pool",
+    [ST_KEY_TEMPLATE] = "template",
+    [ST_KEY_BASE_IMAGE] = "base_image",
+    [ST_KEY_OVERLAY_DIR] = "overlay_dir",
+    [ST_KEY_SIZE] = "size",
+    [ST_KEY_MAX] = "max",
+    [ST_KEY_IDLE_TIMEOUT] = "idle_timeout",
 };
 
 const char *st_key_name(enum st_key key)
@@ -66,6 +73,8 @@ const char *st_kind_name(enum st_kind kind)
 		return "default";
 	case ST_GROUP:
 		return "group";
+	case ST_POOL:
+		return "pool";
 	}
 	return "?";
 }
@@ -180,6 +189,20 @@ int st_target_parse(const char *s, struct st_target *t, char *err, size_t errlen
 		snprintf(t->text, sizeof(t->text), "group:%s", s + 6);
 		return 0;
 	}
+	/* Pool names become parts of domain and file names: the group rule
+	 * (letters, digits, . _ -) keeps them safe there too. */
+	if (strncmp(s, "pool:", 5) == 0) {
+		if (!st_group_name_valid(s + 5) || s[5] == '.') {
+			snprintf(err, errlen,
+				 "'%.80s' is not a valid pool name (1-63 of A-Z a-z 0-9 . _ -, "
+				 "not starting with '.')",
+				 s + 5);
+			return -1;
+		}
+		t->kind = ST_POOL;
+		snprintf(t->text, sizeof(t->text), "pool:%s", s + 5);
+		return 0;
+	}
 	if (strcmp(s, "default") == 0) {
 		t->kind = ST_DEFAULT;
 		strcpy(t->text, "default");
@@ -220,8 +243,8 @@ int st_target_parse(const char *s, struct st_target *t, char *err, size_t errlen
 			 s, s);
 	else
 		snprintf(err, errlen,
-			 "'%.80s' is not a MAC, IP, CIDR, host name glob, 'default' or "
-			 "'group:NAME'",
+			 "'%.80s' is not a MAC, IP, CIDR, host name glob, 'default', "
+			 "'group:NAME' or 'pool:NAME'",
 			 s);
 	return -1;
 }
@@ -663,6 +686,45 @@ int st_value_check(enum st_key key, const char *v, char *err, size_t errlen)
 			return -1;
 		}
 		return 0;
+	case ST_KEY_POOL:
+		if (!st_group_name_valid(v) || v[0] == '.') {
+			snprintf(err, errlen,
+				 "pool: '%.80s' is not a valid pool name (1-63 of A-Z a-z 0-9 . _ "
+				 "-)",
+				 v);
+			return -1;
+		}
+		return 0;
+	case ST_KEY_TEMPLATE:
+	case ST_KEY_BASE_IMAGE:
+	case ST_KEY_OVERLAY_DIR:
+		if (len > 1024)
+			goto too_long;
+		/* Handed to qemu-img and written into domain XML: no commas
+		 * (qemu-img option syntax) and nothing that needs quoting. */
+		if (strpbrk(v, ",\"'<>&")) {
+			snprintf(err, errlen, "%s: '%.80s' has one of , \" ' < > &",
+				 st_key_name(key), v);
+			return -1;
+		}
+		return 0;
+	case ST_KEY_SIZE:
+	case ST_KEY_MAX:
+	case ST_KEY_IDLE_TIMEOUT: {
+		unsigned long lo = key == ST_KEY_SIZE ? 0 : 1;
+		unsigned long hi = key == ST_KEY_IDLE_TIMEOUT ? ST_POOL_IDLE_MAX : ST_POOL_MAX_VMS;
+		char *end;
+		unsigned long n;
+
+		errno = 0;
+		n = strtoul(v, &end, 10);
+		if (!isdigit((unsigned char)v[0]) || *end || errno || n < lo || n > hi) {
+			snprintf(err, errlen, "%s: '%.20s' is not a number from %lu to %lu",
+				 st_key_name(key), v, lo, hi);
+			return -1;
+		}
+		return 0;
+	}
 	case ST_KEY__COUNT:
 		break;
 	}
@@ -671,6 +733,38 @@ int st_value_check(enum st_key key, const char *v, char *err, size_t errlen)
 too_long:
 	snprintf(err, errlen, "%s: value is too long (%zu bytes)", st_key_name(key), len);
 	return -1;
+}
+
+static bool st_key_pool_only(enum st_key key)
+{
+	return key == ST_KEY_TEMPLATE || key == ST_KEY_BASE_IMAGE || key == ST_KEY_OVERLAY_DIR ||
+	       key == ST_KEY_SIZE || key == ST_KEY_MAX || key == ST_KEY_IDLE_TIMEOUT;
+}
+
+int st_key_allowed(enum st_kind kind, enum st_key key, char *err, size_t errlen)
+{
+	if (kind == ST_POOL) {
+		if (st_key_pool_only(key) || key == ST_KEY_LIBVIRT_URI || key == ST_KEY_PROTOCOL ||
+		    key == ST_KEY_MAINTENANCE || key == ST_KEY_MESSAGE)
+			return 0;
+		snprintf(err, errlen,
+			 "'%s' cannot be set in a [pool:NAME] section (it takes libvirt_uri, "
+			 "template, base_image, overlay_dir, size, max, idle_timeout, protocol, "
+			 "maintenance and message)",
+			 st_key_name(key));
+		return -1;
+	}
+	if (st_key_pool_only(key)) {
+		snprintf(err, errlen,
+			 "'%s' belongs in a [pool:NAME] section (a mapping takes 'pool = NAME')",
+			 st_key_name(key));
+		return -1;
+	}
+	if (key == ST_KEY_GROUP && kind == ST_GROUP) {
+		snprintf(err, errlen, "a group cannot itself be in a group");
+		return -1;
+	}
+	return 0;
 }
 
 char *st_value_decode(const char *raw, char *err, size_t errlen)

@@ -1,0 +1,78 @@
+/* Pools of one-time desktops ([pool:NAME] in the stations file).
+ *
+ * A manager thread keeps, for every pool, `size` clean VMs running (at most
+ * `max` in all, assigned ones included), makes new ones after each one is
+ * destroyed, and backs off (1 s doubling to 60 s) while libvirt or qemu-img
+ * fail. A lookup of a `pool = NAME` mapping takes one ready VM for the
+ * station (or gives the one it already holds) without any libvirt call. A
+ * VM ends, and is destroyed with its overlay, when its station reports the
+ * session's end, when libvirt reports that its viewer disconnected, or when
+ * no viewer connected within idle_timeout seconds of the hand-out; it is
+ * never handed out again.
+ *
+ * State: STATE_DIR/pools.json (mode 0600: it holds the VMs' graphics
+ * passwords), replaced atomically on every change. The order of writes is
+ * what makes a SIGKILL at any moment harmless:
+ *  - a VM's name and overlay path are written (state "creating") BEFORE the
+ *    overlay or the domain exists, so whatever a crash leaves half-made is
+ *    known by name and destroyed at the next start;
+ *  - an assignment is written BEFORE the station is answered, so a station
+ *    that got an answer always finds its VM assigned to it after a restart,
+ *    and no VM can be answered to two stations;
+ *  - "ending" is written BEFORE the domain is destroyed, so a VM whose
+ *    session ended is never taken for a live one after a restart;
+ *  - an entry is dropped only AFTER its domain and overlay are gone.
+ * At start-up each pool is reconciled with what libvirt runs and what the
+ * overlay folder holds (broker_pool_state_reconcile). */
+#ifndef BROKER_POOL_H
+#define BROKER_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "broker_config.h"
+#include "broker_pool_state.h"
+
+#define BROKER_POOL_STATE_FILE	   "pools.json"
+#define BROKER_POOL_BACKOFF_MAX_MS 60000
+/* A queued station that has not asked again for this long has given up. */
+#define BROKER_POOL_QUEUE_FORGET_MS 20000
+
+struct broker_pool;
+
+/* Starts the manager thread; pools come from the current snapshot of
+ * config at every round. NULL on out of memory. */
+struct broker_pool *broker_pool_new(struct broker_config *config, const char *state_dir);
+/* Stops the thread. VMs keep running: the next start adopts them. */
+void broker_pool_free(struct broker_pool *p);
+
+enum broker_pool_result {
+	BROKER_POOL_FAILED = -1, /* the assignment could not be saved */
+	BROKER_POOL_QUEUED = 0,	 /* no ready VM: wait, at *queue_position */
+	BROKER_POOL_GOT = 1,
+};
+
+struct broker_pool_desktop {
+	char vm[BROKER_POOL_VM_NAME_MAX];
+	enum st_protocol protocol;
+	char host[HOSTNAME_MAX + 1];
+	unsigned port, tls_port;
+	char password[BROKER_LIBVIRT_PASSWORD_MAX];
+};
+
+/* The station's VM of this pool: the one it holds, or a ready one assigned
+ * to it now (saved before this returns). Stations that find no ready VM
+ * queue up, first come first served: queue_position 1 is next. */
+enum broker_pool_result broker_pool_handout(struct broker_pool *p, const struct st_pool *pool,
+					    const uint8_t station[6], struct broker_pool_desktop *d,
+					    unsigned *queue_position, char *err, size_t errlen);
+
+/* The station reports a session start (its viewer connected) or end (its
+ * VM, if it holds one, is destroyed). */
+void broker_pool_session(struct broker_pool *p, const uint8_t station[6], bool start);
+
+/* {"pools":[...]} for GET /v1/admin/pools; caller frees. */
+char *broker_pool_admin_json(struct broker_pool *p, size_t *len);
+
+#endif
