@@ -294,6 +294,141 @@ static void test_domain(void)
 	st_diags_free(&d);
 }
 
+#define POOL_OK "[pool:lab]\ntemplate = t.xml\nbase_image = /img/base.qcow2\noverlay_dir = ov\n"
+
+static void test_pool(void)
+{
+	struct st_diags d = {0};
+	struct st_config *cfg = build(POOL_OK "size = 3\nmax = 5\nidle_timeout = 90\n"
+					      "libvirt_uri = qemu:///session\nprotocol = vnc\n"
+					      "[pool:quiet]\ntemplate = /t.xml\nbase_image = b\n"
+					      "overlay_dir = /ov\nmaintenance = yes\n"
+					      "message = Updating\n"
+					      "[group:g]\npool = lab\n"
+					      "[52:54:00:00:00:01]\ngroup = g\nname = one\n"
+					      "[52:54:00:00:00:02]\npool = quiet\n",
+				      &d);
+	const struct st_entry *e;
+	struct st_target t;
+	char err[200];
+
+	st_diags_print(&d, stderr);
+	g_assert_nonnull(cfg);
+	g_assert_cmpint(st_target_parse("pool:lab", &t, err, sizeof(err)), ==, 0);
+	e = st_config_find(cfg, &t);
+	g_assert_nonnull(e);
+	g_assert_cmpint(e->target.kind, ==, ST_POOL);
+	g_assert_cmpstr(st_kind_name(e->target.kind), ==, "pool");
+	g_assert_cmpstr(e->pool->name, ==, "lab");
+	/* Relative paths are taken from the stations file's folder (NULL
+	 * here: as written), absolute ones as they are. */
+	g_assert_cmpstr(e->pool->template_xml, ==, "t.xml");
+	g_assert_cmpstr(e->pool->base_image, ==, "/img/base.qcow2");
+	g_assert_cmpuint(e->pool->size, ==, 3);
+	g_assert_cmpuint(e->pool->max, ==, 5);
+	g_assert_cmpuint(e->pool->idle_timeout, ==, 90);
+	g_assert_cmpint(e->pool->protocol, ==, ST_PROTO_VNC);
+	g_assert_cmpstr(e->pool->libvirt_uri, ==, "qemu:///session");
+	g_assert_false(e->pool->maintenance);
+
+	e = match(cfg, "52:54:00:00:00:01", NULL, NULL);
+	g_assert_nonnull(e->pool);
+	g_assert_cmpstr(e->pool->name, ==, "lab");
+	g_assert_false(e->maintenance);
+	g_assert_cmpuint(e->n_endpoints, ==, 0);
+	/* A pool's maintenance is its stations'. */
+	e = match(cfg, "52:54:00:00:00:02", NULL, NULL);
+	g_assert_cmpstr(e->pool->name, ==, "quiet");
+	g_assert_true(e->maintenance);
+	g_assert_cmpstr(e->message, ==, "Updating");
+	g_assert_cmpuint(e->pool->size, ==, 1); /* defaults */
+	g_assert_cmpuint(e->pool->max, ==, 1);
+	g_assert_cmpuint(e->pool->idle_timeout, ==, ST_POOL_IDLE_DEFAULT);
+	g_assert_cmpstr(e->pool->libvirt_uri, ==, ST_LIBVIRT_URI_DEFAULT);
+	/* Pools are never a station's match. */
+	g_assert_true(match(cfg, NULL, NULL, "lab") == NULL);
+	st_config_free(cfg);
+	st_diags_free(&d);
+
+	cfg = build("[pool:p]\ntemplate = t\nbase_image = b\noverlay_dir = o\nsize = 0\n", &d);
+	g_assert_nonnull(cfg);
+	g_assert_cmpuint(st_config_entry(cfg, 0)->pool->size, ==, 0); /* drained */
+	g_assert_cmpuint(st_config_entry(cfg, 0)->pool->max, ==, 1);
+	st_config_free(cfg);
+	st_diags_free(&d);
+}
+
+static void test_pool_errors(void)
+{
+	static const struct {
+		const char *text;
+		unsigned line;
+		const char *msg;
+	} cases[] = {
+	    {"[pool:]\n", 1, "not a valid pool name"},
+	    {"[pool:a b]\n", 1, "not a valid pool name"},
+	    {"[pool:.x]\n", 1, "not a valid pool name"},
+	    {POOL_OK "host = h\n", 5, "cannot be set in a [pool:NAME] section"},
+	    {POOL_OK "pool = lab\n", 5, "cannot be set in a [pool:NAME] section"},
+	    {POOL_OK "size = -1\n", 5, "size: '-1' is not a number from 0 to 1000"},
+	    {POOL_OK "max = 0\n", 5, "max: '0' is not a number from 1 to 1000"},
+	    {POOL_OK "max = 1001\n", 5, "not a number from 1 to 1000"},
+	    {POOL_OK "idle_timeout = 5s\n", 5, "idle_timeout: '5s' is not a number"},
+	    {POOL_OK "size = 4\nmax = 2\n", 1, "max (2) is smaller than size (4)"},
+	    {POOL_OK "protocol = rdp\n", 1, "spice or vnc, not rdp"},
+	    {POOL_OK "template = a,b\n", 5, "template: 'a,b' has one of"},
+	    {"[pool:p]\ntemplate = t\nbase_image = b\n", 1, "[pool:p] has no 'overlay_dir'"},
+	    {"[pool:p]\nbase_image = b\noverlay_dir = o\n", 1, "has no 'template'"},
+	    {"[default]\nsize = 2\n", 2, "'size' belongs in a [pool:NAME] section"},
+	    {"[group:g]\ntemplate = t\n", 2, "belongs in a [pool:NAME] section"},
+	    {"[default]\npool = nope\n", 2, "pool 'nope' is not defined (no [pool:nope] section)"},
+	    {"[group:g]\npool = nope\n[default]\ngroup = g\n", 2, "pool 'nope' is not defined"},
+	    {"[default]\npool = bad/name\n", 2, "not a valid pool name"},
+	    {POOL_OK "[default]\npool = lab\nhost = h\n", 5, "sets both 'pool' and 'host'"},
+	    {POOL_OK "[default]\npool = lab\ndomain = d\n", 5, "sets both 'pool' and 'domain'"},
+	    {POOL_OK "[group:g]\nprotocol = vnc\n[default]\ngroup = g\npool = lab\n", 7,
+	     "sets both 'pool' and 'protocol' (from [group:g])"},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct st_diags d = {0};
+		struct st_config *cfg = build(cases[i].text, &d);
+		bool found = false;
+
+		for (size_t k = 0; k < d.n; k++)
+			if (d.v[k].line == cases[i].line && strstr(d.v[k].msg, cases[i].msg))
+				found = true;
+		if (!found) {
+			g_printerr("case %zu: want line %u '%s', got:\n", i, cases[i].line,
+				   cases[i].msg);
+			st_diags_print(&d, stderr);
+		}
+		g_assert_null(cfg);
+		g_assert_true(found);
+		st_diags_free(&d);
+	}
+}
+
+/* stationctl edits go through the same per-section key rules. */
+static void test_pool_edits(void)
+{
+	struct st_diags d = {0};
+	struct st_doc *doc = st_doc_parse(POOL_OK, strlen(POOL_OK), "s", &d);
+	struct st_target t;
+	char err[300];
+	char *ok_kv[] = {"size=4", "max=6"}, *bad_kv[] = {"host=h"}, *st_kv[] = {"pool=lab"};
+
+	g_assert_nonnull(doc);
+	g_assert_cmpint(st_target_parse("pool:lab", &t, err, sizeof(err)), ==, 0);
+	g_assert_cmpint(st_doc_set(doc, &t, ok_kv, 2, err, sizeof(err)), ==, 0);
+	g_assert_cmpint(st_doc_set(doc, &t, bad_kv, 1, err, sizeof(err)), ==, -1);
+	g_assert_nonnull(strstr(err, "cannot be set in a [pool:NAME] section"));
+	g_assert_cmpint(st_target_parse("52:54:00:00:00:09", &t, err, sizeof(err)), ==, 0);
+	g_assert_cmpint(st_doc_add(doc, &t, st_kv, 1, err, sizeof(err)), ==, 0);
+	st_doc_free(doc);
+	st_diags_free(&d);
+}
+
 /* Every error is reported, not just the first. */
 static void test_all_errors(void)
 {
@@ -444,6 +579,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/stations/all-errors", test_all_errors);
 	g_test_add_func("/stations/connection-keys", test_connection_keys);
 	g_test_add_func("/stations/domain", test_domain);
+	g_test_add_func("/stations/pool", test_pool);
+	g_test_add_func("/stations/pool-errors", test_pool_errors);
+	g_test_add_func("/stations/pool-edits", test_pool_edits);
 	g_test_add_func("/stations/edits", test_edits);
 	g_test_add_func("/stations/quoting", test_roundtrip_quoting);
 	g_test_add_func("/stations/scale", test_scale);
