@@ -43,5 +43,7 @@ int stationctl_adopt_main(const struct stationctl_ctx *ctx, int argc, char **arg
 int stationctl_status_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 int stationctl_passwd_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 int stationctl_import_main(const struct stationctl_ctx *ctx, int argc, char **argv);
+int stationctl_maint_main(const struct stationctl_ctx *ctx, int argc, char **argv);
+int stationctl_populate_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 
 #endif

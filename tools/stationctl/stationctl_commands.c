@@ -114,6 +114,41 @@ static const struct stationctl_command stationctl_commands[] = {
      "  -g, --group G   put every imported station in group G (must exist)\n"
      "  -n, --dry-run   report what would be imported; change nothing\n",
      stationctl_import_main},
+    {"maintenance", "on|off MATCH [--message TEXT]", "put a station, group or pool in maintenance",
+     "Sets maintenance=yes (on) or maintenance=no (off) in the section MATCH, the\n"
+     "same edit as 'set MATCH maintenance=...': validated, atomic, the previous\n"
+     "version kept as FILE.prev. Stations in maintenance show the message instead\n"
+     "of connecting; a domain desktop in maintenance is not started.\n"
+     "\n"
+     "  -m, --message TEXT   the notice the stations show (message=TEXT); on keeps\n"
+     "                       the current message when it is left out\n"
+     "      --keep-message   off: keep the message (by default off removes it, so\n"
+     "                       a repair notice does not greet users afterwards)\n"
+     "  -n, --dry-run        validate the change; write nothing\n"
+     "\n" STATIONCTL_MATCH_HELP,
+     stationctl_maint_main},
+    {"populate", "--uri URI --image IMAGE --template XML --prefix NAME --count N [--dir DIR]",
+     "define N desktop domains on overlays of one image",
+     "Defines the libvirt domains NAME-1 .. NAME-N at URI from the domain template\n"
+     "XML, each with its own qcow2 overlay DIR/NAME-i.qcow2 whose backing file is\n"
+     "IMAGE (qemu-img create -f qcow2 -F qcow2 -b IMAGE), so every desktop starts\n"
+     "from the same installation and keeps its own changes. Each domain gets a new\n"
+     "UUID (from libvirt) and new MAC addresses (52:54:00:..) for its interfaces.\n"
+     "The domains are persistent and left shut off: the broker starts one when its\n"
+     "station asks for it (map stations with domain=NAME-i, libvirt_uri=URI).\n"
+     "\n"
+     "The template must have exactly one <disk device='disk'>; it becomes the\n"
+     "overlay. Its <name> and <uuid> are replaced. Nothing is overwritten: if a\n"
+     "domain NAME-i or an overlay exists, populate changes nothing and exits 7. If\n"
+     "a step fails half-way, the overlays and domains made so far are removed.\n"
+     "\n"
+     "  -c, --uri URI        libvirt connection (qemu:///system, qemu+ssh://kvm1/system)\n"
+     "  -i, --image IMAGE    the initial disk image, qcow2\n"
+     "  -t, --template XML   a domain definition (virsh dumpxml of a model domain)\n"
+     "  -p, --prefix NAME    domain names NAME-1..; A-Z a-z 0-9 . _ + -\n"
+     "  -N, --count N        how many, 1 to 1000\n"
+     "  -d, --dir DIR        where the overlays go (default: IMAGE's folder)\n",
+     stationctl_populate_main},
 };
 
 #define STATIONCTL_N_COMMANDS (sizeof(stationctl_commands) / sizeof(stationctl_commands[0]))
