@@ -1,0 +1,178 @@
+#!/bin/bash
+# vdi-test: once
+# Pools against a real libvirtd with QEMU (tests/lib/libvirt.sh): the
+# broker fills a pool with transient VMs on overlays of a base image, hands
+# one out with the VM's own SPICE port and password (checked against what
+# libvirt and QEMU have), is killed with SIGKILL in the middle of a
+# hand-out and while it refills, and after a restart there is no leaked
+# VM or overlay, no VM held by two stations, and the station that had a VM
+# keeps it. Then a session end destroys the VM in libvirt and the pool is
+# refilled.
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=tests/lib/broker.sh
+. "$VDI_ROOT/tests/lib/broker.sh"
+# shellcheck source=tests/lib/libvirt.sh
+. "$VDI_ROOT/tests/lib/libvirt.sh"
+
+command -v qemu-img >/dev/null || skip_all "qemu-img (qemu-utils) is not installed"
+libvirt_skip_unless_usable
+
+P=$T/pool
+mkdir -p "$P/overlays" "$T/state"
+qemu-img create -q -f qcow2 "$P/base.qcow2" 1M
+ok $? "a base image"
+# The daemon's QEMU runs as nobody: it reads the base image and writes the
+# overlays, which the broker makes owned like their folder.
+chmod 755 "$P"
+chmod 644 "$P/base.qcow2"
+[ "$(id -u)" = 0 ] && chown nobody:nogroup "$P/overlays"
+cat >"$P/desk.xml" <<'XML'
+<domain type='qemu'>
+  <name>template</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <on_poweroff>destroy</on_poweroff>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+      <source file='/nowhere.qcow2'/><target dev='vda' bus='virtio'/></disk>
+    <interface type='user'><mac address='52:54:00:aa:bb:cc'/><model type='virtio'/></interface>
+    <graphics type='spice' autoport='yes'>
+      <listen type='address' address='127.0.0.1'/>
+    </graphics>
+    <video><model type='qxl'/></video>
+  </devices>
+</domain>
+XML
+
+S=$T/stations.conf
+cat >"$S" <<CONF
+[pool:tiny]
+libvirt_uri = $LIBVIRT_URI
+template = pool/desk.xml
+base_image = pool/base.qcow2
+overlay_dir = pool/overlays
+size = 1
+max = 3
+
+[52:54:00:00:02:01]
+pool = tiny
+
+[52:54:00:00:02:02]
+pool = tiny
+CONF
+
+start() {
+	broker_start "$S" --state-dir "$T/state" || {
+		echo "Bail out! broker did not start"
+		exit 1
+	}
+}
+start
+
+pools_json() { admin_get /v1/admin/pools; }
+count_state() {
+	pools_json | python3 -c '
+import json, sys
+print(sum(1 for v in json.load(sys.stdin)["vms"] if v["state"] == sys.argv[1]))' "$1"
+}
+vm_of() {
+	pools_json | python3 -c '
+import json, sys
+print(" ".join(v["name"] for v in json.load(sys.stdin)["vms"] if v.get("station") == sys.argv[1]))' "$1"
+}
+ready_is() { [ "$(count_state ready)" = "$1" ]; }
+running() { lvirsh list --name --transient 2>/dev/null | grep '^tiny-' | sort; }
+
+WAIT_FOR_SECS=60 wait_for ready_is 1
+ok $? "the pool has a ready VM"
+vm=$(running)
+like "$vm" '^tiny-[0-9]+$' "  ... running in libvirt as a transient domain ($vm)"
+lvirsh dumpxml "$vm" >"$T/live.xml"
+grep -q "$P/overlays/$vm.qcow2" "$T/live.xml"
+ok $? "  ... on its overlay"
+grep -q "52:54:00:aa:bb:cc" "$T/live.xml"
+is $? 1 "  ... with a MAC of its own"
+lvirsh dominfo "$vm" | grep -q 'Persistent: *no'
+ok $? "  ... and no definition left to outlive it"
+
+r=$(lookup 52:54:00:00:02:01)
+is "$(jget status <<<"$r")" ready "station 1 gets it"
+is "$(jget endpoints.0.port <<<"$r")" "$(libvirt_spice_port "$vm")" "  ... at the VM's SPICE port"
+pw1=$(jget endpoints.0.password <<<"$r")
+lvirsh dumpxml --security-info "$vm" | grep -q "passwd='$pw1'"
+ok $? "  ... with the password QEMU's display has"
+is "$(vm_of 52:54:00:00:02:01)" "$vm" "  ... and it is station 1's"
+
+# SIGKILL right after a hand-out is asked for: the refill (and maybe the
+# hand-out itself) is cut off half-way.
+WAIT_FOR_SECS=60 wait_for ready_is 1
+ok $? "the pool is refilled"
+lookup 52:54:00:00:02:02 >"$T/r2" 2>/dev/null &
+lpid=$!
+sleep 0.3
+kill -KILL "$BROKER_PID"
+wait "$BROKER_PID" 2>/dev/null
+wait "$lpid" 2>/dev/null
+BROKER_PID=
+r2=$(cat "$T/r2")
+diag "station 2 heard before the kill: ${r2:-nothing}"
+# And once more while the broker makes a VM (size 2 now).
+sed -i 's/^size = 1$/size = 2/' "$S"
+start
+sleep 1.5
+kill -KILL "$BROKER_PID"
+wait "$BROKER_PID" 2>/dev/null
+BROKER_PID=
+sed -i 's/^size = 2$/size = 1/' "$S"
+start
+reconciled() { pools_json | grep -q '"reconciled":true'; }
+WAIT_FOR_SECS=30 wait_for reconciled
+ok $? "restarted after two SIGKILLs: reconciled"
+WAIT_FOR_SECS=60 wait_for ready_is 1
+diag "reconciliation: $(grep -ho 'event=pool_reconcile[^ ]* .*' "$T"/broker.*.log | tr '\n' ';')"
+
+# No leak: libvirt runs exactly the VMs the broker knows, and the overlay
+# folder holds exactly theirs.
+known=$(pools_json | python3 -c '
+import json, sys
+print("\n".join(sorted(v["name"] for v in json.load(sys.stdin)["vms"] if v["state"] in ("ready", "assigned"))))')
+is "$(running | tr '\n' ' ')" "$(tr '\n' ' ' <<<"$known")" "every running pool VM is one the broker knows"
+is "$(find "$P/overlays" -name '*.qcow2' -printf '%f\n' | sed 's/\.qcow2$//' | sort | tr '\n' ' ')" \
+	"$(tr '\n' ' ' <<<"$known")" "every overlay belongs to one of them"
+# No double assignment.
+dups=$(pools_json | python3 -c '
+import json, sys
+st = [v["station"] for v in json.load(sys.stdin)["vms"] if "station" in v]
+print(len(st) - len(set(st)))')
+is "$dups" 0 "no station holds two VMs, no VM two stations"
+is "$(vm_of 52:54:00:00:02:01)" "$vm" "station 1 kept its VM across the kills"
+r=$(lookup 52:54:00:00:02:01)
+is "$(jget endpoints.0.password <<<"$r")" "$pw1" "  ... and gets it again, same password"
+r=$(lookup 52:54:00:00:02:02)
+is "$(jget status <<<"$r")" ready "station 2 gets a VM"
+if [ "$(jget status <<<"$r2")" = ready ]; then
+	is "$(jget endpoints.0.password <<<"$r")" "$(jget endpoints.0.password <<<"$r2")" \
+		"  ... the one it was answered before the kill"
+else
+	ok 0 "  ... (it had no answer before the kill: any VM)"
+fi
+vm2=$(vm_of 52:54:00:00:02:02)
+[ -n "$vm2" ] && [ "$vm2" != "$vm" ]
+ok $? "  ... not station 1's ($vm2)"
+
+# --- the session ends: the VM goes in libvirt, with its overlay ---
+bpost /v1/session '{"mac":"52:54:00:00:02:01","event":"end"}' >/dev/null
+gone() { ! running | grep -qx "$vm" && [ ! -e "$P/overlays/$vm.qcow2" ]; }
+WAIT_FOR_SECS=30 wait_for gone
+ok $? "session end: $vm is destroyed in libvirt, its overlay deleted"
+WAIT_FOR_SECS=60 wait_for ready_is 1
+ok $? "  ... and the pool has a ready VM again"
+r=$(lookup 52:54:00:00:02:01)
+[ "$(vm_of 52:54:00:00:02:01)" != "$vm" ]
+ok $? "  ... station 1 asking again gets a new one, never $vm"
+
+broker_stop
+ok $? "broker stops cleanly"
+done_testing
