@@ -14,6 +14,8 @@
 . "$VDI_ROOT/tests/lib/broker.sh"
 # shellcheck source=tests/lib/libvirt.sh
 . "$VDI_ROOT/tests/lib/libvirt.sh"
+# shellcheck source=tests/lib/x11.sh
+. "$VDI_ROOT/tests/lib/x11.sh"
 
 command -v qemu-img >/dev/null || skip_all "qemu-img (qemu-utils) is not installed"
 libvirt_skip_unless_usable
@@ -172,6 +174,41 @@ ok $? "  ... and the pool has a ready VM again"
 r=$(lookup 52:54:00:00:02:01)
 [ "$(vm_of 52:54:00:00:02:01)" != "$vm" ]
 ok $? "  ... station 1 asking again gets a new one, never $vm"
+
+# --- a viewer disconnects: libvirt says so, the VM goes ---
+# remote-viewer under Xvfb is the station's viewer here. One with a wrong
+# password reaches the display but not the desktop: its disconnect must not
+# end the VM (anyone can knock at a port).
+viewer() { # PORT PASSWORD LOG
+	printf '[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport=%s\npassword=%s\n' "$1" "$2" \
+		>"$T/v.vv"
+	timeout 20 remote-viewer "$T/v.vv" >"$3" 2>&1 &
+	VIEWER_PID=$!
+}
+if command -v remote-viewer >/dev/null && command -v Xvfb >/dev/null && x11_start 800x600; then
+	r=$(lookup 52:54:00:00:02:01)
+	vm1=$(vm_of 52:54:00:00:02:01)
+	port=$(jget endpoints.0.port <<<"$r")
+	viewer "$port" wrong-password "$T/viewer-bad.log"
+	sleep 3
+	kill "$VIEWER_PID" 2>/dev/null
+	wait "$VIEWER_PID" 2>/dev/null
+	sleep 1
+	is "$(vm_of 52:54:00:00:02:01)" "$vm1" "a viewer with a wrong password came and went: $vm1 stays"
+	viewer "$port" "$(jget endpoints.0.password <<<"$r")" "$T/viewer.log"
+	viewer_in() { pools_json | grep -q '"viewer_in":true'; }
+	WAIT_FOR_SECS=15 wait_for viewer_in
+	ok $? "the right password: libvirt reports the viewer in"
+	kill "$VIEWER_PID" 2>/dev/null
+	wait "$VIEWER_PID" 2>/dev/null
+	gone1() { ! running | grep -qx "$vm1"; }
+	WAIT_FOR_SECS=30 wait_for gone1
+	ok $? "the viewer quit: libvirt's disconnect event ends $vm1"
+	broker_wait_log "event=pool_vm_end .*vm=\"?$vm1\"? reason=\"?disconnect" 5
+	ok $? "  ... the log says: disconnect"
+else
+	ok 1 "# SKIP remote-viewer or Xvfb missing: no graphics event test"
+fi
 
 broker_stop
 ok $? "broker stops cleanly"

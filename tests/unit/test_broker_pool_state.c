@@ -44,6 +44,7 @@ static void test_roundtrip(void)
 	vm_add(&s, "lab", "lab-1", BROKER_POOL_CREATING);
 	vm_add(&s, "lab", "lab-2", BROKER_POOL_READY)->tls_port = 5901;
 	vm_add(&s, "lab-2", "lab-2-3", BROKER_POOL_ASSIGNED)->protocol = ST_PROTO_VNC;
+	s.v[2].viewer_in = true;
 	vm_add(&s, "lab", "lab-4", BROKER_POOL_ENDING);
 	text = broker_pool_state_serialize(&s, &len);
 	g_assert_nonnull(text);
@@ -59,6 +60,8 @@ static void test_roundtrip(void)
 	g_assert_cmpint(t.v[2].protocol, ==, ST_PROTO_VNC);
 	g_assert_cmpint(t.v[2].assigned, ==, 1700000100);
 	g_assert_true(t.v[2].connected);
+	g_assert_true(t.v[2].viewer_in);
+	g_assert_false(t.v[3].viewer_in);
 	g_assert_cmpmem(t.v[2].station, 6, s.v[2].station, 6);
 	g_assert_cmpstr(t.v[3].overlay, ==, "/ov/lab-4.qcow2");
 	again = broker_pool_state_serialize(&t, &len2);

@@ -183,11 +183,17 @@ static void pool_graphics_event(virConnectPtr conn, virDomainPtr dom, int phase,
 		return;
 	pthread_mutex_lock(&p->lock);
 	i = broker_pool_state_find(&p->st, name);
+	/* "connect" comes before the password is checked: it proves
+	 * nothing, and is ignored. */
 	if (i >= 0 && p->st.v[i].state == BROKER_POOL_ASSIGNED) {
-		if (phase == VIR_DOMAIN_EVENT_GRAPHICS_DISCONNECT)
-			pool_end(p, &p->st.v[i], "disconnect");
-		else
-			p->st.v[i].connected = true;
+		struct broker_pool_vm *vm = &p->st.v[i];
+
+		if (phase == VIR_DOMAIN_EVENT_GRAPHICS_INITIALIZE && !vm->viewer_in) {
+			vm->viewer_in = vm->connected = true;
+			pool_save(p);
+		} else if (phase == VIR_DOMAIN_EVENT_GRAPHICS_DISCONNECT && vm->viewer_in) {
+			pool_end(p, vm, "disconnect");
+		}
 	}
 	pthread_mutex_unlock(&p->lock);
 }
@@ -931,6 +937,7 @@ char *broker_pool_admin_json(struct broker_pool *p, size_t *len)
 			broker_time_format(vm->assigned, when);
 			broker_json_kv_str(&j, "assigned", when);
 			broker_json_kv_bool(&j, "connected", vm->connected);
+			broker_json_kv_bool(&j, "viewer_in", vm->viewer_in);
 		}
 		broker_json_close(&j);
 	}

@@ -131,6 +131,7 @@ char *broker_pool_state_serialize(const struct broker_pool_state *s, size_t *len
 			broker_json_kv_str(&j, "station", mac);
 			broker_json_kv_uint(&j, "assigned", (uint64_t)vm->assigned);
 			broker_json_kv_bool(&j, "connected", vm->connected);
+			broker_json_kv_bool(&j, "viewer_in", vm->viewer_in);
 		}
 		broker_json_close(&j);
 	}
@@ -234,6 +235,8 @@ static int pool_state_vm(json_object *o, struct broker_pool_vm *vm, char *err, s
 	vm->assigned = (time_t)n;
 	if (json_object_object_get_ex(o, "connected", &b))
 		vm->connected = json_object_get_boolean(b);
+	if (json_object_object_get_ex(o, "viewer_in", &b))
+		vm->viewer_in = json_object_get_boolean(b);
 	if ((vm->state == BROKER_POOL_READY || vm->state == BROKER_POOL_ASSIGNED) &&
 	    ((!vm->port && !vm->tls_port) || !vm->host[0])) {
 		snprintf(err, errlen, "VM '%.100s' is %s but has no address", vm->name, st);

@@ -48,6 +48,11 @@ struct broker_pool_vm {
 	uint8_t station[6];
 	time_t created, assigned; /* wall clock, seconds */
 	bool connected;		  /* a viewer has been connected since hand-out */
+	/* A viewer got past the display's password (libvirt's graphics
+	 * "initialize"): only then does a disconnect end the session, so
+	 * that someone knocking at the port without the password cannot end
+	 * another station's VM. */
+	bool viewer_in;
 	/* Not saved: a ready VM read from the file is handed out only once
 	 * start-up reconciliation has seen it running in libvirt. */
 	bool verified;
