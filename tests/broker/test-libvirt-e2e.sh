@@ -152,6 +152,12 @@ is $? 1 "  ... the station is not told libvirt's details"
 # now: once the minute is over, pw3 must be refused by expiry alone.
 left=$((t3 + 62 - $(date +%s)))
 [ "$left" -gt 0 ] && sleep "$left"
+# Should QEMU be gone, the refusal below would prove nothing: say why.
+qemu_pid=$(cat "$LIBVIRT_DIR/run/libvirt/qemu/run/tiny.pid" 2>/dev/null)
+if ! kill -0 "${qemu_pid:-0}" 2>/dev/null; then
+	diag "QEMU of tiny (pid ${qemu_pid:-?}) is gone; its log ends:"
+	tail -n 3 "$QLOG" | sed 's/^/#   /' >&2
+fi
 try_password "$pw3"
 launcher_wait_state '^state=message kind=desktop_unreachable ' 20
 ok $? "the same password after its minute: refused ($(cat "$T/status"))"

@@ -11,7 +11,7 @@
 CTL=$VDI_BUILD/bin/stationctl
 [ -x "$CTL" ] || skip_all "$CTL not built"
 
-plan 26
+plan 27
 
 F=$T/stations.conf
 cat >"$F" <<'CONF'
@@ -121,7 +121,9 @@ run "$CTL" maintenance off group:lab --keep-message
 like "$(sed -n '/^\[group:lab\]/,/^$/p' "$F")" 'message = The lab is closed today.' \
 	"off --keep-message keeps the message"
 
-# --- bad input: clear errors, nothing written ---
+# --- help and bad input: clear errors, nothing written ---
+run "$CTL" maintenance --help
+like "$out" '^usage: stationctl \[OPTIONS\] maintenance on\|off MATCH' "maintenance --help prints its usage"
 cp "$F" "$T/before-bad.conf"
 run "$CTL" maintenance sometimes 52:54:00:00:00:01
 is "$rc" 2 "neither on nor off: usage error"

@@ -12,7 +12,7 @@ CTL=$VDI_BUILD/bin/stationctl
 command -v qemu-img >/dev/null || skip_all "qemu-img (qemu-utils) is not installed"
 libvirt_skip_unless_usable
 
-plan 35
+plan 37
 
 IMG=$T/images
 mkdir -p "$IMG"
@@ -97,7 +97,12 @@ like "$(cat "$T/out")" "desk-1.qcow2 exists already" "  ... and the overlays"
 ok $? "  ... and made no desk-4"
 is "$(md5sum "$IMG"/desk-*.qcow2)" "$sum_before" "  ... the overlays are untouched"
 
-# --- bad input ---
+# --- help and bad input ---
+"$CTL" populate --help >"$T/out" 2>&1
+like "$(cat "$T/out")" '^usage: stationctl \[OPTIONS\] populate --uri URI' "populate --help prints its usage"
+"$CTL" populate --uri "$LIBVIRT_URI" --image "$IMG/base.qcow2" --template "$TPL" \
+	--prefix x --count 0 >"$T/out" 2>&1
+is $? 1 "--count 0 is refused"
 "$CTL" populate --uri "$LIBVIRT_URI" --image "$IMG/base.qcow2" --template "$TPL" \
 	--prefix 'bad/name' --count 1 >"$T/out" 2>&1
 is $? 1 "a prefix with a slash is refused"
