@@ -185,6 +185,19 @@ broker_wait_log 'event=pool_vm_end .*reason="?idle' 5
 ok $? "  ... the log says: idle"
 r=$(lookup 52:54:00:00:01:03)
 is "$(jget status <<<"$r")" ready "a station whose viewer connected keeps its VM past idle_timeout"
+# --- size 0 drains: ready VMs go, handed-out ones stay ---
+bpost /v1/session '{"mac":"52:54:00:00:01:04","event":"end"}' >/dev/null
+wait_for ready_is 1
+ok $? "station 4's session ends: the pool has a ready VM again"
+write_conf 0 2 600
+admin_post /v1/admin/reload >/dev/null
+wait_for ready_is 0
+ok $? "size 0: the ready VM is destroyed"
+is "$(vms_in assigned)" 1 "  ... station 3's VM stays until its session ends"
+is "$(overlays)" 1 "  ... one overlay left, its own"
+sleep 1.5
+is "$(vms_in ready)" 0 "  ... and no new VM is made"
+
 broker_stop
 ok $? "broker stops cleanly"
 done_testing

@@ -278,8 +278,10 @@ static void pool_rt_failed(struct pool_rt *r, const char *what, const char *err)
 	log_event(LOG_WARN, "pool", "pool", r->name, "step", what, "error", err, NULL);
 }
 
-/* The pools of the current stations file into the runtime table. */
-static void pool_sync_config(struct broker_pool *p)
+/* The pools of the current stations file into the runtime table. false
+ * while no stations file has ever loaded: then nothing may be judged
+ * "removed from the file". */
+static bool pool_sync_config(struct broker_pool *p)
 {
 	struct broker_snapshot *s = broker_config_acquire(p->config);
 	struct pool_rt *r;
@@ -306,6 +308,7 @@ static void pool_sync_config(struct broker_pool *p)
 	}
 	pthread_mutex_unlock(&p->lock);
 	broker_config_release(s);
+	return s != NULL;
 }
 
 /* Start-up reconciliation of one pool (see broker_pool_state_reconcile):
@@ -599,7 +602,8 @@ static void pool_round(struct broker_pool *p)
 	virConnectPtr conn;
 	int guard;
 
-	pool_sync_config(p);
+	if (!pool_sync_config(p))
+		return;
 	/* Runtime entries are only ever added at the head and freed at the
 	 * end, so the list from this head on is stable without the lock. */
 	pthread_mutex_lock(&p->lock);

@@ -222,7 +222,8 @@ struct broker_frags *broker_reply_frags_build(const struct st_config *cfg)
 		goto fail;
 	for (i = 0; i < f->n; i++) {
 		e = st_config_entry(cfg, i);
-		if (!e || e->target.kind == ST_GROUP)
+		/* Groups and pools are never a station's match. */
+		if (!e || e->target.kind == ST_GROUP || e->target.kind == ST_POOL)
 			continue;
 		if (frag_build(f, e, &f->v[i]) < 0)
 			goto fail;

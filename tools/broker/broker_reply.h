@@ -35,11 +35,12 @@ struct broker_frag {
 
 struct broker_frags;
 
-/* One fragment per config entry (st_config_entry index); groups get none.
+/* One fragment per config entry (st_config_entry index); groups and pools
+ * get none.
  * NULL on out of memory. */
 struct broker_frags *broker_reply_frags_build(const struct st_config *cfg);
 void broker_reply_frags_free(struct broker_frags *f);
-/* NULL for a group or an index out of range. */
+/* NULL for a group, a pool or an index out of range. */
 const struct broker_frag *broker_reply_frag(const struct broker_frags *f, size_t index);
 /* Bytes held by the fragments (for the load log line). */
 size_t broker_reply_frags_bytes(const struct broker_frags *f);
