@@ -79,6 +79,12 @@ libvirt_start() {
 		LIBVIRT_ERROR="cannot prepare $LIBVIRT_DIR"
 		return 1
 	}
+	# $T's parents are not ours to open up: a TMPDIR that others cannot
+	# pass through is reported, not changed.
+	if ! (_libvirt_exec_as_user test -w "$LIBVIRT_DIR/run"); then
+		LIBVIRT_ERROR="user ${_libvirt_user:-$(id -un)} cannot reach $LIBVIRT_DIR (a folder above it is not searchable by others; set TMPDIR to one that is)"
+		return 1
+	fi
 	sock=$LIBVIRT_DIR/run/libvirt/libvirt-sock
 	LIBVIRT_URI="qemu:///session?socket=$sock"
 	export LIBVIRT_URI
