@@ -131,9 +131,21 @@ libvirt_stop() {
 		"$LIBVIRT_DIR"/run/libvirt/libvirtd.pid; do
 		[ -f "$pidfile" ] || continue
 		pid=$(cat "$pidfile" 2>/dev/null)
-		[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+		_libvirt_ours "$pid" && kill -KILL "$pid" 2>/dev/null
 	done
 	return 0
+}
+
+# A pid file left by a process that died with its daemon is stale, and PIDs
+# come round again within minutes on a busy machine: kill only a process
+# that runs with this daemon's XDG_RUNTIME_DIR (libvirtd, virtlogd) or
+# names its folder on its command line (QEMU). LIBVIRT_URI in an
+# environment does not count: the broker and virsh inherit it.
+_libvirt_ours() {
+	local pid=$1
+	case $pid in '' | *[!0-9]*) return 1 ;; esac
+	grep -qzF -- "$LIBVIRT_DIR/" "/proc/$pid/cmdline" 2>/dev/null ||
+		grep -qzxF -- "XDG_RUNTIME_DIR=$LIBVIRT_DIR/run" "/proc/$pid/environ" 2>/dev/null
 }
 
 libvirt_skip_unless_usable() {
