@@ -77,12 +77,13 @@ like "$(admin_get /v1/admin/stations)" '"state":"idle"' "the broker has the sess
 like "$(station_screen_text "RDP desk.*automatically in")" "RDP desk.*automatically in" \
 	"its screen is the login screen, with the station's name"
 # In the station's launcher log (through the diagnostics shell on the
-# serial line): xfreerdp ran, and neither called a stand-in nor crashed.
+# serial line): xfreerdp ran with sound (which goes past the PulseAudio
+# stand-in to ALSA), and neither called a stand-in nor crashed.
 # The shell shows each command before it runs it: the marker it prints is
 # made by the shell, so the command's own text cannot match it.
 log=/run/vdi-station/launcher.log
-station_serial_send "grep -q event=rdp_start $log && ! grep -qE 'not in this image|Caught signal' $log && echo stand-ins-\$((6 * 7))"
+station_serial_send "grep -q 'event=rdp_start .*/sound' $log && ! grep -qE 'not in this image|Caught signal' $log && echo stand-ins-\$((6 * 7))"
 station_wait_console 'stand-ins-42' 60
-ok $? "xfreerdp called no stand-in library and did not crash (launcher.log)"
+ok $? "xfreerdp, with sound, called no stand-in library and did not crash (launcher.log)"
 station_alive
 ok $? "the station is still running"
