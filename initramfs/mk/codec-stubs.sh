@@ -1,21 +1,24 @@
 # shellcheck shell=bash
-# Stand-ins for the codec libraries that FFmpeg links and FreeRDP never calls.
+# Stand-ins for libraries that the image's programs link but never call.
 #
-# xfreerdp links libavcodec for H.264 and for audio, both of which FFmpeg
+# xfreerdp links libavcodec for H.264 and for sound, both of which FFmpeg
 # decodes with its own code. Debian's libavcodec, though, links every
 # encoder and codec library it can use (x265, three AV1 codecs, codec2,
 # JPEG XL, librsvg, ...: some 75 MB, more than the whole boot payload may
 # weigh), and it is linked with BIND_NOW, so each symbol it imports must
 # be found when it loads. Each library named in initramfs/codec-stubs.list
-# is therefore replaced by a stand-in made here, at build time, from the
-# real one on the build host: the same soname; exactly the symbols the
-# image's libraries import from it, nothing hard-coded; functions that
-# print one line naming the library and abort (codec-stub.c); data objects
-# of the real size, zeroed; and the symbol versions the importers ask for.
-# A Debian update that changes what libavcodec imports changes the
-# stand-ins with it. The build stops when a library the list does not name
-# links a stand-in, and it checks that xfreerdp still loads, every symbol
-# bound, and runs.
+# (those, and a few others nothing on a station calls) is therefore
+# replaced by a stand-in made here, at build time, from the real one on
+# the build host: the same soname; exactly the symbols the image's
+# libraries import from it, nothing listed by hand; functions that print
+# one line naming the library and abort (codec-stub.c), or answer 0 where
+# the list says "@zero"; data objects of the real size, zeroed; and the
+# symbol versions the importers ask for. A Debian update that changes what
+# libavcodec imports changes the stand-ins with it. The build stops when a
+# library the list does not name links a stand-in, and checks that
+# xfreerdp and the launcher load, every symbol bound, that xfreerdp runs,
+# and that libavcodec registers its codecs and has the decoders FreeRDP
+# uses (codec-check.c).
 
 CODEC_STUBS_LIST=$SRC/initramfs/codec-stubs.list
 declare -a CODEC_STUB_GLOBS=() CODEC_STUB_USERS=()

@@ -148,7 +148,7 @@ userland_icons() {
 }
 
 # xfreerdp, which the launcher runs for RDP desktops. Its channels (sound
-# through ALSA or PulseAudio, drives, USB) are built into its libraries;
+# through ALSA, drives, USB) are built into its libraries;
 # FFmpeg's codec libraries that it never uses become stand-ins
 # (codec-stubs.sh).
 userland_rdp() {

@@ -1,0 +1,89 @@
+#!/bin/bash
+# vdi-test: once
+# RDP from the station image itself: a station PXE-boots under QEMU, the
+# real broker on loopback maps its MAC to an RDP desktop (FreeRDP's shadow
+# server on the host, reached through guestfwd) with autoconnect, and the
+# station's own screen shows the server's test picture, drawn by the
+# image's xfreerdp with its stand-in codec libraries. The server goes away:
+# the station is back on its login screen.
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=tests/lib/broker.sh
+. "$VDI_ROOT/tests/lib/broker.sh"
+# shellcheck source=tests/lib/qemu.sh
+. "$VDI_ROOT/tests/lib/qemu.sh"
+# shellcheck source=tests/lib/x11.sh
+. "$VDI_ROOT/tests/lib/x11.sh"
+# shellcheck source=tests/lib/rdp.sh
+. "$VDI_ROOT/tests/lib/rdp.sh"
+# shellcheck source=tests/lib/station.sh
+. "$VDI_ROOT/tests/lib/station.sh"
+# shellcheck source=tests/firmware/common.sh
+. "$VDI_ROOT/tests/firmware/common.sh"
+
+firmware_media_or_skip
+command -v freerdp-shadow-cli >/dev/null || skip_all "freerdp-shadow-cli missing (make deps)"
+command -v tesseract >/dev/null || skip_all "tesseract is not installed"
+plan 10
+
+# The station's screen (QEMU's VGA) may be larger than the server's
+# desktop, which xfreerdp then shows unscaled in its top-left corner.
+rport=$(free_port)
+rdp_server_start "$rport" 1024x768 || exit 1
+cat >"$T/stations.conf" <<CONF
+[$STATION_MAC]
+name = RDP desk
+protocol = rdp
+host = 10.0.2.100
+port = 3389
+autoconnect = yes
+CONF
+BROKER_HTTP=1 broker_start "$T/stations.conf" || exit 1
+bport=${BROKER_URL##*:}
+
+# retry_base: after the session the login screen waits 30 s before it
+# connects again, time enough to look at it.
+station_start pxe-bios --params "$FW_PARAMS vdi.broker=http://10.0.2.100:8080 vdi.retry_base=30" \
+	--fwd "8080:$bport" --fwd "3389:$rport" || exit 1
+station_wait_stage login 300
+ok $? "PXE boot to the first screen (stage login at $(station_stage_time login) s)"
+station_status_like '^state=connected protocol=rdp endpoint=10\.0\.2\.100:3389 ' 180
+ok $? "the station connects over RDP by itself"
+like "$(admin_get /v1/admin/stations)" '"state":"connected"' "the broker has the session"
+
+# The picture: the station's screen, cut to the server's desktop where the
+# screen is larger.
+read -r pw ph < <(identify -format '%w %h' "$RDP_PICTURE")
+rmse=
+for _ in $(seq 1 60); do
+	station_screendump "$T/shot.png"
+	convert "$T/shot.png" -crop "${pw}x${ph}+0+0" +repage "$T/shot-cut.png"
+	rmse=$(img_rmse "$T/shot-cut.png" "$RDP_PICTURE")
+	below "$rmse" 0.08 && break
+	sleep 1
+done
+read -r sw sh < <(identify -format '%w %h' "$T/shot.png")
+below "$rmse" 0.08
+ok $? "the station's screen (${sw}x$sh) shows the RDP server's picture (RMSE $rmse < 0.08)"
+convert "$RDP_PICTURE" -flop "$T/flop.png"
+wrong=$(img_rmse "$T/shot-cut.png" "$T/flop.png")
+below 0.15 "$wrong"
+ok $? "and not a mirrored picture (RMSE $wrong > 0.15)"
+# The server goes away: back to the login screen.
+rdp_server_stop
+station_status_like '^state=idle login=none ' 60
+ok $? "server stopped: the station is back on its login screen"
+like "$(admin_get /v1/admin/stations)" '"state":"idle"' "the broker has the session end"
+like "$(station_screen_text "RDP desk.*automatically in")" "RDP desk.*automatically in" \
+	"its screen is the login screen, with the station's name"
+# In the station's launcher log (through the diagnostics shell on the
+# serial line): xfreerdp ran with sound (which goes past the PulseAudio
+# stand-in to ALSA), and neither called a stand-in nor crashed.
+# The shell shows each command before it runs it: the marker it prints is
+# made by the shell, so the command's own text cannot match it.
+log=/run/vdi-station/launcher.log
+station_serial_send "grep -q 'event=rdp_start .*/sound' $log && ! grep -qE 'not in this image|Caught signal' $log && echo stand-ins-\$((6 * 7))"
+station_wait_console 'stand-ins-42' 60
+ok $? "xfreerdp, with sound, called no stand-in library and did not crash (launcher.log)"
+station_alive
+ok $? "the station is still running"
