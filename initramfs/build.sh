@@ -29,6 +29,8 @@ MK=$SRC/initramfs/mk
 . "$MK/station.sh"
 # shellcheck source=initramfs/mk/codec-stubs.sh
 . "$MK/codec-stubs.sh"
+# shellcheck source=initramfs/mk/ffmpeg.sh
+. "$MK/ffmpeg.sh"
 # shellcheck source=initramfs/mk/icu.sh
 . "$MK/icu.sh"
 # shellcheck source=initramfs/mk/pack.sh
@@ -103,7 +105,10 @@ userland_udev
 userland_xorg
 userland_launcher
 userland_chrony
-has_viewer rdp && userland_rdp
+if has_viewer rdp; then
+	userland_rdp
+	ffmpeg_slim_avcodec
+fi
 station_files
 install_modules "$PROFILE_FILE"
 add_library_closure

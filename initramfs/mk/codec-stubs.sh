@@ -1,20 +1,20 @@
 # shellcheck shell=bash
 # Stand-ins for libraries that the image's programs link but never call.
 #
-# xfreerdp links libavcodec for H.264 and for sound, both of which FFmpeg
-# decodes with its own code. Debian's libavcodec, though, links every
-# encoder and codec library it can use (x265, three AV1 codecs, codec2,
-# JPEG XL, librsvg, ...: some 75 MB, more than the whole boot payload may
-# weigh), and it is linked with BIND_NOW, so each symbol it imports must
-# be found when it loads. Each library named in initramfs/codec-stubs.list
-# (those, and a few others nothing on a station calls) is therefore
+# Some libraries of the image link others for features a station never
+# uses: Debian's libavutil links the Intel Media SDK and OpenCL for
+# hardware contexts, libswresample the SoX resampler, and so on. (xfreerdp's
+# libavcodec, which linked some 30 codec libraries, is now built for it:
+# initramfs/mk/ffmpeg.sh.) They are linked with BIND_NOW, so each symbol
+# they import must be found when they load. Each library named in
+# initramfs/codec-stubs.list is therefore
 # replaced by a stand-in made here, at build time, from the real one on
 # the build host: the same soname; exactly the symbols the image's
 # libraries import from it, nothing listed by hand; functions that print
 # one line naming the library and abort (codec-stub.c), or answer 0 where
 # the list says "@zero"; data objects of the real size, zeroed; and the
 # symbol versions the importers ask for. A Debian update that changes what
-# libavcodec imports changes the stand-ins with it. The build stops when a
+# the importers take changes the stand-ins with it. The build stops when a
 # library the list does not name links a stand-in, and checks that
 # xfreerdp and the launcher load, every symbol bound, that xfreerdp runs,
 # and that libavcodec registers its codecs and has the decoders FreeRDP
@@ -221,9 +221,9 @@ codec_stubs_verify() {
 			die "$prog does not load with the image's libraries alone:"$'\n'"$out"
 		fi
 	done
-	# libavcodec registers its codecs on first use, which calls into some
-	# stand-ins (the list's @zero lines): it must come through that and
-	# have the decoders FreeRDP uses for video and sound.
+	# libavcodec registers its codecs on first use: it must come through
+	# that with the image's libraries and have the decoders FreeRDP uses
+	# for video and sound.
 	lib=$(find "$ROOT/usr/lib/x86_64-linux-gnu" -maxdepth 1 -name 'libavcodec.so.*' | head -n1)
 	if [ -n "$lib" ]; then
 		work=$(mktemp -d)
