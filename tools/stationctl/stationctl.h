@@ -45,5 +45,6 @@ int stationctl_passwd_main(const struct stationctl_ctx *ctx, int argc, char **ar
 int stationctl_import_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 int stationctl_maint_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 int stationctl_populate_main(const struct stationctl_ctx *ctx, int argc, char **argv);
+int stationctl_pool_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -15,7 +15,7 @@ int stationctl_check_main(const struct stationctl_ctx *ctx, int argc, char **arg
 	};
 	const char *path = ctx->stations_file;
 	struct st_config *cfg = NULL;
-	size_t stations = 0, groups = 0;
+	size_t stations = 0, groups = 0, pools = 0;
 	int c, quiet = 0, ret;
 
 	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
@@ -31,12 +31,20 @@ int stationctl_check_main(const struct stationctl_ctx *ctx, int argc, char **arg
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < st_config_count(cfg); i++) {
-		if (st_config_entry(cfg, i)->target.kind == ST_GROUP)
+		enum st_kind kind = st_config_entry(cfg, i)->target.kind;
+
+		if (kind == ST_GROUP)
 			groups++;
+		else if (kind == ST_POOL)
+			pools++;
 		else
 			stations++;
 	}
-	if (!quiet)
+	if (!quiet && pools)
+		printf("%s: valid (%zu station section%s, %zu group%s, %zu pool%s)\n", path,
+		       stations, stations == 1 ? "" : "s", groups, groups == 1 ? "" : "s", pools,
+		       pools == 1 ? "" : "s");
+	else if (!quiet)
 		printf("%s: valid (%zu station section%s, %zu group%s)\n", path, stations,
 		       stations == 1 ? "" : "s", groups, groups == 1 ? "" : "s");
 	st_config_free(cfg);

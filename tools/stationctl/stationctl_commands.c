@@ -149,6 +149,34 @@ static const struct stationctl_command stationctl_commands[] = {
      "  -N, --count N        how many, 1 to 1000\n"
      "  -d, --dir DIR        where the overlays go (default: IMAGE's folder)\n",
      stationctl_populate_main},
+    {"pool", "create|resize|drain|list ...", "create, resize, drain and list pools of desktops",
+     "Pools of one-time desktops ([pool:NAME] sections): the broker keeps SIZE clean\n"
+     "VMs ready, makes at most MAX in all, and gives each VM to one station only.\n"
+     "\n"
+     "  pool create NAME key=value...\n"
+     "      the same edit as 'add pool:NAME key=value...'. template, base_image and\n"
+     "      overlay_dir are required; libvirt_uri, size, max, idle_timeout,\n"
+     "      protocol (spice|vnc), maintenance and message are optional.\n"
+     "  pool resize NAME SIZE [MAX]\n"
+     "      the same edit as 'set pool:NAME size=SIZE [max=MAX]'. MAX may not be\n"
+     "      smaller than SIZE.\n"
+     "  pool drain NAME\n"
+     "      sets size=0: the broker destroys the pool's ready VMs and makes no new\n"
+     "      ones; a VM a station holds is destroyed when its session ends. The\n"
+     "      stations mapped to the pool get no desktop until it is resized.\n"
+     "  pool list [--no-header]\n"
+     "      one line per pool: NAME SIZE MAX READY IN-USE QUEUE MAINT. With the\n"
+     "      broker running, the figures are the broker's (IN-USE counts the VMs\n"
+     "      stations hold); otherwise they come from the file alone and READY,\n"
+     "      IN-USE and QUEUE print as '-'. A last line starting with '#' says\n"
+     "      which; --no-header leaves out the header and that line.\n"
+     "\n"
+     "The edits are validated, atomic and keep FILE.prev, like every other edit;\n"
+     "the running broker picks them up by itself.\n"
+     "\n"
+     "  -n, --dry-run       create, resize, drain: validate the change; write nothing\n"
+     "  -H, --no-header     list: leave out the header and the footer line\n",
+     stationctl_pool_main},
 };
 
 #define STATIONCTL_N_COMMANDS (sizeof(stationctl_commands) / sizeof(stationctl_commands[0]))

@@ -37,7 +37,14 @@ int stationctl_list_main(const struct stationctl_ctx *ctx, int argc, char **argv
 		char endpoint[400], line[16];
 		const char *cells[7];
 
-		if (e->values[ST_KEY_CONNECTION_FILE])
+		/* A pool section: its name and its size/max; a mapping that
+		 * takes its desktop from a pool: the pool. */
+		if (e->target.kind == ST_POOL && e->pool)
+			snprintf(endpoint, sizeof(endpoint), "pool:%s (%u/%u)", e->pool->name,
+				 e->pool->size, e->pool->max);
+		else if (e->values[ST_KEY_POOL])
+			snprintf(endpoint, sizeof(endpoint), "pool:%s", e->values[ST_KEY_POOL]);
+		else if (e->values[ST_KEY_CONNECTION_FILE])
 			snprintf(endpoint, sizeof(endpoint), "file:%s",
 				 e->values[ST_KEY_CONNECTION_FILE]);
 		else if (e->values[ST_KEY_CONNECTION_URL])
@@ -50,7 +57,9 @@ int stationctl_list_main(const struct stationctl_ctx *ctx, int argc, char **argv
 		snprintf(line, sizeof(line), "%u", e->line);
 		cells[0] = e->target.text;
 		cells[1] = st_kind_name(e->target.kind);
-		cells[2] = e->target.kind == ST_GROUP ? NULL : e->values[ST_KEY_GROUP];
+		cells[2] = e->target.kind == ST_GROUP || e->target.kind == ST_POOL
+			       ? NULL
+			       : e->values[ST_KEY_GROUP];
 		cells[3] = endpoint;
 		cells[4] = e->maintenance ? "yes" : "no";
 		cells[5] = line;

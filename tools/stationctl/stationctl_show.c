@@ -35,12 +35,35 @@ static void stationctl_show_line(const char *key, const char *value, const struc
 	printf("  %-13s = %-24s %s\n", key, shown, origin);
 }
 
+/* What the broker makes of a [pool:NAME] section. */
+static void stationctl_show_pool(const struct st_pool *p)
+{
+	char uri[ST_LIBVIRT_URI_MAX + 8], tmpl[1100], base[1100], dir[1100];
+
+	stationctl_util_printable(p->libvirt_uri, uri, sizeof(uri));
+	stationctl_util_printable(p->template_xml, tmpl, sizeof(tmpl));
+	stationctl_util_printable(p->base_image, base, sizeof(base));
+	stationctl_util_printable(p->overlay_dir, dir, sizeof(dir));
+	printf("pool: %u ready VM%s kept, at most %u in all, at %s (%s)\n", p->size,
+	       p->size == 1 ? "" : "s", p->max, uri, st_protocol_name(p->protocol));
+	printf("  template    %s\n  base image  %s\n  overlays in %s\n", tmpl, base, dir);
+	printf("  a VM nobody connects to ends after %u s\n", p->idle_timeout);
+	if (p->maintenance)
+		printf("in maintenance: its stations get the maintenance screen\n");
+}
+
 static void stationctl_show_entry(const struct st_entry *e, bool secrets)
 {
 	printf("[%s]  %s section, line %u\n", e->target.text, st_kind_name(e->target.kind),
 	       e->line);
 	for (int k = 0; k < ST_KEY__COUNT; k++) {
 		const char *key = st_key_name((enum st_key)k);
+		char err[8];
+
+		/* A pool section has only the pool keys. */
+		if (e->target.kind == ST_POOL &&
+		    st_key_allowed(ST_POOL, (enum st_key)k, err, sizeof(err)) < 0)
+			continue;
 
 		if (k == ST_KEY_FALLBACK && e->n_fallbacks > 0) {
 			/* Only the first fallback's line is recorded; the
@@ -57,6 +80,17 @@ static void stationctl_show_entry(const struct st_entry *e, bool secrets)
 	}
 	if (e->target.kind == ST_GROUP)
 		return;
+	if (e->target.kind == ST_POOL) {
+		if (e->pool)
+			stationctl_show_pool(e->pool);
+		return;
+	}
+	if (e->pool) {
+		printf("desktop: a one-time VM of pool %s, handed out at lookup%s\n", e->pool->name,
+		       e->maintenance ? " (in maintenance)" : "");
+		if (e->n_endpoints == 0)
+			return;
+	}
 	/* A connection file or URL names the primary desktop only at lookup
 	 * time; the endpoints of the file are the fallbacks. */
 	const char *conn_file = e->values[ST_KEY_CONNECTION_FILE];

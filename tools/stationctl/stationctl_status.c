@@ -1,4 +1,5 @@
 /* status: the stations the broker has seen and what they are doing. */
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "stationctl.h"
@@ -28,6 +29,64 @@ static void stationctl_status_endpoint(json_object *e, char *out, size_t outlen)
 							     : "?",
 			 stationctl_admin_str(v, "host") ? stationctl_admin_str(v, "host") : "?",
 			 (long long)json_object_get_int64(port));
+}
+
+/* The pools' VMs and the station holding each (GET /v1/admin/pools), after
+ * the stations, in the same style. Nothing when the broker has no VMs or
+ * does not know pools. 0, or -1 when out of memory. */
+static int stationctl_status_pools(const struct stationctl_ctx *ctx, int no_header)
+{
+	static const char *const header[] = {"POOL",	 "VM",	      "STATE",	   "STATION",
+					     "ASSIGNED", "CONNECTED", "VIEWER_IN", "CREATED"};
+	json_object *reply = NULL, *vms = NULL;
+	struct stationctl_table *t = NULL;
+	int ret = 0;
+
+	if (stationctl_admin_get_list(ctx->admin_socket, "/v1/admin/pools", "vms", &reply, &vms,
+				      1) != STATIONCTL_EXIT_OK)
+		return 0;
+	if (json_object_array_length(vms) == 0)
+		goto cleanup;
+	t = stationctl_table_new(sizeof(header) / sizeof(header[0]), header);
+	if (!t)
+		goto oom;
+	for (size_t i = 0; i < json_object_array_length(vms); i++) {
+		json_object *vm = json_object_array_get_idx(vms, i), *v;
+		char assigned[64], created[64];
+		const char *cells[8];
+		bool held = stationctl_admin_str(vm, "station") != NULL;
+
+		stationctl_admin_time(vm, "assigned", assigned, sizeof(assigned));
+		stationctl_admin_time(vm, "created", created, sizeof(created));
+		cells[0] = stationctl_admin_str(vm, "pool");
+		cells[1] = stationctl_admin_str(vm, "name");
+		cells[2] = stationctl_admin_str(vm, "state");
+		cells[3] = stationctl_admin_str(vm, "station");
+		cells[4] = assigned;
+		cells[5] =
+		    !held ? NULL
+		    : json_object_object_get_ex(vm, "connected", &v) && json_object_get_boolean(v)
+			? "yes"
+			: "no";
+		cells[6] =
+		    !held ? NULL
+		    : json_object_object_get_ex(vm, "viewer_in", &v) && json_object_get_boolean(v)
+			? "yes"
+			: "no";
+		cells[7] = created;
+		if (stationctl_table_add(t, cells) < 0)
+			goto oom;
+	}
+	if (!no_header)
+		fputc('\n', stdout);
+	stationctl_table_print(t, stdout, no_header);
+	goto cleanup;
+oom:
+	ret = -1;
+cleanup:
+	stationctl_table_free(t);
+	json_object_put(reply);
+	return ret;
 }
 
 int stationctl_status_main(const struct stationctl_ctx *ctx, int argc, char **argv)
@@ -74,6 +133,8 @@ int stationctl_status_main(const struct stationctl_ctx *ctx, int argc, char **ar
 			goto oom;
 	}
 	stationctl_table_print(t, stdout, no_header);
+	if (stationctl_status_pools(ctx, no_header) < 0)
+		goto oom;
 	goto cleanup;
 oom:
 	stationctl_util_err("out of memory");
