@@ -286,6 +286,8 @@ say "    one hand-out, $conns connections / rate: $(awk -v c="$conns" -v r="$h_r
 say "  peer, fixed-endpoint lookups, same broker and wrk settings: $l_rps lookups/s"
 say "    p50 $(pct "$T/lookup.txt" 50%) ms   p90 $(pct "$T/lookup.txt" 90%) ms   p99 $(pct "$T/lookup.txt" 99%) ms"
 say "  ratio hand-outs/s / lookups/s: $(ratio "$h_rps" "$l_rps")"
+say "  (a hand-out is written to pools.json, fsync of the file and its folder, before the"
+say "  station is answered, and hand-outs are one at a time: the disk's sync time sets the rate)"
 say "  check: $assigned VMs assigned to $stations stations (admin socket), $in_file in pools.json,"
 say "    $ready \"ready\" answers to distinct MACs: $check"
 printf '{"runs":%d,"warm_ms":{"ready":%s,"spice_port":%s},"cold_ms":{"ready":%s,"spice_port":%s},"handout":{"pool_size":%d,"fill_ms":%d,"handouts":%d,"handouts_per_s":%s,"lookups_per_s":%s,"assigned":%d,"check":"%s"}}\n' \
