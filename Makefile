@@ -194,6 +194,7 @@ bench: all
 	tools/bench/launcher-session.sh
 	tools/bench/viewers.sh
 	tools/bench/firmware.sh
+	tools/bench/pool.sh
 
 # A station PXE-boots in QEMU against a local broker and desktop (see
 # tools/demo.sh): a QEMU window, or VNC on 127.0.0.1 and screenshots in
