@@ -142,6 +142,26 @@ static char *api_station_reply(const struct st_entry *e, const struct broker_fra
 	return body;
 }
 
+/* ready for a desktop found at lookup time (a libvirt domain or a pool VM):
+ * its live address and password first, the mapping's fallbacks after. */
+static char *api_reply_live(const struct st_entry *e, const struct broker_reply_ident *rid,
+			    const char *user, enum st_protocol protocol, const char *host,
+			    unsigned port, unsigned tls_port, const char *password, size_t *len)
+{
+	const struct st_endpoint ep = {
+	    .protocol = protocol,
+	    .host = host,
+	    .port = port,
+	    .tls_port = tls_port,
+	    .password = password[0] ? password : NULL,
+	    .ca_pem = e->domain_ca_pem,
+	    .host_subject = e->values[ST_KEY_HOST_SUBJECT],
+	    .proxy = e->values[ST_KEY_PROXY],
+	};
+
+	return broker_reply_ready_with(e, rid, user, &ep, len);
+}
+
 /* A libvirt domain desktop: started if off, then its live address, port and
  * a new one-time password. The libvirt error itself goes to the log; the
  * station only learns that it should ask again. */
@@ -152,7 +172,6 @@ static void api_answer_domain(struct broker *b, const struct st_entry *e,
 	enum st_protocol proto =
 	    strcmp(e->values[ST_KEY_PROTOCOL], "vnc") == 0 ? ST_PROTO_VNC : ST_PROTO_SPICE;
 	struct broker_libvirt_desktop d;
-	struct st_endpoint ep;
 	char err[BROKER_ERR_MAX];
 
 	switch (broker_libvirt_desktop(b->libvirt, e->libvirt_uri, e->domain, proto,
@@ -165,17 +184,8 @@ static void api_answer_domain(struct broker *b, const struct st_entry *e,
 		resp->body = broker_reply_starting(e, rid, &resp->len);
 		break;
 	case BROKER_LIBVIRT_READY:
-		ep = (struct st_endpoint){
-		    .protocol = d.protocol,
-		    .host = d.host,
-		    .port = d.port,
-		    .tls_port = d.tls_port,
-		    .password = d.password[0] ? d.password : NULL,
-		    .ca_pem = e->domain_ca_pem,
-		    .host_subject = e->values[ST_KEY_HOST_SUBJECT],
-		    .proxy = e->values[ST_KEY_PROXY],
-		};
-		resp->body = broker_reply_ready_with(e, rid, user, &ep, &resp->len);
+		resp->body = api_reply_live(e, rid, user, d.protocol, d.host, d.port, d.tls_port,
+					    d.password, &resp->len);
 		break;
 	}
 	explicit_bzero(&d, sizeof(d));
@@ -189,7 +199,6 @@ static void api_answer_pool(struct broker *b, const struct st_entry *e,
 			    struct broker_http_response *resp)
 {
 	struct broker_pool_desktop d;
-	struct st_endpoint ep;
 	char err[BROKER_ERR_MAX];
 	uint8_t mac[6];
 	unsigned place = 0;
@@ -208,17 +217,8 @@ static void api_answer_pool(struct broker *b, const struct st_entry *e,
 		resp->body = broker_reply_starting_queued(e, rid, place, &resp->len);
 		break;
 	case BROKER_POOL_GOT:
-		ep = (struct st_endpoint){
-		    .protocol = d.protocol,
-		    .host = d.host,
-		    .port = d.port,
-		    .tls_port = d.tls_port,
-		    .password = d.password[0] ? d.password : NULL,
-		    .ca_pem = e->domain_ca_pem,
-		    .host_subject = e->values[ST_KEY_HOST_SUBJECT],
-		    .proxy = e->values[ST_KEY_PROXY],
-		};
-		resp->body = broker_reply_ready_with(e, rid, user, &ep, &resp->len);
+		resp->body = api_reply_live(e, rid, user, d.protocol, d.host, d.port, d.tls_port,
+					    d.password, &resp->len);
 		break;
 	}
 	explicit_bzero(&d, sizeof(d));

@@ -122,7 +122,7 @@ void broker_libvirt_free(struct broker_libvirt *lv)
 	free(lv);
 }
 
-static const char *lv_last_error(void)
+const char *broker_libvirt_last_error(void)
 {
 	const char *m = virGetLastErrorMessage();
 
@@ -162,7 +162,7 @@ static virConnectPtr lv_conn_get(struct broker_libvirt *lv, const char *uri, cha
 	fresh = virConnectOpen(uri);
 	if (!fresh) {
 		snprintf(err, errlen, "cannot connect to libvirt at %.200s: %s", uri,
-			 lv_last_error());
+			 broker_libvirt_last_error());
 		return NULL;
 	}
 	/* Fails for drivers without keepalive (test:///, local qemu:///
@@ -203,7 +203,8 @@ static virDomainPtr lv_domain(virConnectPtr conn, const char *uri, const char *n
 	virDomainPtr dom = virDomainLookupByName(conn, name);
 
 	if (!dom)
-		snprintf(err, errlen, "domain '%.100s' at %.200s: %s", name, uri, lv_last_error());
+		snprintf(err, errlen, "domain '%.100s' at %.200s: %s", name, uri,
+			 broker_libvirt_last_error());
 	return dom;
 }
 
@@ -227,7 +228,8 @@ static enum broker_libvirt_result lv_refresh(struct broker_libvirt *lv, const ch
 	if (!dom)
 		goto cleanup;
 	if (virDomainGetState(dom, &state, &reason, 0) < 0) {
-		snprintf(err, errlen, "domain '%.100s': state: %s", name, lv_last_error());
+		snprintf(err, errlen, "domain '%.100s': state: %s", name,
+			 broker_libvirt_last_error());
 		goto cleanup;
 	}
 	switch (state) {
@@ -235,7 +237,7 @@ static enum broker_libvirt_result lv_refresh(struct broker_libvirt *lv, const ch
 	case VIR_DOMAIN_CRASHED:
 		if (virDomainCreate(dom) < 0) {
 			snprintf(err, errlen, "domain '%.100s': cannot start: %s", name,
-				 lv_last_error());
+				 broker_libvirt_last_error());
 			goto cleanup;
 		}
 		log_event(LOG_INFO, "libvirt_start", "uri", uri, "domain", name, NULL);
@@ -248,7 +250,8 @@ static enum broker_libvirt_result lv_refresh(struct broker_libvirt *lv, const ch
 		 * real port. No secure info: the old password is not needed. */
 		xml = virDomainGetXMLDesc(dom, 0);
 		if (!xml) {
-			snprintf(err, errlen, "domain '%.100s': XML: %s", name, lv_last_error());
+			snprintf(err, errlen, "domain '%.100s': XML: %s", name,
+				 broker_libvirt_last_error());
 			goto cleanup;
 		}
 		if (broker_libvirt_xml_graphics(xml, strlen(xml), protocol, gfx, err, errlen) < 0)
@@ -375,7 +378,7 @@ static int lv_set_password(struct broker_libvirt *lv, const char *uri, const cha
 	dom = lv_domain(conn, uri, name, err, errlen);
 	if (dom && virDomainUpdateDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0)
 		snprintf(err, errlen, "domain '%.100s': cannot set the graphics password: %s", name,
-			 lv_last_error());
+			 broker_libvirt_last_error());
 	else if (dom)
 		ret = 0;
 	if (dom)

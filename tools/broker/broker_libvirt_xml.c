@@ -19,12 +19,12 @@
  * taken from the parser context instead. */
 #define BROKER_LIBVIRT_XML_OPTS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
 
-static bool broker_libvirt_xml_is(const xmlNode *n, const char *name)
+bool broker_libvirt_xml_is(const xmlNode *n, const char *name)
 {
 	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
 }
 
-static xmlNode *broker_libvirt_xml_child(xmlNode *parent, const char *name)
+xmlNode *broker_libvirt_xml_child(xmlNode *parent, const char *name)
 {
 	for (xmlNode *c = parent->children; c; c = c->next)
 		if (broker_libvirt_xml_is(c, name))

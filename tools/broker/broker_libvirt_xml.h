@@ -10,10 +10,17 @@
 #ifndef BROKER_LIBVIRT_XML_H
 #define BROKER_LIBVIRT_XML_H
 
+#include <libxml/tree.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
 #include "stations.h"
+
+/* Element helpers, shared with the pool's template code: n is an element
+ * called name; the first child element of parent called name, or NULL. */
+bool broker_libvirt_xml_is(const xmlNode *n, const char *name);
+xmlNode *broker_libvirt_xml_child(xmlNode *parent, const char *name);
 
 #define BROKER_LIBVIRT_XML_MAX	    (1024u * 1024) /* live domain XML we accept */
 #define BROKER_LIBVIRT_GFX_XML_MAX  4096	   /* one <graphics> element */

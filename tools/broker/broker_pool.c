@@ -14,6 +14,7 @@
 #include <libvirt/virterror.h>
 
 #include "broker_json.h"
+#include "broker_libvirt.h"
 #include "broker_pool_vm.h"
 #include "broker_time.h"
 #include "fileio.h"
@@ -73,13 +74,6 @@ struct broker_pool {
 	pthread_t thread;
 	bool started;
 };
-
-static const char *pool_lverr(void)
-{
-	const char *m = virGetLastErrorMessage();
-
-	return m && *m ? m : "unknown libvirt error";
-}
 
 static struct pool_rt *pool_rt_get(struct broker_pool *p, const char *name, bool create)
 {
@@ -244,7 +238,7 @@ static virConnectPtr pool_conn(struct broker_pool *p, const char *uri)
 		return NULL;
 	c->conn = virConnectOpen(uri);
 	if (!c->conn) {
-		log_event(LOG_WARN, "pool", "uri", uri, "error", pool_lverr(), NULL);
+		log_event(LOG_WARN, "pool", "uri", uri, "error", broker_libvirt_last_error(), NULL);
 		pool_conn_failed(c);
 		return NULL;
 	}

@@ -17,6 +17,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "broker_libvirt.h"
 #include "broker_libvirt_xml.h"
 #include "broker_pool_state.h"
 
@@ -27,26 +28,6 @@ extern char **environ;
  * file, but it is still input. */
 #define POOL_VM_XML_OPTS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
 
-static const char *pool_vm_lverr(void)
-{
-	const char *m = virGetLastErrorMessage();
-
-	return m && *m ? m : "unknown libvirt error";
-}
-
-static bool pool_vm_is(const xmlNode *n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-static xmlNode *pool_vm_child(xmlNode *parent, const char *name)
-{
-	for (xmlNode *c = parent->children; c; c = c->next)
-		if (pool_vm_is(c, name))
-			return c;
-	return NULL;
-}
-
 /* Removes every child element called name. */
 static void pool_vm_drop(xmlNode *parent, const char *name)
 {
@@ -54,7 +35,7 @@ static void pool_vm_drop(xmlNode *parent, const char *name)
 
 	for (; c; c = next) {
 		next = c->next;
-		if (pool_vm_is(c, name)) {
+		if (broker_libvirt_xml_is(c, name)) {
 			xmlUnlinkNode(c);
 			xmlFreeNode(c);
 		}
@@ -105,7 +86,7 @@ static void pool_vm_disk(xmlNode *devices, const char *overlay)
 		xmlChar *dev;
 		bool is_disk;
 
-		if (!pool_vm_is(c, "disk"))
+		if (!broker_libvirt_xml_is(c, "disk"))
 			continue;
 		dev = xmlGetProp(c, BAD_CAST "device");
 		is_disk = !dev || strcmp((const char *)dev, "disk") == 0;
@@ -119,14 +100,16 @@ static void pool_vm_disk(xmlNode *devices, const char *overlay)
 		disk = xmlNewChild(devices, NULL, BAD_CAST "disk", NULL);
 		xmlSetProp(disk, BAD_CAST "device", BAD_CAST "disk");
 		xmlNewChild(disk, NULL, BAD_CAST "target", NULL);
-		xmlSetProp(pool_vm_child(disk, "target"), BAD_CAST "dev", BAD_CAST "vda");
-		xmlSetProp(pool_vm_child(disk, "target"), BAD_CAST "bus", BAD_CAST "virtio");
+		xmlSetProp(broker_libvirt_xml_child(disk, "target"), BAD_CAST "dev",
+			   BAD_CAST "vda");
+		xmlSetProp(broker_libvirt_xml_child(disk, "target"), BAD_CAST "bus",
+			   BAD_CAST "virtio");
 	}
 	xmlSetProp(disk, BAD_CAST "type", BAD_CAST "file");
 	/* libvirt reads the backing chain from the overlay itself. */
 	pool_vm_drop(disk, "backingStore");
 	pool_vm_drop(disk, "source");
-	driver = pool_vm_child(disk, "driver");
+	driver = broker_libvirt_xml_child(disk, "driver");
 	if (!driver) {
 		driver = xmlNewChild(disk, NULL, BAD_CAST "driver", NULL);
 		xmlSetProp(driver, BAD_CAST "name", BAD_CAST "qemu");
@@ -146,7 +129,7 @@ static int pool_vm_graphics(xmlNode *devices, enum st_protocol protocol, const c
 		xmlChar *type, *autoport, *port;
 		bool fixed;
 
-		if (!pool_vm_is(c, "graphics"))
+		if (!broker_libvirt_xml_is(c, "graphics"))
 			continue;
 		type = xmlGetProp(c, BAD_CAST "type");
 		if (!type || strcmp((const char *)type, st_protocol_name(protocol)) != 0) {
@@ -201,7 +184,7 @@ char *broker_pool_vm_xml(const char *tmpl, size_t len, const char *name, const c
 		goto cleanup;
 	}
 	root = xmlDocGetRootElement(doc);
-	if (doc->intSubset || doc->extSubset || !root || !pool_vm_is(root, "domain")) {
+	if (doc->intSubset || doc->extSubset || !root || !broker_libvirt_xml_is(root, "domain")) {
 		snprintf(err, errlen, "template: not a <domain> (or has a DOCTYPE)");
 		goto cleanup;
 	}
@@ -211,11 +194,11 @@ char *broker_pool_vm_xml(const char *tmpl, size_t len, const char *name, const c
 	pool_vm_drop(root, "uuid");
 	xmlNewTextChild(root, NULL, BAD_CAST "name", BAD_CAST name);
 	xmlNewTextChild(root, NULL, BAD_CAST "uuid", BAD_CAST uuid);
-	devices = pool_vm_child(root, "devices");
+	devices = broker_libvirt_xml_child(root, "devices");
 	if (!devices)
 		devices = xmlNewChild(root, NULL, BAD_CAST "devices", NULL);
 	for (n = devices->children; n; n = n->next) {
-		if (!pool_vm_is(n, "interface"))
+		if (!broker_libvirt_xml_is(n, "interface"))
 			continue;
 		pool_vm_drop(n, "mac");
 		xmlSetProp(xmlNewChild(n, NULL, BAD_CAST "mac", NULL), BAD_CAST "address",
@@ -317,7 +300,7 @@ int broker_pool_vm_start(virConnectPtr conn, const char *xml, char *err, size_t 
 	virDomainPtr dom = virDomainCreateXML(conn, xml, 0);
 
 	if (!dom) {
-		snprintf(err, errlen, "cannot start the VM: %s", pool_vm_lverr());
+		snprintf(err, errlen, "cannot start the VM: %s", broker_libvirt_last_error());
 		return -1;
 	}
 	virDomainFree(dom);
@@ -334,12 +317,12 @@ int broker_pool_vm_address(virConnectPtr conn, const char *uri, const char *name
 	int ret = -1;
 
 	if (!dom) {
-		snprintf(err, errlen, "VM %.100s: %s", name, pool_vm_lverr());
+		snprintf(err, errlen, "VM %.100s: %s", name, broker_libvirt_last_error());
 		return -1;
 	}
 	xml = virDomainGetXMLDesc(dom, 0);
 	if (!xml) {
-		snprintf(err, errlen, "VM %.100s: XML: %s", name, pool_vm_lverr());
+		snprintf(err, errlen, "VM %.100s: XML: %s", name, broker_libvirt_last_error());
 		goto cleanup;
 	}
 	if (broker_libvirt_xml_graphics(xml, strlen(xml), protocol, &gfx, err, errlen) < 0)
@@ -367,12 +350,13 @@ int broker_pool_vm_destroy(virConnectPtr conn, const char *name, char *err, size
 	if (!dom) {
 		if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN)
 			return 0;
-		snprintf(err, errlen, "VM %.100s: %s", name, pool_vm_lverr());
+		snprintf(err, errlen, "VM %.100s: %s", name, broker_libvirt_last_error());
 		return -1;
 	}
 	if (virDomainDestroy(dom) < 0 && virGetLastErrorCode() != VIR_ERR_NO_DOMAIN &&
 	    virDomainIsActive(dom) != 0) {
-		snprintf(err, errlen, "cannot destroy VM %.100s: %s", name, pool_vm_lverr());
+		snprintf(err, errlen, "cannot destroy VM %.100s: %s", name,
+			 broker_libvirt_last_error());
 		ret = -1;
 	}
 	virDomainFree(dom);
@@ -410,7 +394,7 @@ int broker_pool_vm_domains(virConnectPtr conn, const char *pool, char ***out, si
 	count = virConnectListAllDomains(
 	    conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE | VIR_CONNECT_LIST_DOMAINS_TRANSIENT);
 	if (count < 0) {
-		snprintf(err, errlen, "cannot list domains: %s", pool_vm_lverr());
+		snprintf(err, errlen, "cannot list domains: %s", broker_libvirt_last_error());
 		return -1;
 	}
 	*out = calloc(1, sizeof(**out));
