@@ -128,6 +128,12 @@ group = vms
 protocol = vnc
 domain = desk-vnc
 login = broker
+
+[52:54:00:00:00:0b]
+group = vms
+protocol = vnc
+domain = desk-vnc
+display_host = 10.0.2.100
 CONF
 printf 'pw-of-alice\n' | "$CTL" -u "$T/users" passwd alice >/dev/null 2>&1
 ok $? "stationctl passwd alice"
@@ -176,6 +182,10 @@ is "$(jget status <<<"$r")" ready "running vnc domain: ready at once"
 is "$(jget endpoints.0.protocol <<<"$r")" vnc "  ... vnc"
 is "$(jget endpoints.0.host <<<"$r")" 127.0.0.1 "  ... its listen address"
 is "$(jget endpoints.0.port <<<"$r")" 5941 "  ... its port"
+
+r=$(lookup 52:54:00:00:00:0b)
+is "$(jget endpoints.0.host <<<"$r")" 10.0.2.100 "display_host: the address stations are given"
+is "$(jget endpoints.0.port <<<"$r")" 5941 "  ... with the live port"
 
 # --- running, but no port yet (autoport not assigned) ---
 is "$(jget status <<<"$(lookup 52:54:00:00:00:03)")" starting "autoport without a port: starting"
@@ -230,6 +240,9 @@ ok $? "broker stopped cleanly"
 "$CTL" -f "$S" set 52:54:00:00:00:02 host=10.0.0.9 >"$T/out" 2>&1
 is $? 1 "stationctl refuses host next to domain"
 like "$(cat "$T/out")" "both 'domain' and 'host'" "  ... naming both keys"
+"$CTL" -f "$S" set 52:54:00:00:00:02 domain= display_host=10.0.0.9 host=10.0.0.9 port=5900 >"$T/out" 2>&1
+is $? 1 "stationctl refuses display_host without a domain"
+like "$(cat "$T/out")" "display_host but no domain" "  ... saying why"
 "$CTL" -f "$S" set 52:54:00:00:00:01 protocol=rdp >"$T/out" 2>&1
 is $? 1 "stationctl refuses an rdp domain desktop"
 "$CTL" -f "$S" set 52:54:00:00:00:01 port=5900 >"$T/out" 2>&1

@@ -116,6 +116,18 @@ is "$(stat -c %a "$T/state/pools.json")" 600 "  ... which is mode 0600 (it holds
 r=$(lookup 52:54:00:00:01:01)
 is "$(jget endpoints.0.password <<<"$r")" "$pw1" "station 1 asking again gets the same VM"
 is "$(vm_of 52:54:00:00:01:01)" "$vm1" "  ... still only one VM for it"
+# display_host: the address stations reach the displays at, when the one in
+# the domain XML is not theirs to reach (NAT, another network).
+"$CTL" -f "$S" set pool:lab display_host=10.0.2.100 >"$T/out" 2>&1
+ok $? "stationctl sets the pool's display_host" || sed 's/^/#   /' "$T/out" >&2
+admin_post /v1/admin/reload >/dev/null
+r=$(lookup 52:54:00:00:01:01)
+is "$(jget endpoints.0.host <<<"$r"):$(jget endpoints.0.port <<<"$r")" 10.0.2.100:5960 \
+	"  ... station 1 is given that address, with its VM's port"
+is "$(jget endpoints.0.password <<<"$r")" "$pw1" "  ... for the same VM"
+"$CTL" -f "$S" set 52:54:00:00:01:04 display_host=10.0.2.100 >"$T/out" 2>&1
+is $? 1 "stationctl refuses display_host in a pool mapping"
+like "$(cat "$T/out")" "both 'pool' and 'display_host'" "  ... naming both keys"
 
 r2=$(lookup 52:54:00:00:01:02)
 is "$(jget status <<<"$r2")" ready "station 2 gets a ready desktop"

@@ -184,8 +184,9 @@ static void api_answer_domain(struct broker *b, const struct st_entry *e,
 		resp->body = broker_reply_starting(e, rid, &resp->len);
 		break;
 	case BROKER_LIBVIRT_READY:
-		resp->body = api_reply_live(e, rid, user, d.protocol, d.host, d.port, d.tls_port,
-					    d.password, &resp->len);
+		resp->body = api_reply_live(e, rid, user, d.protocol,
+					    e->display_host ? e->display_host : d.host, d.port,
+					    d.tls_port, d.password, &resp->len);
 		break;
 	}
 	explicit_bzero(&d, sizeof(d));
@@ -217,8 +218,9 @@ static void api_answer_pool(struct broker *b, const struct st_entry *e,
 		resp->body = broker_reply_starting_queued(e, rid, place, &resp->len);
 		break;
 	case BROKER_POOL_GOT:
-		resp->body = api_reply_live(e, rid, user, d.protocol, d.host, d.port, d.tls_port,
-					    d.password, &resp->len);
+		resp->body = api_reply_live(e, rid, user, d.protocol,
+					    e->pool->display_host ? e->pool->display_host : d.host,
+					    d.port, d.tls_port, d.password, &resp->len);
 		break;
 	}
 	explicit_bzero(&d, sizeof(d));

@@ -18,15 +18,30 @@ struct broker_config {
 	unsigned long generation;
 };
 
+/* The stations file's folder, absolute: relative paths in the file (ca,
+ * a pool's template, base image and overlay folder) are resolved against
+ * it, and overlay and image paths go to qemu-img and to libvirt, whose
+ * QEMU does not run in the broker's working folder. A folder that cannot
+ * be resolved is kept as written; reading the file then fails with the
+ * reason. */
 static char *config_dirname(const char *path)
 {
 	const char *slash = strrchr(path, '/');
+	char *dir, *abs;
 
 	if (!slash)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return NULL;
+	abs = realpath(dir, NULL);
+	if (!abs)
+		return dir;
+	free(dir);
+	return abs;
 }
 
 struct broker_config *broker_config_new(const char *path)

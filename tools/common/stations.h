@@ -87,6 +87,9 @@ enum st_key {
 	ST_KEY_LIBVIRT_URI,
 	ST_KEY_DOMAIN,
 	ST_KEY_DOMAIN_PASSWORD,
+	/* The address stations use for a domain's or a pool's display, when
+	 * the one in the domain XML is not one they can reach. */
+	ST_KEY_DISPLAY_HOST,
 	/* Pools of one-time desktops: `pool = NAME` in a mapping, the rest
 	 * only in a [pool:NAME] section. */
 	ST_KEY_POOL,
@@ -178,6 +181,7 @@ struct st_origin {
 struct st_pool {
 	const char *name;	  /* NAME, without "pool:" */
 	const char *libvirt_uri;  /* never NULL */
+	const char *display_host; /* NULL: from the VM's domain XML */
 	const char *template_xml; /* absolute path of the domain XML template */
 	const char *base_image;	  /* absolute path */
 	const char *overlay_dir;  /* absolute path */
@@ -234,6 +238,7 @@ struct st_entry {
 	 * its address, port and password are found at lookup time. */
 	const char *domain;
 	const char *libvirt_uri;   /* never NULL when domain is set */
+	const char *display_host;  /* NULL: the address from the domain XML */
 	const char *domain_ca_pem; /* the ca file's text, for that desktop (or a pool's) */
 	bool domain_one_time;	   /* hand out a one-time graphics password */
 	/* A [pool:NAME] section: its description. A mapping with `pool =

@@ -337,6 +337,7 @@ static int st_check_pool_mapping(const struct st_entry *e, char *err, size_t err
 					    ST_KEY_DOMAIN,
 					    ST_KEY_LIBVIRT_URI,
 					    ST_KEY_DOMAIN_PASSWORD,
+					    ST_KEY_DISPLAY_HOST,
 					    ST_KEY_CONNECTION_FILE,
 					    ST_KEY_CONNECTION_URL,
 					    ST_KEY_PROTOCOL};
@@ -405,6 +406,15 @@ static int st_check_effective(const struct st_entry *e, char *err, size_t errlen
 		snprintf(err, errlen,
 			 "[%.200s] has both 'domain' and a connection file or URL (here or from "
 			 "its group): keep one",
+			 e->target.text);
+		return -1;
+	}
+	/* Only a desktop found at lookup time has an address to replace. */
+	if (e->values[ST_KEY_DISPLAY_HOST] && !e->values[ST_KEY_DOMAIN]) {
+		snprintf(err, errlen,
+			 "[%.150s] has display_host but no domain (here or from its group): "
+			 "display_host replaces a libvirt domain's display address; for a "
+			 "pool, set it in the [pool:NAME] section",
 			 e->target.text);
 		return -1;
 	}
@@ -511,6 +521,7 @@ static int st_pool_build(struct st_config *cfg, struct st_entry *e, const char *
 	memset(p, 0, sizeof(*p));
 	p->name = e->target.text + 5;
 	p->libvirt_uri = uri ? uri : ST_LIBVIRT_URI_DEFAULT;
+	p->display_host = e->values[ST_KEY_DISPLAY_HOST];
 	p->template_xml = st_full_path(cfg, base_dir, e->values[ST_KEY_TEMPLATE]);
 	p->base_image = st_full_path(cfg, base_dir, e->values[ST_KEY_BASE_IMAGE]);
 	p->overlay_dir = st_full_path(cfg, base_dir, e->values[ST_KEY_OVERLAY_DIR]);
@@ -678,10 +689,12 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 			e->connection_ca_pem = ca_pem;
 		e->domain = e->values[ST_KEY_DOMAIN];
 		e->domain_ca_pem = e->domain || e->values[ST_KEY_POOL] ? ca_pem : NULL;
-		if (e->domain)
+		if (e->domain) {
 			e->libvirt_uri = e->values[ST_KEY_LIBVIRT_URI]
 					     ? e->values[ST_KEY_LIBVIRT_URI]
 					     : ST_LIBVIRT_URI_DEFAULT;
+			e->display_host = e->values[ST_KEY_DISPLAY_HOST];
+		}
 		if (e->target.kind == ST_POOL) {
 			if (st_pool_build(cfg, e, base_dir) < 0)
 				goto oom;

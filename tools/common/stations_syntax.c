@@ -36,6 +36,7 @@ static const char *const st_key_names[ST_KEY__COUNT] = {
     [ST_KEY_LIBVIRT_URI] = "libvirt_uri",
     [ST_KEY_DOMAIN] = "domain",
     [ST_KEY_DOMAIN_PASSWORD] = "domain_password",
+    [ST_KEY_DISPLAY_HOST] = "display_host",
     [ST_KEY_POOL] = "pool",
     [ST_KEY_TEMPLATE] = "template",
     [ST_KEY_BASE_IMAGE] = "base_image",
@@ -567,8 +568,10 @@ int st_value_check(enum st_key key, const char *v, char *err, size_t errlen)
 		}
 		return 0;
 	case ST_KEY_HOST:
+	case ST_KEY_DISPLAY_HOST:
 		if (!st_host_valid(v)) {
-			snprintf(err, errlen, "host: '%.80s' is not a host name or IP address", v);
+			snprintf(err, errlen, "%s: '%.80s' is not a host name or IP address",
+				 st_key_name(key), v);
 			return -1;
 		}
 		return 0;
@@ -745,12 +748,13 @@ int st_key_allowed(enum st_kind kind, enum st_key key, char *err, size_t errlen)
 {
 	if (kind == ST_POOL) {
 		if (st_key_pool_only(key) || key == ST_KEY_LIBVIRT_URI || key == ST_KEY_PROTOCOL ||
-		    key == ST_KEY_MAINTENANCE || key == ST_KEY_MESSAGE)
+		    key == ST_KEY_DISPLAY_HOST || key == ST_KEY_MAINTENANCE ||
+		    key == ST_KEY_MESSAGE)
 			return 0;
 		snprintf(err, errlen,
 			 "'%s' cannot be set in a [pool:NAME] section (it takes libvirt_uri, "
 			 "template, base_image, overlay_dir, size, max, idle_timeout, protocol, "
-			 "maintenance and message)",
+			 "display_host, maintenance and message)",
 			 st_key_name(key));
 		return -1;
 	}

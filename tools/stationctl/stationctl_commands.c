@@ -8,7 +8,9 @@
 	"  ca, host_subject, proxy, fallback (proto://host:port, repeatable), login\n"             \
 	"  (none|broker), autoconnect, usb_redirect, usb_deny, maintenance, message,\n"            \
 	"  wait_ready, sso, connection_file (a .vv file instead of host), connection_url\n"        \
-	"  (https:// URL returning a .vv file), connection_auth, connection_method (get|post).\n"
+	"  (https:// URL returning a .vv file), connection_auth, connection_method (get|post),\n" \
+	"  domain and libvirt_uri (a libvirt domain instead of host), domain_password\n"         \
+	"  (one-time|none), display_host, pool (a one-time desktop from [pool:NAME]).\n"
 
 #define STATIONCTL_MATCH_HELP                                                                      \
 	"MATCH is a MAC (52:54:00:12:34:56), an IP (10.0.0.7), a CIDR (10.1.0.0/16),\n"            \
@@ -156,7 +158,8 @@ static const struct stationctl_command stationctl_commands[] = {
      "  pool create NAME key=value...\n"
      "      the same edit as 'add pool:NAME key=value...'. template, base_image and\n"
      "      overlay_dir are required; libvirt_uri, size, max, idle_timeout,\n"
-     "      protocol (spice|vnc), maintenance and message are optional.\n"
+     "      protocol (spice|vnc), display_host, maintenance and message are\n"
+     "      optional.\n"
      "  pool resize NAME SIZE [MAX]\n"
      "      the same edit as 'set pool:NAME size=SIZE [max=MAX]'. MAX may not be\n"
      "      smaller than SIZE.\n"

@@ -47,6 +47,8 @@ static void stationctl_show_pool(const struct st_pool *p)
 	printf("pool: %u ready VM%s kept, at most %u in all, at %s (%s)\n", p->size,
 	       p->size == 1 ? "" : "s", p->max, uri, st_protocol_name(p->protocol));
 	printf("  template    %s\n  base image  %s\n  overlays in %s\n", tmpl, base, dir);
+	if (p->display_host)
+		printf("  stations reach the VMs' displays at %s\n", p->display_host);
 	printf("  a VM nobody connects to ends after %u s\n", p->idle_timeout);
 	if (p->maintenance)
 		printf("in maintenance: its stations get the maintenance screen\n");

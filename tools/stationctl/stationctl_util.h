@@ -14,7 +14,8 @@ void stationctl_util_err(const char *fmt, ...) __attribute__((format(printf, 1, 
 /* Prints the diagnostics, one "file:line: message" per line, on stderr. */
 void stationctl_util_print_diags(const struct st_diags *d);
 
-/* The directory part of path (".", when it has none) into out. */
+/* The directory part of path (".", when it has none) into out, made
+ * absolute when the folder exists. */
 void stationctl_util_dirname(const char *path, char *out, size_t outlen);
 
 /* Copies s into out for display on a terminal: control characters and
