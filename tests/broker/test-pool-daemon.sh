@@ -29,6 +29,8 @@ ok $? "a base image"
 chmod 755 "$P"
 chmod 644 "$P/base.qcow2"
 [ "$(id -u)" = 0 ] && chown nobody:nogroup "$P/overlays"
+# The NIC is there for its MAC (each VM gets its own); its link is down, as
+# libvirt's user networking cannot be restricted: no guest traffic at all.
 cat >"$P/desk.xml" <<'XML'
 <domain type='qemu'>
   <name>template</name>
@@ -39,7 +41,8 @@ cat >"$P/desk.xml" <<'XML'
   <devices>
     <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
       <source file='/nowhere.qcow2'/><target dev='vda' bus='virtio'/></disk>
-    <interface type='user'><mac address='52:54:00:aa:bb:cc'/><model type='virtio'/></interface>
+    <interface type='user'><mac address='52:54:00:aa:bb:cc'/><model type='virtio'/>
+      <link state='down'/></interface>
     <graphics type='spice' autoport='yes'>
       <listen type='address' address='127.0.0.1'/>
     </graphics>

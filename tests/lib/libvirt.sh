@@ -26,6 +26,10 @@
 #                                SPICE on 127.0.0.1 with autoport and a password
 #                                that expired long ago (see below)
 #   libvirt_spice_port NAME      the SPICE port of the running domain
+#
+# LIBVIRT_DISPLAY_PORTS="MIN MAX", set before the daemon first starts,
+# keeps its autoport displays in that range (qemu.conf's
+# remote_display_port_min/max), for a test that must forward them.
 
 # shellcheck shell=bash
 
@@ -62,6 +66,12 @@ _libvirt_prepare() {
 	# QEMU's output goes to a file in the cache folder: no virtlogd needed,
 	# so there is one daemon less to start and stop.
 	printf 'stdio_handler = "file"\n' >"$LIBVIRT_DIR/config/libvirt/qemu.conf"
+	if [ -n "${LIBVIRT_DISPLAY_PORTS:-}" ]; then
+		# shellcheck disable=SC2086 # two words on purpose
+		set -- $LIBVIRT_DISPLAY_PORTS
+		printf 'remote_display_port_min = %s\nremote_display_port_max = %s\n' "$1" "$2" \
+			>>"$LIBVIRT_DIR/config/libvirt/qemu.conf"
+	fi
 	if [ "$(id -u)" = 0 ]; then
 		_libvirt_user=nobody
 		chown -R nobody:nogroup "$LIBVIRT_DIR" || return 1

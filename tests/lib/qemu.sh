@@ -3,6 +3,7 @@
 # 127.0.0.1, driven over QMP (a unix socket in $T). Source after tap.sh.
 #
 #   free_port                     prints a free TCP port on 127.0.0.1
+#   free_port_range N             the first of N consecutive free ports
 #   qemu_pattern_disk FILE        a disk whose boot sector paints a test
 #                                 pattern (VGA mode 13h colour blocks), so the
 #                                 desktop shows a picture that is easy to tell
@@ -30,6 +31,24 @@ free_port() {
 		my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
 			LocalPort => 0, ReuseAddr => 1) or die "no port: $!\n";
 		print $s->sockport, "\n";'
+}
+
+# free_port_range N: the first of N consecutive loopback ports that are
+# all free now (at or above 5900: libvirt's display ports may not be lower).
+free_port_range() {
+	perl -MIO::Socket::INET -e '
+		my $n = shift;
+		for my $try (1 .. 200) {
+			my $base = 20000 + int(rand(30000));
+			my @s;
+			for my $p ($base .. $base + $n - 1) {
+				my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
+					LocalPort => $p, ReuseAddr => 1) or last;
+				push @s, $s;
+			}
+			if (@s == $n) { print "$base\n"; exit 0 }
+		}
+		die "no $n free ports in a row\n";' "$1"
 }
 
 qemu_pattern_disk() {

@@ -318,12 +318,14 @@ station_screendump() {
 # typing: QEMU takes bytes from it only as fast as the guest empties the
 # UART's 16-byte FIFO, and it drops what it has not read yet when the
 # client hangs up, so a connection per line would lose the end of longer
-# lines.
+# lines. The connection also gets everything the station prints, and must
+# read it: a client that does not leaves QEMU's socket full, and the
+# station's console (and the log file the tests read) stalls mid-line.
 STATION_SERIAL_FD=
 station_serial_send() {
 	if [ -z "$STATION_SERIAL_FD" ]; then
 		# Closed by station_stop (which runs at exit).
-		exec {STATION_SERIAL_FD}> >(exec socat -u - "UNIX-CONNECT:$T/station.serial" 2>/dev/null)
+		exec {STATION_SERIAL_FD}> >(exec socat - "UNIX-CONNECT:$T/station.serial" >/dev/null 2>&1)
 	fi
 	# Type at a quiet console (half a second without output, at most 3 s of
 	# waiting): not into a shell that is still writing its last answer or

@@ -1,0 +1,196 @@
+#!/bin/bash
+# vdi-test: once
+# Desktops on demand, from the station image itself: a station PXE-boots
+# under QEMU and the real broker maps its MAC to a pool of one-time
+# desktops that a real libvirtd runs with QEMU (tests/lib/libvirt.sh). The
+# pool's VMs are overlays of a base image whose boot sector paints a test
+# pattern, so the station's screen shows whose desktop it has. The station
+# gets a pool VM and shows its picture; its session ends (the launcher is
+# killed: the viewer drops, libvirt reports the disconnect) and that VM is
+# destroyed with its overlay, a new one refills the pool, and the station
+# gets a new VM, never the old one. Then the station is mapped to a libvirt
+# domain that is shut off: the broker starts it and the station reaches it
+# with the one-time password.
+#
+# The VMs' displays listen on the host's loopback; the station reaches them
+# at 10.0.2.100 through guestfwd, which the mappings say with display_host.
+# libvirt picks the display ports from a range the test forwards.
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=tests/lib/broker.sh
+. "$VDI_ROOT/tests/lib/broker.sh"
+# shellcheck source=tests/lib/qemu.sh
+. "$VDI_ROOT/tests/lib/qemu.sh"
+# shellcheck source=tests/lib/station.sh
+. "$VDI_ROOT/tests/lib/station.sh"
+# shellcheck source=tests/firmware/common.sh
+. "$VDI_ROOT/tests/firmware/common.sh"
+# shellcheck source=tests/lib/libvirt.sh
+. "$VDI_ROOT/tests/lib/libvirt.sh"
+
+firmware_media_or_skip
+command -v qemu-img >/dev/null || skip_all "qemu-img (qemu-utils) is not installed"
+NPORTS=6
+DPORT=$(free_port_range $NPORTS) || skip_all "no $NPORTS free ports in a row"
+LIBVIRT_DISPLAY_PORTS="$DPORT $((DPORT + NPORTS - 1))"
+libvirt_skip_unless_usable
+plan 23
+
+CTL=$VDI_BUILD/bin/stationctl
+P=$T/pool
+mkdir -p "$P/overlays"
+qemu_pattern_disk "$T/pattern.img" && qemu-img convert -q -O qcow2 "$T/pattern.img" "$P/base.qcow2"
+ok $? "a base image whose boot sector paints a test pattern"
+# The daemon's QEMU runs as nobody: it reads the base image and writes the
+# overlays.
+chmod 755 "$P"
+chmod 644 "$P/base.qcow2"
+[ "$(id -u)" = 0 ] && chown nobody:nogroup "$P/overlays"
+cat >"$P/desk.xml" <<'XML'
+<domain type='qemu'>
+  <name>template</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
+  <on_poweroff>destroy</on_poweroff>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+      <source file='/nowhere.qcow2'/><target dev='vda' bus='virtio'/></disk>
+    <graphics type='spice' autoport='yes'>
+      <listen type='address' address='127.0.0.1'/>
+    </graphics>
+    <video><model type='qxl'/></video>
+  </devices>
+</domain>
+XML
+libvirt_define_tiny tiny --off
+
+S=$T/stations.conf
+cat >"$S" <<CONF
+[pool:kiosk]
+libvirt_uri = $LIBVIRT_URI
+template = pool/desk.xml
+base_image = pool/base.qcow2
+overlay_dir = pool/overlays
+size = 1
+max = 2
+display_host = 10.0.2.100
+
+[$STATION_MAC]
+name = Kiosk
+pool = kiosk
+autoconnect = yes
+CONF
+mkdir -p "$T/state"
+BROKER_HTTP=1 broker_start "$S" --state-dir "$T/state" || exit 1
+bport=${BROKER_URL##*:}
+
+pools_json() { admin_get /v1/admin/pools; }
+vm_of() {
+	pools_json | python3 -c '
+import json, sys
+print(" ".join(v["name"] for v in json.load(sys.stdin)["vms"] if v.get("station") == sys.argv[1]))' "$1"
+}
+ready_vms() {
+	pools_json | python3 -c '
+import json, sys
+print(sum(1 for v in json.load(sys.stdin)["vms"] if v["state"] == "ready"))'
+}
+pool_ready() { [ "$(ready_vms)" -ge 1 ]; }
+running() { lvirsh list --name 2>/dev/null | grep -x "$1" >/dev/null; }
+# connected_count: how many sessions the station has shown (a session says
+# "connected" once with no display yet, then once with its display).
+connected_count() {
+	tr -d '\r' <"$T/station.console" | grep -acE 'event=state state=connected .*displays=[1-9]'
+}
+# station_shows VM: the station's screen is VM's own picture (libvirt's
+# screenshot of it), scaled into the station's screen as the viewer shows it.
+station_shows() {
+	local vm=$1 area rmse='' sw sh gw gh
+	lvirsh screenshot "$vm" "$T/vm.ppm" >/dev/null 2>&1 || return 1
+	convert "$T/vm.ppm" "$T/vm.png"
+	station_screendump "$T/shot.png"
+	read -r sw sh < <(identify -format '%w %h' "$T/shot.png")
+	read -r gw gh < <(identify -format '%w %h' "$T/vm.png")
+	area=$(desktop_area "$sw" "$sh" "$gw" "$gh")
+	convert "$T/shot.png" -crop "$area" +repage -resize "${gw}x${gh}!" "$T/shot-scaled.png"
+	rmse=$(img_rmse "$T/shot-scaled.png" "$T/vm.png")
+	SHOWS_RMSE=$rmse
+	below "$rmse" 0.08
+}
+wait_shows() {
+	local i
+	for ((i = 0; i < ${2:-60}; i++)); do
+		station_shows "$1" && return 0
+		sleep 1
+	done
+	return 1
+}
+
+WAIT_FOR_SECS=90 wait_for pool_ready
+ok $? "the pool has a ready VM"
+
+fwds=()
+for ((p = DPORT; p < DPORT + NPORTS; p++)); do
+	fwds+=(--fwd "$p:$p")
+done
+station_start pxe-bios --params "$FW_PARAMS vdi.broker=http://10.0.2.100:8080 vdi.retry_base=5" \
+	--fwd "8080:$bport" "${fwds[@]}" || exit 1
+station_wait_stage login 300
+ok $? "PXE boot to the first screen (stage login at $(station_stage_time login) s)"
+
+# --- the station gets a pool VM and shows it ---
+station_status_like "^state=connected protocol=spice endpoint=10\\.0\\.2\\.100:[0-9]+ " 180
+ok $? "the station connects to a pool VM by itself"
+vm1=$(vm_of "$STATION_MAC")
+like "$vm1" '^kiosk-[0-9]+$' "  ... the broker holds $vm1 for it"
+station_wait_stage desktop 120
+ok $? "  ... and shows the desktop (stage desktop at $(station_stage_time desktop) s)"
+wait_shows "$vm1" 60
+ok $? "  ... the station's screen is $vm1's test pattern (RMSE $SHOWS_RMSE < 0.08)"
+WAIT_FOR_SECS=90 wait_for pool_ready
+ok $? "the pool is refilled while the station works"
+
+# --- the session ends: the VM goes, a new one comes ---
+station_serial_send 'killall -KILL vdi-launcher'
+gone() { ! running "$vm1" && [ ! -e "$P/overlays/$vm1.qcow2" ]; }
+WAIT_FOR_SECS=60 wait_for gone
+ok $? "session gone: $vm1 is destroyed in libvirt, its overlay deleted"
+broker_wait_log "event=pool_vm_end .*vm=\"?$vm1\"? reason=\"?disconnect" 5
+ok $? "  ... because libvirt reported the viewer's disconnect"
+two_connects() { [ "$(connected_count)" -ge 2 ]; }
+WAIT_FOR_SECS=180 wait_for two_connects
+ok $? "the restarted launcher connects again"
+vm2=$(vm_of "$STATION_MAC")
+[ -n "$vm2" ] && [ "$vm2" != "$vm1" ]
+ok $? "  ... to another VM ($vm2), never $vm1"
+wait_shows "$vm2" 60
+ok $? "  ... whose picture the station shows (RMSE $SHOWS_RMSE)"
+WAIT_FOR_SECS=90 wait_for pool_ready
+ok $? "the pool has a ready VM again"
+
+# --- a domain that is shut off: started on the station's lookup ---
+is "$(lvirsh domstate tiny)" "shut off" "the domain tiny is shut off"
+"$CTL" -f "$S" set "$STATION_MAC" pool= "domain=tiny" "libvirt_uri=$LIBVIRT_URI" \
+	display_host=10.0.2.100 >"$T/out" 2>&1
+ok $? "the station is mapped to it (stationctl set)" || sed 's/^/#   /' "$T/out" >&2
+admin_post /v1/admin/reload >/dev/null
+# The station's session on its pool VM ends as the first one did.
+station_serial_send 'killall -KILL vdi-launcher'
+gone2() { ! running "$vm2"; }
+WAIT_FOR_SECS=60 wait_for gone2
+ok $? "  ... its pool VM $vm2 is destroyed when that session ends"
+broker_wait_log 'event=libvirt_start .*domain="?tiny' 120
+ok $? "the broker starts tiny when the station asks"
+three_connects() { [ "$(connected_count)" -ge 3 ]; }
+WAIT_FOR_SECS=180 wait_for three_connects
+ok $? "the station connects once it runs"
+port=$(libvirt_spice_port tiny)
+station_status_like "^state=connected protocol=spice endpoint=10\\.0\\.2\\.100:$port " 5
+ok $? "  ... to tiny's display ($port), with the one-time password"
+wait_shows tiny 60
+ok $? "  ... and shows its screen (RMSE $SHOWS_RMSE)"
+# No pool VM is left with the station, none leaked.
+is "$(vm_of "$STATION_MAC")" "" "the station holds no pool VM any more"
+station_alive
+ok $? "the station is still running"
