@@ -67,7 +67,7 @@ struct broker_station {
 struct broker_policy {
 	enum broker_login login;
 	bool autoconnect;
-	bool sso;		 /* pass the broker login on to RDP desktops (default true) */
+	bool sso;		 /* pass the broker login on to RDP desktops (default false) */
 	char *usb_auto_redirect; /* NULL: the launcher's default */
 	char *usb_deny;		 /* NULL: the launcher's default */
 	char *screen_text;
