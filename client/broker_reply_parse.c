@@ -400,7 +400,7 @@ static int reply_connection_file(struct json_object *root, struct broker_reply *
 
 static int reply_parse_root(struct json_object *root, struct broker_reply *r, struct reply_err *e)
 {
-	int64_t retry = -1;
+	int64_t retry = -1, queue = 0;
 
 	if (!json_object_is_type(root, json_type_object))
 		return reply_fail(e, "reply", "not a JSON object");
@@ -410,11 +410,14 @@ static int reply_parse_root(struct json_object *root, struct broker_reply *r, st
 	    reply_str(root, "error", "error", 64, 0, reply_word_ok, &r->error, e) < 0 ||
 	    reply_int(root, "retry_after", "retry_after", 0, BROKER_REPLY_RETRY_MAX, &retry, e) <
 		0 ||
+	    reply_int(root, "queue_position", "queue_position", 1, BROKER_REPLY_QUEUE_MAX, &queue,
+		      e) < 0 ||
 	    reply_station(root, r, e) < 0 || reply_policy(root, r, e) < 0 ||
 	    reply_endpoints(root, r, e) < 0 || reply_connection_file(root, r, e) < 0 ||
 	    reply_str(root, "user", "user", 64, 0, NULL, &r->user, e) < 0)
 		return -1;
 	r->retry_after = (int)retry;
+	r->queue_position = (unsigned)queue;
 	/* A ready reply must say how the station behaves. */
 	if (r->status == BROKER_STATUS_READY && !r->has_policy)
 		return reply_fail(e, "policy", "missing from a ready reply");

@@ -21,6 +21,7 @@
 #define BROKER_REPLY_TEXT_MAX	4096 /* message, screen_text */
 #define BROKER_REPLY_CA_MAX	(64 * 1024)
 #define BROKER_REPLY_RETRY_MAX	86400
+#define BROKER_REPLY_QUEUE_MAX	100000 /* queue_position */
 #define BROKER_REPLY_SECRET_MAX 255
 /* A virt-viewer connection file in a ready reply ("connection_file"). */
 #define BROKER_REPLY_VV_MAX (64 * 1024)
@@ -67,7 +68,7 @@ struct broker_station {
 struct broker_policy {
 	enum broker_login login;
 	bool autoconnect;
-	bool sso;		 /* pass the broker login on to RDP desktops (default true) */
+	bool sso;		 /* pass the broker login on to RDP desktops (default false) */
 	char *usb_auto_redirect; /* NULL: the launcher's default */
 	char *usb_deny;		 /* NULL: the launcher's default */
 	char *screen_text;
@@ -78,6 +79,9 @@ struct broker_reply {
 	char *message;
 	char *error;	 /* error code of a 4xx reply ("login_failed", ...) */
 	int retry_after; /* seconds; -1 when absent */
+	/* A "starting" reply for a pool: the station's place among those
+	 * waiting for it (1: the next ready VM is its own); 0 when absent. */
+	unsigned queue_position;
 	struct broker_station station;
 	bool has_policy;
 	struct broker_policy policy;

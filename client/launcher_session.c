@@ -885,17 +885,32 @@ static void session_retry_login(LauncherSession *s)
 	session_send_login(s, s->pending_user, s->pending_password);
 }
 
+/* The starting screen's text: a station waiting in a pool's queue learns
+ * its place first, so that a long wait does not look like a hang. */
+static char *session_starting_text(const struct broker_reply *r)
+{
+	const char *message = r->message ? r->message : "This can take a minute.";
+
+	if (r->queue_position == 0)
+		return g_strdup(message);
+	if (r->queue_position == 1)
+		return g_strdup_printf("Your desktop is next in line.\n%s", message);
+	return g_strdup_printf("You are number %u in line for a desktop.\n%s", r->queue_position,
+			       message);
+}
+
 static void session_poll_starting(LauncherSession *s, const struct broker_reply *r)
 {
 	int wait = launcher_backoff_after(&s->broker_backoff, r->retry_after);
-	char secs[16];
+	g_autofree char *detail = session_starting_text(r);
+	char secs[16], queue[16];
 
 	session_stop_timers(s);
 	g_snprintf(secs, sizeof(secs), "%d", wait);
-	launcher_status_set(s->status, LAUNCHER_STATE_STARTING, "retry", secs, "mac", s->id.mac,
-			    NULL);
-	launcher_ui_show_progress(s->ui, "Starting your desktop…",
-				  r->message ? r->message : "This can take a minute.", TRUE);
+	g_snprintf(queue, sizeof(queue), "%u", r->queue_position);
+	launcher_status_set(s->status, LAUNCHER_STATE_STARTING, "retry", secs, "queue",
+			    r->queue_position ? queue : NULL, "mac", s->id.mac, NULL);
+	launcher_ui_show_progress(s->ui, "Starting your desktop…", detail, TRUE);
 	session_countdown(s, wait, "Checking again in",
 			  s->pending_password ? session_retry_login : session_retry_same);
 }

@@ -9,6 +9,10 @@
 #                                which is all xrandr --setmonitor gives Xvfb)
 #   x11_screenshot FILE [GEOM]   PNG of the root window, or of GEOM (WxH+X+Y)
 #   x11_wait_window NAME [SECS]  wait until a window with this name is mapped
+#   x11_screen_text REGEX [SECS] reads the screen with OCR (tesseract) until the
+#                                text matches REGEX (extended, case-insensitive)
+#                                or SECS (10) pass; prints the last text read
+#                                on one line, true when it matched
 
 # shellcheck shell=bash
 
@@ -123,5 +127,20 @@ x11_wait_window() {
 		fi
 		sleep 0.1
 	done
+	return 1
+}
+
+x11_screen_text() {
+	local re=$1 secs=${2:-10} text='' i
+	for ((i = 0; i < secs; i++)); do
+		x11_screenshot "$T/ocr.png" &&
+			text=$(tesseract "$T/ocr.png" - 2>/dev/null | tr -s '\n' ' ')
+		if printf '%s' "$text" | grep -Eiq -- "$re"; then
+			printf '%s' "$text"
+			return 0
+		fi
+		sleep 1
+	done
+	printf '%s' "$text"
 	return 1
 }

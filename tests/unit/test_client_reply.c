@@ -99,6 +99,34 @@ static void test_statuses(void)
 	}
 }
 
+/* A pool's queue: the place is kept as sent, absent is 0. */
+static void test_queue_position(void)
+{
+	static const struct {
+		const char *json;
+		unsigned queue_position;
+	} cases[] = {
+	    {"{\"status\":\"starting\",\"retry_after\":2,\"queue_position\":1}", 1},
+	    {"{\"status\":\"starting\",\"retry_after\":2,\"queue_position\":3}", 3},
+	    {"{\"status\":\"starting\",\"queue_position\":100000}", 100000},
+	    {"{\"status\":\"starting\",\"retry_after\":2}", 0},
+	    {"{\"status\":\"starting\",\"queue_position\":null}", 0},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct broker_reply r;
+		char err[160];
+		int rc =
+		    broker_reply_parse(cases[i].json, strlen(cases[i].json), &r, err, sizeof(err));
+		if (rc != 0)
+			g_error("case %zu: %s", i, err);
+		g_assert_cmpint(r.status, ==, BROKER_STATUS_STARTING);
+		g_assert_cmpuint(r.queue_position, ==, cases[i].queue_position);
+		broker_reply_clear(&r);
+		g_assert_cmpuint(r.queue_position, ==, 0);
+	}
+}
+
 static void test_login_reply(void)
 {
 	const char *json = "{\"status\":\"ready\",\"message\":\"m\",\"station\":{\"mac\":"
@@ -151,6 +179,14 @@ static void test_malformed(void)
 	    {"{\"status\":\"ok\",\"retry_after\":1.5}", "retry_after: not an integer"},
 	    {"{\"status\":\"ok\",\"retry_after\":\"5\"}", "retry_after: not an integer"},
 	    {"{\"status\":\"ok\",\"retry_after\":99999999999999999999999}", "retry_after"},
+	    {"{\"status\":\"starting\",\"queue_position\":0}", "queue_position: out of range"},
+	    {"{\"status\":\"starting\",\"queue_position\":-1}", "queue_position: out of range"},
+	    {"{\"status\":\"starting\",\"queue_position\":100001}", "queue_position: out of range"},
+	    {"{\"status\":\"starting\",\"queue_position\":99999999999999999999999}",
+	     "queue_position"},
+	    {"{\"status\":\"starting\",\"queue_position\":\"2\"}",
+	     "queue_position: not an integer"},
+	    {"{\"status\":\"starting\",\"queue_position\":2.0}", "queue_position: not an integer"},
 	    {"{\"status\":\"ok\",\"error\":\"Bad Code\"}", "error: malformed"},
 	    {"{\"status\":\"ok\",\"station\":[]}", "station: not an object"},
 	    {"{\"status\":\"ok\",\"station\":{\"mac\":\"52:54:00:12:34\"}}", "station.mac"},
@@ -328,6 +364,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/client/reply/ready", test_ready);
 	g_test_add_func("/client/reply/statuses", test_statuses);
+	g_test_add_func("/client/reply/queue_position", test_queue_position);
 	g_test_add_func("/client/reply/login", test_login_reply);
 	g_test_add_func("/client/reply/malformed", test_malformed);
 	g_test_add_func("/client/reply/limits", test_limits);
