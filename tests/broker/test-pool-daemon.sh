@@ -68,8 +68,13 @@ pool = tiny
 pool = tiny
 CONF
 
+# The stations file is named relative to the working folder, as an admin
+# may type it: the pool's relative paths must still reach qemu-img and
+# libvirt (whose QEMU runs elsewhere) as absolute ones, which the live XML
+# check below sees.
+cd "$T" || exit 1
 start() {
-	broker_start "$S" --state-dir "$T/state" || {
+	broker_start stations.conf --state-dir "$T/state" || {
 		echo "Bail out! broker did not start"
 		exit 1
 	}
