@@ -8,8 +8,8 @@
 	"  ca, host_subject, proxy, fallback (proto://host:port, repeatable), login\n"             \
 	"  (none|broker), autoconnect, usb_redirect, usb_deny, maintenance, message,\n"            \
 	"  wait_ready, sso, connection_file (a .vv file instead of host), connection_url\n"        \
-	"  (https:// URL returning a .vv file), connection_auth, connection_method (get|post),\n" \
-	"  domain and libvirt_uri (a libvirt domain instead of host), domain_password\n"         \
+	"  (https:// URL returning a .vv file), connection_auth, connection_method (get|post),\n"  \
+	"  domain and libvirt_uri (a libvirt domain instead of host), domain_password\n"           \
 	"  (one-time|none), display_host, pool (a one-time desktop from [pool:NAME]).\n"
 
 #define STATIONCTL_MATCH_HELP                                                                      \
