@@ -2,7 +2,8 @@
 # stationctl maintenance on|off: the edit `set` would make (byte for byte,
 # FILE.prev kept, every other line untouched), for a station and for a
 # group; the running broker then answers "maintenance" with the message,
-# and a desktop again after "off". Bad input changes nothing.
+# and a desktop again after "off". Bad input changes nothing. A libvirt
+# domain (domain:NAME) puts every mapping that uses it in maintenance.
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source=tests/lib/broker.sh
@@ -11,7 +12,7 @@
 CTL=$VDI_BUILD/bin/stationctl
 [ -x "$CTL" ] || skip_all "$CTL not built"
 
-plan 27
+plan 41
 
 F=$T/stations.conf
 cat >"$F" <<'CONF'
@@ -137,3 +138,59 @@ ok $? "  ... the file is unchanged after all of them"
 
 broker_stop
 ok $? "the broker stops cleanly"
+
+# --- a libvirt domain: every mapping that uses it, in one edit ---
+G=$T/domains.conf
+cat >"$G" <<'CONF'
+[group:vms]
+libvirt_uri = test:///default
+domain_password = none
+
+[52:54:00:00:01:01]
+group = vms
+domain = desk-a
+
+[52:54:00:00:01:02]
+group = vms
+domain = desk-b
+
+[group:shared]
+libvirt_uri = test:///default
+domain = desk-a
+
+[52:54:00:00:01:03]
+group = shared
+
+[52:54:00:00:01:04]
+group = shared
+maintenance = no
+CONF
+cp "$G" "$T/domains.orig"
+in_maint() { "$CTL" -f "$G" show "$1" | grep -q '^in maintenance'; }
+run "$CTL" -f "$G" maintenance on domain:desk-a -m 'desk-a is being updated.'
+is "$rc" 0 "maintenance on domain:desk-a: exit 0"
+is "$(grep -o '^  \[.*\]' <<<"$out" | tr '\n' ' ')" \
+	"  [52:54:00:00:01:01]   [group:shared]   [52:54:00:00:01:04] " \
+	"  ... sets the sections naming it, and the one that would override its group"
+like "$out" "domain desk-a: 3 sections changed" "  ... and says how many"
+in_maint 52:54:00:00:01:01 && in_maint 52:54:00:00:01:03 && in_maint 52:54:00:00:01:04
+ok $? "  ... every station of desk-a is in maintenance now (stationctl show)"
+in_maint 52:54:00:00:01:02
+is $? 1 "  ... the station of desk-b is not"
+is "$(grep -c '^message = desk-a is being updated.$' "$G")" 3 "  ... each with the message"
+cmp -s "$G.prev" "$T/domains.orig"
+ok $? "  ... one edit: .prev is the file before"
+run "$CTL" -f "$G" maintenance off domain:desk-a
+is "$rc" 0 "maintenance off domain:desk-a: exit 0"
+! in_maint 52:54:00:00:01:01 && ! in_maint 52:54:00:00:01:03 && ! in_maint 52:54:00:00:01:04
+ok $? "  ... its stations are out of maintenance"
+grep -q '^message' "$G"
+is $? 1 "  ... and the notice is gone"
+cp "$G" "$T/domains.before-bad"
+run "$CTL" -f "$G" maintenance on domain:no-such-desk
+is "$rc" 6 "a domain no section uses: exit 6"
+like "$err" "no section of .* uses domain no-such-desk" "  ... saying so"
+run "$CTL" -f "$G" maintenance on domain:
+is "$rc" 1 "domain: without a name: refused"
+cmp -s "$G" "$T/domains.before-bad"
+ok $? "  ... the file is unchanged after both"

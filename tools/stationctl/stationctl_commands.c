@@ -116,11 +116,18 @@ static const struct stationctl_command stationctl_commands[] = {
      "  -g, --group G   put every imported station in group G (must exist)\n"
      "  -n, --dry-run   report what would be imported; change nothing\n",
      stationctl_import_main},
-    {"maintenance", "on|off MATCH [--message TEXT]", "put a station, group or pool in maintenance",
+    {"maintenance", "on|off MATCH [--message TEXT]",
+     "put a station, group, pool or domain in maintenance",
      "Sets maintenance=yes (on) or maintenance=no (off) in the section MATCH, the\n"
      "same edit as 'set MATCH maintenance=...': validated, atomic, the previous\n"
      "version kept as FILE.prev. Stations in maintenance show the message instead\n"
      "of connecting; a domain desktop in maintenance is not started.\n"
+     "\n"
+     "MATCH may also be domain:NAME, a libvirt domain: the same keys are set, in\n"
+     "one edit, in every section that names domain=NAME itself, and in every one\n"
+     "that inherits it from its group but sets maintenance of its own. The\n"
+     "sections changed are listed. (The domain is matched by name, whatever\n"
+     "libvirt_uri the sections have.)\n"
      "\n"
      "  -m, --message TEXT   the notice the stations show (message=TEXT); on keeps\n"
      "                       the current message when it is left out\n"

@@ -4,8 +4,15 @@
  * the validation of the whole result, the atomic write and FILE.prev are
  * exactly those of every other edit. MATCH is passed through unparsed:
  * whatever section kinds `set` knows (stations, group:NAME, pool:NAME),
- * this command knows too. */
+ * this command knows too.
+ *
+ * domain:NAME is the one MATCH that is not a section: a libvirt domain is
+ * in maintenance when every mapping that uses it is, so the same keys are
+ * set, in one edit, in each section that names the domain itself and in
+ * each that inherits it but sets maintenance of its own (which would
+ * otherwise win over its group's). */
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +20,113 @@
 
 #include "stationctl.h"
 #include "stationctl_commands.h"
+#include "stationctl_txn.h"
 #include "stationctl_util.h"
+
+#define DOMAIN_PREFIX "domain:"
+
+struct maint_domain {
+	const char *domain;
+	const char *file;
+	char *kvs[2];
+	size_t n;
+	size_t sections; /* how many were set */
+};
+
+/* Whether e's own section wrote key k (not its group, not a default). */
+static bool maint_own(const struct st_entry *e, enum st_key k)
+{
+	return e->origin[k].section && strcmp(e->origin[k].section, e->target.text) == 0;
+}
+
+static int maint_domain_apply(struct st_doc *doc, void *arg)
+{
+	struct maint_domain *m = arg;
+	struct st_diags d = {0};
+	struct st_config *cfg;
+	char base[PATH_MAX], err[512] = "";
+	struct st_target *hit = NULL;
+	size_t n = 0, count;
+	int ret = STATIONCTL_EXIT_OK;
+
+	stationctl_util_dirname(m->file, base, sizeof(base));
+	cfg = st_config_build(doc, base, &d);
+	if (!cfg) {
+		stationctl_util_print_diags(&d);
+		stationctl_util_err("%s is not valid: fix it before putting a domain in "
+				    "maintenance",
+				    m->file);
+		ret = STATIONCTL_EXIT_INVALID;
+		goto cleanup;
+	}
+	count = st_config_count(cfg);
+	hit = calloc(count ? count : 1, sizeof(*hit));
+	if (!hit) {
+		stationctl_util_err("out of memory");
+		ret = STATIONCTL_EXIT_IO;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < count; i++) {
+		const struct st_entry *e = st_config_entry(cfg, i);
+		const char *dom = e->values[ST_KEY_DOMAIN];
+
+		if (e->target.kind == ST_POOL || !dom || strcmp(dom, m->domain) != 0)
+			continue;
+		if (maint_own(e, ST_KEY_DOMAIN) || maint_own(e, ST_KEY_MAINTENANCE))
+			hit[n++] = e->target;
+	}
+	if (n == 0) {
+		stationctl_util_err("no section of %s uses domain %s", m->file, m->domain);
+		ret = STATIONCTL_EXIT_NOTFOUND;
+		goto cleanup;
+	}
+	/* The targets' text lives in cfg, which stays until the edits are
+	 * done; the edits change only doc. */
+	for (size_t i = 0; i < n; i++) {
+		if (st_doc_set(doc, &hit[i], m->kvs, m->n, err, sizeof(err)) < 0) {
+			stationctl_util_err("cannot change [%s]: %s", hit[i].text, err);
+			ret = STATIONCTL_EXIT_INVALID;
+			goto cleanup;
+		}
+		printf("  [%s]\n", hit[i].text);
+	}
+	m->sections = n;
+cleanup:
+	free(hit);
+	st_config_free(cfg);
+	st_diags_free(&d);
+	return ret;
+}
+
+static int maint_domain(const struct stationctl_ctx *ctx, const char *domain, bool dry_run,
+			char *state_kv, char *msg_kv)
+{
+	struct maint_domain m = {.domain = domain, .file = ctx->stations_file};
+	bool changed = false;
+	int ret;
+
+	if (!domain[0]) {
+		stationctl_util_err("maintenance: domain: needs a domain name");
+		return STATIONCTL_EXIT_INVALID;
+	}
+	m.kvs[m.n++] = state_kv;
+	if (msg_kv)
+		m.kvs[m.n++] = msg_kv;
+	ret = stationctl_txn_edit(ctx, maint_domain_apply, &m, dry_run ? STATIONCTL_TXN_DRY_RUN : 0,
+				  &changed);
+	if (ret)
+		return ret;
+	if (!changed)
+		printf("domain %s: unchanged in %s\n", domain, m.file);
+	else if (dry_run)
+		printf("dry run: the %zu section%s above would be changed; the result is "
+		       "valid; %s not written\n",
+		       m.sections, m.sections == 1 ? "" : "s", m.file);
+	else
+		printf("domain %s: %zu section%s changed in %s\n", domain, m.sections,
+		       m.sections == 1 ? "" : "s", m.file);
+	return STATIONCTL_EXIT_OK;
+}
 
 int stationctl_maint_main(const struct stationctl_ctx *ctx, int argc, char **argv)
 {
@@ -85,6 +198,12 @@ int stationctl_maint_main(const struct stationctl_ctx *ctx, int argc, char **arg
 			stationctl_util_err("out of memory");
 			return STATIONCTL_EXIT_IO;
 		}
+	}
+	if (strncmp(argv[optind + 1], DOMAIN_PREFIX, strlen(DOMAIN_PREFIX)) == 0) {
+		ret = maint_domain(ctx, argv[optind + 1] + strlen(DOMAIN_PREFIX), dry_run,
+				   on ? "maintenance=yes" : "maintenance=no", msg_kv);
+		free(msg_kv);
+		return ret;
 	}
 	set_argv[set_argc++] = "set";
 	if (dry_run)

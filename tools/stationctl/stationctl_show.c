@@ -54,6 +54,20 @@ static void stationctl_show_pool(const struct st_pool *p)
 		printf("in maintenance: its stations get the maintenance screen\n");
 }
 
+/* A libvirt domain names its desktop only at lookup time. */
+static void stationctl_show_domain(const struct st_entry *e)
+{
+	char dom[ST_DOMAIN_MAX + 8], uri[ST_LIBVIRT_URI_MAX + 8], at[300];
+
+	stationctl_util_printable(e->domain, dom, sizeof(dom));
+	stationctl_util_printable(e->libvirt_uri, uri, sizeof(uri));
+	stationctl_util_printable(e->display_host ? e->display_host : "its listen address", at,
+				  sizeof(at));
+	printf("  1. libvirt domain %s at %s, started when a station asks; its port%s from the "
+	       "running domain, at %s  (primary)\n",
+	       dom, uri, e->domain_one_time ? " and a one-time password" : "", at);
+}
+
 static void stationctl_show_entry(const struct st_entry *e, bool secrets)
 {
 	printf("[%s]  %s section, line %u\n", e->target.text, st_kind_name(e->target.kind),
@@ -62,9 +76,9 @@ static void stationctl_show_entry(const struct st_entry *e, bool secrets)
 		const char *key = st_key_name((enum st_key)k);
 		char err[8];
 
-		/* A pool section has only the pool keys. */
-		if (e->target.kind == ST_POOL &&
-		    st_key_allowed(ST_POOL, (enum st_key)k, err, sizeof(err)) < 0)
+		/* A pool section has only the pool keys, and the pool-only
+		 * keys belong to no other section. */
+		if (st_key_allowed(e->target.kind, (enum st_key)k, err, sizeof(err)) < 0)
 			continue;
 
 		if (k == ST_KEY_FALLBACK && e->n_fallbacks > 0) {
@@ -97,7 +111,7 @@ static void stationctl_show_entry(const struct st_entry *e, bool secrets)
 	 * time; the endpoints of the file are the fallbacks. */
 	const char *conn_file = e->values[ST_KEY_CONNECTION_FILE];
 	const char *conn_url = e->values[ST_KEY_CONNECTION_URL];
-	size_t first = conn_file || conn_url ? 1 : 0;
+	size_t first = conn_file || conn_url || e->domain ? 1 : 0;
 
 	if (e->n_endpoints == 0 && !first) {
 		printf("endpoints: none%s\n", e->maintenance ? " (in maintenance)" : "");
@@ -112,6 +126,8 @@ static void stationctl_show_entry(const struct st_entry *e, bool secrets)
 		printf("  1. the desktop named in the connection file from %s, fetched at each "
 		       "lookup  (primary)\n",
 		       conn_url);
+	else if (e->domain)
+		stationctl_show_domain(e);
 	for (size_t i = 0; i < e->n_endpoints; i++) {
 		const struct st_endpoint *ep = &e->endpoints[i];
 		char url[400];
