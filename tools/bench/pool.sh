@@ -273,8 +273,12 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 vms = d["vms"] if isinstance(d, dict) else d
 print(sum(1 for v in vms if v.get("station")))' "$T/big/state/pools.json" 2>/dev/null || echo "?")
+# wrk stops after its time with one request in flight per connection: those
+# may be assigned (and saved) without wrk reading the answer, as for a
+# station whose answer is lost, which gets the same VM when it asks again.
 check=ok
-[ "$assigned" = "$ready" ] && [ "$stations" = "$assigned" ] || check=FAILED
+[ "$assigned" -ge "$ready" ] && [ "$assigned" -le $((ready + conns)) ] &&
+	[ "$stations" = "$assigned" ] || check=FAILED
 broker_stop || die "the broker did not stop cleanly"
 
 say "== Hand-outs per second: test driver (in process), pool of $size ready VMs (filled in $fill_ms ms),"
@@ -289,7 +293,8 @@ say "  ratio hand-outs/s / lookups/s: $(ratio "$h_rps" "$l_rps")"
 say "  (a hand-out is written to pools.json, fsync of the file and its folder, before the"
 say "  station is answered, and hand-outs are one at a time: the disk's sync time sets the rate)"
 say "  check: $assigned VMs assigned to $stations stations (admin socket), $in_file in pools.json,"
-say "    $ready \"ready\" answers to distinct MACs: $check"
+say "    $ready \"ready\" answers to distinct MACs (up to $conns more assigned: answers wrk"
+say "    did not read when it stopped): $check"
 printf '{"runs":%d,"warm_ms":{"ready":%s,"spice_port":%s},"cold_ms":{"ready":%s,"spice_port":%s},"handout":{"pool_size":%d,"fill_ms":%d,"handouts":%d,"handouts_per_s":%s,"lookups_per_s":%s,"assigned":%d,"check":"%s"}}\n' \
 	"$runs" "$wr" "$wp" "$cr" "$cp" "$size" "$fill_ms" "$ready" "$h_rps" "$l_rps" "$assigned" "$check" \
 	>"$out/pool.json"
