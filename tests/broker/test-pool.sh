@@ -127,7 +127,7 @@ is "$(jget endpoints.0.host <<<"$r"):$(jget endpoints.0.port <<<"$r")" 10.0.2.10
 is "$(jget endpoints.0.password <<<"$r")" "$pw1" "  ... for the same VM"
 "$CTL" -f "$S" set 52:54:00:00:01:04 display_host=10.0.2.100 >"$T/out" 2>&1
 is $? 1 "stationctl refuses display_host in a pool mapping"
-like "$(cat "$T/out")" "both 'pool' and 'display_host'" "  ... naming both keys"
+like "$(cat "$T/out")" "display_host .* goes in its \\[pool:NAME\\] section" "  ... saying where it goes"
 
 r2=$(lookup 52:54:00:00:01:02)
 is "$(jget status <<<"$r2")" ready "station 2 gets a ready desktop"

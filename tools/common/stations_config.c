@@ -348,6 +348,13 @@ static int st_check_pool_mapping(const struct st_entry *e, char *err, size_t err
 		/* protocol has a built-in default: only one written counts. */
 		if (!e->values[k] || !e->origin[k].section)
 			continue;
+		if (k == ST_KEY_DISPLAY_HOST) {
+			snprintf(err, errlen,
+				 "[%.100s] sets display_host (from [%.60s]) next to 'pool': a "
+				 "pool's display_host goes in its [pool:NAME] section",
+				 e->target.text, e->origin[k].section);
+			return -1;
+		}
 		snprintf(err, errlen,
 			 "[%.100s] sets both 'pool' and '%s' (from [%.60s]): the pool's section "
 			 "describes its desktops",
