@@ -78,6 +78,7 @@ like "$(grep event=endpoint_failed "$T/launcher.log")" 'kind=connect' \
 launcher_stop
 
 # 3. RDP first, refused: its failure is reported, then the SPICE one.
+qemu_revive open || exit 1
 : >"$T/launcher.log"
 stations_write "$stations" <<CONF
 [$STATION_MAC]

@@ -59,6 +59,7 @@ wait_for test "$(attached)" = 0
 ok $? "after the session the device is gone from the desktop"
 
 # 2. The admin denies storage: nothing reaches the desktop.
+qemu_revive desk || exit 1
 : >"$T/launcher.log"
 stations_write "$stations" <<CONF
 [$STATION_MAC]
@@ -78,6 +79,7 @@ is "$(attached)" 0 "nothing on the desktop's USB ports"
 launcher_stop
 
 # 3. A device that cannot be shared: a notice, and the session goes on.
+qemu_revive desk || exit 1
 : >"$T/launcher.log"
 stations_write "$stations" <<CONF
 [$STATION_MAC]

@@ -20,11 +20,13 @@
 #   qemu_screendump NAME FILE [DEVICE [HEAD]]   the VM's own picture (PNG)
 #   qemu_wait_pattern NAME [SECS] waits until the boot sector's pattern shows
 #   qemu_quit NAME                QMP quit (the desktop goes away at once)
+#   qemu_revive NAME              starts NAME again if it died (see below)
 #   qemu_stop NAME                kill, if still running
 
 # shellcheck shell=bash
 
 declare -A QEMU_PID=()
+declare -A QEMU_ARGS=()
 
 free_port() {
 	perl -MIO::Socket::INET -e '
@@ -93,6 +95,7 @@ ASM
 
 qemu_start() {
 	local name=$1 port=$2 pw='' disk='' tls='' tls_port='' usbredir='' spice i
+	QEMU_ARGS[$name]=$(printf '%q ' "$@")
 	shift 2
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -216,6 +219,20 @@ qemu_wait_pattern() {
 		sleep 0.25
 	done
 	return 1
+}
+
+# qemu_revive NAME: should VM NAME have died, says so and starts it again
+# as it was started. Debian 12's SPICE server (libspice-server 0.15.1)
+# sometimes dies of a NULL pointer in its worker thread when a client
+# leaves (the kernel logs "SPICE Worker ... segfault ... in
+# libspice-server.so"); a test that uses the same VM for another client
+# afterwards is testing the client, not that crash.
+qemu_revive() {
+	local pid=${QEMU_PID[$1]:-}
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && return 0
+	wait "$pid" 2>/dev/null
+	diag "QEMU $1 died (status $?) after its client left; started again. Kernel: $(dmesg 2>/dev/null | grep -a 'SPICE Worker.*segfault' | tail -n 1)"
+	eval "qemu_start ${QEMU_ARGS[$1]}"
 }
 
 qemu_quit() {
