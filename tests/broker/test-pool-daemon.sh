@@ -16,40 +16,16 @@
 . "$VDI_ROOT/tests/lib/libvirt.sh"
 # shellcheck source=tests/lib/x11.sh
 . "$VDI_ROOT/tests/lib/x11.sh"
+# shellcheck source=tests/lib/pool.sh
+. "$VDI_ROOT/tests/lib/pool.sh"
 
 command -v qemu-img >/dev/null || skip_all "qemu-img (qemu-utils) is not installed"
 libvirt_skip_unless_usable
 
 P=$T/pool
-mkdir -p "$P/overlays" "$T/state"
-qemu-img create -q -f qcow2 "$P/base.qcow2" 1M
+mkdir -p "$T/state"
+pool_files_qemu "$P" --nic
 ok $? "a base image"
-# The daemon's QEMU runs as nobody: it reads the base image and writes the
-# overlays, which the broker makes owned like their folder.
-chmod 755 "$P"
-chmod 644 "$P/base.qcow2"
-[ "$(id -u)" = 0 ] && chown nobody:nogroup "$P/overlays"
-# The NIC is there for its MAC (each VM gets its own); its link is down, as
-# libvirt's user networking cannot be restricted: no guest traffic at all.
-cat >"$P/desk.xml" <<'XML'
-<domain type='qemu'>
-  <name>template</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <on_poweroff>destroy</on_poweroff>
-  <devices>
-    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
-      <source file='/nowhere.qcow2'/><target dev='vda' bus='virtio'/></disk>
-    <interface type='user'><mac address='52:54:00:aa:bb:cc'/><model type='virtio'/>
-      <link state='down'/></interface>
-    <graphics type='spice' autoport='yes'>
-      <listen type='address' address='127.0.0.1'/>
-    </graphics>
-    <video><model type='qxl'/></video>
-  </devices>
-</domain>
-XML
 
 S=$T/stations.conf
 cat >"$S" <<CONF

@@ -15,27 +15,15 @@
 . "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source=tests/lib/broker.sh
 . "$(dirname "$0")/../lib/broker.sh"
+# shellcheck source=tests/lib/pool.sh
+. "$(dirname "$0")/../lib/pool.sh"
 
 command -v qemu-img >/dev/null || skip_all "qemu-img (qemu-utils) is not installed"
 
 CTL=$VDI_BUILD/bin/stationctl
-mkdir -p "$T/overlays" "$T/state"
-qemu-img create -q -f qcow2 "$T/base.qcow2" 1M
+mkdir -p "$T/state"
+pool_files_test "$T" 5960 --nic
 ok $? "a base image"
-cat >"$T/desk.xml" <<'XML'
-<domain type='test'>
-  <name>template</name>
-  <uuid>11111111-2222-3333-4444-555555555555</uuid>
-  <memory>65536</memory>
-  <os><type>hvm</type></os>
-  <devices>
-    <interface type='network'><mac address='52:54:00:aa:bb:cc'/><source network='default'/></interface>
-    <graphics type='spice' port='5960' autoport='no'>
-      <listen type='address' address='127.0.0.1'/>
-    </graphics>
-  </devices>
-</domain>
-XML
 
 S=$T/stations.conf
 write_conf() {

@@ -27,6 +27,8 @@
 . "$VDI_ROOT/tests/firmware/common.sh"
 # shellcheck source=tests/lib/libvirt.sh
 . "$VDI_ROOT/tests/lib/libvirt.sh"
+# shellcheck source=tests/lib/pool.sh
+. "$VDI_ROOT/tests/lib/pool.sh"
 
 firmware_media_or_skip
 command -v qemu-img >/dev/null || skip_all "qemu-img (qemu-utils) is not installed"
@@ -38,31 +40,8 @@ plan 23
 
 CTL=$VDI_BUILD/bin/stationctl
 P=$T/pool
-mkdir -p "$P/overlays"
-qemu_pattern_disk "$T/pattern.img" && qemu-img convert -q -O qcow2 "$T/pattern.img" "$P/base.qcow2"
+qemu_pattern_disk "$T/pattern.img" && pool_files_qemu "$P" --base "$T/pattern.img"
 ok $? "a base image whose boot sector paints a test pattern"
-# The daemon's QEMU runs as nobody: it reads the base image and writes the
-# overlays.
-chmod 755 "$P"
-chmod 644 "$P/base.qcow2"
-[ "$(id -u)" = 0 ] && chown nobody:nogroup "$P/overlays"
-cat >"$P/desk.xml" <<'XML'
-<domain type='qemu'>
-  <name>template</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
-  <on_poweroff>destroy</on_poweroff>
-  <devices>
-    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
-      <source file='/nowhere.qcow2'/><target dev='vda' bus='virtio'/></disk>
-    <graphics type='spice' autoport='yes'>
-      <listen type='address' address='127.0.0.1'/>
-    </graphics>
-    <video><model type='qxl'/></video>
-  </devices>
-</domain>
-XML
 libvirt_define_tiny tiny --off
 
 S=$T/stations.conf

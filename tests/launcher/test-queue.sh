@@ -22,6 +22,8 @@
 . "$VDI_ROOT/tests/lib/qemu.sh"
 # shellcheck source=tests/lib/x11.sh
 . "$VDI_ROOT/tests/lib/x11.sh"
+# shellcheck source=tests/lib/pool.sh
+. "$VDI_ROOT/tests/lib/pool.sh"
 # shellcheck source=tests/launcher/common.sh
 . "$VDI_ROOT/tests/launcher/common.sh"
 
@@ -33,21 +35,8 @@ plan 22
 OTHER=52:54:00:00:02:01
 THIRD=52:54:00:00:02:03
 port=$(free_port)
-mkdir -p "$T/overlays" "$T/state"
-qemu-img create -q -f qcow2 "$T/base.qcow2" 1M || exit 1
-cat >"$T/desk.xml" <<XML
-<domain type='test'>
-  <name>template</name>
-  <uuid>11111111-2222-3333-4444-555555555555</uuid>
-  <memory>65536</memory>
-  <os><type>hvm</type></os>
-  <devices>
-    <graphics type='spice' port='$port' autoport='no'>
-      <listen type='address' address='127.0.0.1'/>
-    </graphics>
-  </devices>
-</domain>
-XML
+mkdir -p "$T/state"
+pool_files_test "$T" "$port" || exit 1
 cat >"$T/stations.conf" <<CONF
 [pool:lab]
 libvirt_uri = test:///default

@@ -10,6 +10,8 @@
 . "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source=SCRIPTDIR/../lib/broker.sh disable=SC1091
 . "$(dirname "$0")/../lib/broker.sh"
+# shellcheck source=SCRIPTDIR/../lib/pool.sh disable=SC1091
+. "$(dirname "$0")/../lib/pool.sh"
 
 CTL=$VDI_BUILD/bin/stationctl
 [ -x "$CTL" ] || skip_all "$CTL not built"
@@ -27,23 +29,9 @@ run() {
 }
 sum() { sha256sum "$1" | cut -d' ' -f1; }
 
-mkdir -p "$T/overlays" "$T/state"
-qemu-img create -q -f qcow2 "$T/base.qcow2" 1M
+mkdir -p "$T/state"
+pool_files_test "$T" 5960
 ok $? "a base image"
-# The test driver assigns no autoport ports: a fixed one.
-cat >"$T/desk.xml" <<'XML'
-<domain type='test'>
-  <name>template</name>
-  <uuid>11111111-2222-3333-4444-555555555555</uuid>
-  <memory>65536</memory>
-  <os><type>hvm</type></os>
-  <devices>
-    <graphics type='spice' port='5960' autoport='no'>
-      <listen type='address' address='127.0.0.1'/>
-    </graphics>
-  </devices>
-</domain>
-XML
 cat >"$S" <<'CONF'
 # pool test
 [52:54:00:00:02:01]

@@ -41,6 +41,8 @@ export VDI_ROOT
 . "$VDI_ROOT/tests/lib/broker.sh"
 # shellcheck source=tests/lib/libvirt.sh
 . "$VDI_ROOT/tests/lib/libvirt.sh"
+# shellcheck source=tests/lib/pool.sh
+. "$VDI_ROOT/tests/lib/pool.sh"
 
 runs=${BENCH_POOL_RUNS:-5}
 size=${BENCH_POOL_SIZE:-1000}
@@ -93,28 +95,8 @@ for c in libvirtd virsh qemu-system-x86_64; do
 done
 libvirt_start || die "no private libvirtd: $LIBVIRT_ERROR"
 P=$T/pool
-mkdir -p "$P/overlays" "$T/state"
-qemu-img create -q -f qcow2 "$P/base.qcow2" 1M || die "qemu-img failed"
-chmod 755 "$P"
-chmod 644 "$P/base.qcow2"
-[ "$(id -u)" = 0 ] && chown nobody:nogroup "$P/overlays"
-cat >"$P/desk.xml" <<'XML'
-<domain type='qemu'>
-  <name>template</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <on_poweroff>destroy</on_poweroff>
-  <devices>
-    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
-      <source file='/nowhere.qcow2'/><target dev='vda' bus='virtio'/></disk>
-    <graphics type='spice' autoport='yes'>
-      <listen type='address' address='127.0.0.1'/>
-    </graphics>
-    <video><model type='qxl'/></video>
-  </devices>
-</domain>
-XML
+mkdir -p "$T/state"
+pool_files_qemu "$P" || die "qemu-img failed"
 S=$T/stations.conf
 # conf SIZE: the pool file, and the broker told to read it again.
 conf() {
@@ -194,20 +176,8 @@ say ""
 
 hard=$(ulimit -Hn)
 if [ "$hard" = unlimited ] || [ "$hard" -ge 4096 ]; then ulimit -n 4096 2>/dev/null; fi
-mkdir -p "$T/big/overlays" "$T/big/state"
-qemu-img create -q -f qcow2 "$T/big/base.qcow2" 1M || die "qemu-img failed"
-cat >"$T/big/desk.xml" <<'XML'
-<domain type='test'>
-  <name>template</name>
-  <memory>65536</memory>
-  <os><type>hvm</type></os>
-  <devices>
-    <graphics type='spice' port='5960' autoport='no'>
-      <listen type='address' address='127.0.0.1'/>
-    </graphics>
-  </devices>
-</domain>
-XML
+mkdir -p "$T/big/state"
+pool_files_test "$T/big" 5960 || die "qemu-img failed"
 cat >"$T/big/stations.conf" <<CONF
 [pool:big]
 libvirt_uri = test:///default
