@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "broker_config.h"
+#include "fileio.h"
 #include "broker_time.h"
 #include "log.h"
 
@@ -18,32 +19,6 @@ struct broker_config {
 	unsigned long generation;
 };
 
-/* The stations file's folder, absolute: relative paths in the file (ca,
- * a pool's template, base image and overlay folder) are resolved against
- * it, and overlay and image paths go to qemu-img and to libvirt, whose
- * QEMU does not run in the broker's working folder. A folder that cannot
- * be resolved is kept as written; reading the file then fails with the
- * reason. */
-static char *config_dirname(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir, *abs;
-
-	if (!slash)
-		dir = strdup(".");
-	else if (slash == path)
-		dir = strdup("/");
-	else
-		dir = strndup(path, (size_t)(slash - path));
-	if (!dir)
-		return NULL;
-	abs = realpath(dir, NULL);
-	if (!abs)
-		return dir;
-	free(dir);
-	return abs;
-}
-
 struct broker_config *broker_config_new(const char *path)
 {
 	struct broker_config *c = calloc(1, sizeof(*c));
@@ -51,7 +26,9 @@ struct broker_config *broker_config_new(const char *path)
 	if (!c)
 		return NULL;
 	c->path = strdup(path);
-	c->dir = config_dirname(path);
+	/* Relative paths in the file (ca, a pool's template, base image
+	 * and overlay folder) are resolved against its folder. */
+	c->dir = file_dir_absolute(path);
 	if (!c->path || !c->dir) {
 		free(c->path);
 		free(c->dir);

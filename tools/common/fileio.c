@@ -245,3 +245,23 @@ void file_unlock(int fd)
 		close(fd);
 	}
 }
+
+char *file_dir_absolute(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *abs;
+
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return NULL;
+	abs = realpath(dir, NULL);
+	if (!abs)
+		return dir;
+	free(dir);
+	return abs;
+}

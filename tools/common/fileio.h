@@ -23,6 +23,13 @@ int file_replace_atomic(const char *path, const char *data, size_t len, unsigned
  * while holding the lock. */
 void file_remove_stale_temps(const char *path);
 
+/* The folder of path (".", when it has none), made absolute when it
+ * exists: paths relative to a config file go to programs (qemu-img,
+ * libvirt's QEMU) that do not run in the caller's folder. A folder that
+ * cannot be resolved is returned as written. Caller frees; NULL when out
+ * of memory. */
+char *file_dir_absolute(const char *path);
+
 /* Takes an exclusive flock on path.lock (created 0660 less the umask if absent), waiting at
  * most timeout_ms. Returns the lock fd, or -1 (errno ETIMEDOUT on time-out). */
 int file_lock(const char *path, int timeout_ms);

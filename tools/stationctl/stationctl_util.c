@@ -2,12 +2,12 @@
 #include "stationctl_util.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "stationctl.h"
 
 void stationctl_util_err(const char *fmt, ...)
@@ -29,26 +29,10 @@ void stationctl_util_print_diags(const struct st_diags *d)
 
 void stationctl_util_dirname(const char *path, char *out, size_t outlen)
 {
-	const char *slash = strrchr(path, '/');
-	char dir[PATH_MAX], *abs;
-	size_t n;
+	char *dir = file_dir_absolute(path);
 
-	if (!slash) {
-		snprintf(dir, sizeof(dir), ".");
-	} else {
-		n = (size_t)(slash - path);
-		if (n == 0)
-			n = 1; /* "/file" lives in "/" */
-		if (n >= sizeof(dir))
-			n = sizeof(dir) - 1;
-		memcpy(dir, path, n);
-		dir[n] = '\0';
-	}
-	/* Absolute, as the broker makes it: pool paths go to qemu-img and
-	 * libvirt, which do not run in this folder. */
-	abs = realpath(dir, NULL);
-	snprintf(out, outlen, "%s", abs ? abs : dir);
-	free(abs);
+	snprintf(out, outlen, "%s", dir ? dir : ".");
+	free(dir);
 }
 
 void stationctl_util_printable(const char *s, char *out, size_t outlen)
