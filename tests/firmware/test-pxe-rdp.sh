@@ -49,7 +49,7 @@ station_wait_stage login 300
 ok $? "PXE boot to the first screen (stage login at $(station_stage_time login) s)"
 station_status_like '^state=connected protocol=rdp endpoint=10\.0\.2\.100:3389 ' 180
 ok $? "the station connects over RDP by itself"
-like "$(admin_get /v1/admin/stations)" '"state":"connected"' "the broker has the session"
+like "$(admin_wait_like /v1/admin/stations '"state":"connected"')" '"state":"connected"' "the broker has the session"
 
 # The picture: the station's screen, cut to the server's desktop where the
 # screen is larger.
@@ -73,7 +73,7 @@ ok $? "and not a mirrored picture (RMSE $wrong > 0.15)"
 rdp_server_stop
 station_status_like '^state=idle login=none ' 60
 ok $? "server stopped: the station is back on its login screen"
-like "$(admin_get /v1/admin/stations)" '"state":"idle"' "the broker has the session end"
+like "$(admin_wait_like /v1/admin/stations '"state":"idle"')" '"state":"idle"' "the broker has the session end"
 like "$(station_screen_text "RDP desk.*automatically in")" "RDP desk.*automatically in" \
 	"its screen is the login screen, with the station's name"
 # In the station's launcher log (through the diagnostics shell on the

@@ -71,7 +71,7 @@ convert "$T/vm.png" -flop "$T/vm-flop.png"
 wrong=$(img_rmse "$T/shot-scaled.png" "$T/vm-flop.png")
 below 0.15 "$wrong"
 ok $? "and not a mirrored picture (RMSE $wrong > 0.15)"
-like "$(admin_get /v1/admin/stations)" '"state":"connected"' "the broker has the session"
+like "$(admin_wait_like /v1/admin/stations '"state":"connected"')" '"state":"connected"' "the broker has the session"
 
 # USB: the stick is redirected by the default policy (mass storage).
 n=0
@@ -86,7 +86,7 @@ ok $? "the desktop's info usb lists the station's stick on a usb-redir port ($n 
 qemu_quit desk
 station_status_like '^state=idle login=none ' 30
 ok $? "desktop stopped: the station is back on its login screen"
-like "$(admin_get /v1/admin/stations)" '"state":"idle"' "the broker has the session end"
+like "$(admin_wait_like /v1/admin/stations '"state":"idle"')" '"state":"idle"' "the broker has the session end"
 like "$(station_screen_text "PXE desk.*automatically in")" "PXE desk.*automatically in" \
 	"its screen is the login screen, with the station's name"
 

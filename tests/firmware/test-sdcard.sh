@@ -59,7 +59,7 @@ station_wait_stage login 300
 ok $? "BIOS boot from the card to the login screen (stage login at $(station_stage_time login) s, $(station_since_start) s after power-on)"
 station_wait_stage desktop 180
 ok $? "the station connected by itself (stage desktop at $(station_stage_time desktop) s)"
-like "$(admin_get /v1/admin/stations)" '"state":"connected"' \
+like "$(admin_wait_like /v1/admin/stations '"state":"connected"')" '"state":"connected"' \
 	"the broker, reached over HTTPS with the card's CA, has the session"
 
 qemu_screendump desk "$T/vm.png"

@@ -48,7 +48,7 @@ launcher_wait_state '^state=connected protocol=spice endpoint=127\.0\.0\.1:'"$po
 ok $? "connected: $(cat "$T/status")"
 launcher_wait_log 'event=first_frame'
 ok $? "the first desktop frame was drawn"
-like "$(admin_get /v1/admin/stations)" '"state":"connected"' "the broker has the session start"
+like "$(admin_wait_like /v1/admin/stations '"state":"connected"')" '"state":"connected"' "the broker has the session start"
 
 # The picture settles within a frame or two of the first one.
 rmse=

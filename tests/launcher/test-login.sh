@@ -63,7 +63,7 @@ ok $? "Back returns to the login screen"
 type_login alice "$good"
 launcher_wait_state "^state=connected protocol=spice endpoint=127\\.0\\.0\\.1:$port " 10
 ok $? "the right password connects: $(cat "$T/status")"
-like "$(admin_get /v1/admin/stations)" '"user":"alice"' "the broker knows who is on the station"
+like "$(admin_wait_like /v1/admin/stations '"user":"alice"')" '"user":"alice"' "the broker knows who is on the station"
 
 qemu_quit desk
 launcher_wait_state '^state=idle login=broker ' 5

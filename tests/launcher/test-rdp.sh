@@ -47,7 +47,7 @@ launcher_wait_state "^state=connected protocol=rdp endpoint=127\\.0\\.0\\.1:$por
 ok $? "connected over RDP: $(cat "$T/status")"
 like "$(grep 'event=rdp_start' "$T/launcher.log")" '/parent-window:[0-9]+ /size:1024x768 ' \
 	"xfreerdp is embedded in the launcher's window at the monitor's size"
-like "$(admin_get /v1/admin/stations)" '"state":"connected"' "the broker has the session start"
+like "$(admin_wait_like /v1/admin/stations '"state":"connected"')" '"state":"connected"' "the broker has the session start"
 
 rmse=
 for _ in $(seq 1 40); do

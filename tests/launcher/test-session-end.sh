@@ -53,7 +53,10 @@ launcher_wait_log 'Connecting automatically|state=querying purpose=connect' 5
 launcher_wait_state '^state=connected ' 10
 ok $? "autoconnect again after the wait: $(cat "$T/status")"
 
-# 2. The broker is down when the session ends.
+# 2. The broker is down when the session ends. The start of the session
+# above is reported in the background; it must have gone out first, or the
+# end would queue behind its retry (10 s) rather than be tried at once.
+wait_count 'event=session_report event=start result=ok' 2 10
 broker_stop
 qemu_quit desk
 launcher_wait_state '^state=idle ' 5

@@ -183,6 +183,20 @@ admin_get() {
 	curl -sS --max-time 10 --unix-socket "$BROKER_SOCK" "http://broker$1"
 }
 
+# admin_wait_like PATH REGEX [SECS]: prints the admin answer once it matches
+# (or the last one after SECS, default 10). Stations report session starts
+# and ends in the background, after their own state has changed, so a check
+# of the broker's view right after the station's must give the report time.
+admin_wait_like() {
+	local path=$1 re=$2 secs=${3:-10} got i
+	for ((i = 0; i < secs * 10; i++)); do
+		got=$(admin_get "$path" 2>&1)
+		printf '%s' "$got" | grep -Eq -- "$re" && break
+		sleep 0.1
+	done
+	printf '%s' "$got"
+}
+
 admin_post() {
 	curl -sS --max-time 10 --unix-socket "$BROKER_SOCK" -X POST "http://broker$1"
 }
