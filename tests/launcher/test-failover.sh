@@ -63,6 +63,7 @@ for _ in $(seq 1 40); do
 done
 below "$rmse" 0.05
 ok $? "the RDP desktop is on screen (RMSE $rmse)"
+broker_wait_log 'event=session .*kind=start endpoint=rdp://' 10
 like "$(grep 'event=session ' "$BROKER_LOG" | tail -n 1)" 'kind=start endpoint=rdp://' \
 	"the broker's session report names RDP"
 
