@@ -31,9 +31,7 @@ S=$T/stations.conf
 cat >"$S" <<CONF
 [pool:tiny]
 libvirt_uri = $LIBVIRT_URI
-template = pool/desk.xml
-base_image = pool/base.qcow2
-overlay_dir = pool/overlays
+$(pool_keys pool)
 size = 1
 max = 3
 

@@ -30,9 +30,7 @@ write_conf() {
 	cat >"$S" <<CONF
 [pool:lab]
 libvirt_uri = test:///default
-template = desk.xml
-base_image = base.qcow2
-overlay_dir = overlays
+$(pool_keys .)
 size = $1
 max = $2
 idle_timeout = ${3:-600}

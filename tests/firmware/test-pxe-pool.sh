@@ -48,9 +48,7 @@ S=$T/stations.conf
 cat >"$S" <<CONF
 [pool:kiosk]
 libvirt_uri = $LIBVIRT_URI
-template = pool/desk.xml
-base_image = pool/base.qcow2
-overlay_dir = pool/overlays
+$(pool_keys pool)
 size = 1
 max = 2
 display_host = 10.0.2.100

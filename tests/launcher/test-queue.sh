@@ -40,9 +40,7 @@ pool_files_test "$T" "$port" || exit 1
 cat >"$T/stations.conf" <<CONF
 [pool:lab]
 libvirt_uri = test:///default
-template = desk.xml
-base_image = base.qcow2
-overlay_dir = overlays
+$(pool_keys .)
 size = 1
 max = 1
 

@@ -15,6 +15,10 @@
 #       nobody when the test is root: it can read the base image and write
 #       the overlays.
 # Both return non-zero when the base image cannot be made.
+#
+#   pool_keys SUB   the template, base_image and overlay_dir lines of a
+#       [pool:NAME] section for those files, in folder SUB of the stations
+#       file's folder (. for that folder itself)
 
 # shellcheck shell=bash
 
@@ -83,4 +87,11 @@ pool_files_qemu() {
   </devices>
 </domain>
 XML
+}
+
+pool_keys() {
+	local d=$1/
+	[ "$1" = . ] && d=
+	printf 'template = %sdesk.xml\nbase_image = %sbase.qcow2\noverlay_dir = %soverlays\n' \
+		"$d" "$d" "$d"
 }

@@ -58,6 +58,15 @@ static void test_ready(void)
 	broker_reply_clear(&r); /* twice is fine */
 }
 
+/* Parses case i of a table of replies that must all be accepted. */
+static void parse_case(size_t i, const char *json, struct broker_reply *r)
+{
+	char err[160];
+
+	if (broker_reply_parse(json, strlen(json), r, err, sizeof(err)) != 0)
+		g_error("case %zu: %s", i, err);
+}
+
 static void test_statuses(void)
 {
 	static const struct {
@@ -87,11 +96,8 @@ static void test_statuses(void)
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 		struct broker_reply r;
-		char err[160];
-		int rc =
-		    broker_reply_parse(cases[i].json, strlen(cases[i].json), &r, err, sizeof(err));
-		if (rc != 0)
-			g_error("case %zu: %s", i, err);
+
+		parse_case(i, cases[i].json, &r);
 		g_assert_cmpint(r.status, ==, cases[i].status);
 		g_assert_cmpint(r.retry_after, ==, cases[i].retry_after);
 		g_assert_cmpstr(r.message, ==, cases[i].message);
@@ -115,11 +121,8 @@ static void test_queue_position(void)
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 		struct broker_reply r;
-		char err[160];
-		int rc =
-		    broker_reply_parse(cases[i].json, strlen(cases[i].json), &r, err, sizeof(err));
-		if (rc != 0)
-			g_error("case %zu: %s", i, err);
+
+		parse_case(i, cases[i].json, &r);
 		g_assert_cmpint(r.status, ==, BROKER_STATUS_STARTING);
 		g_assert_cmpuint(r.queue_position, ==, cases[i].queue_position);
 		broker_reply_clear(&r);

@@ -103,9 +103,7 @@ conf() {
 	cat >"$S.new" <<CONF
 [pool:tiny]
 libvirt_uri = $LIBVIRT_URI
-template = pool/desk.xml
-base_image = pool/base.qcow2
-overlay_dir = pool/overlays
+$(pool_keys pool)
 size = $1
 max = 2
 
@@ -181,9 +179,7 @@ pool_files_test "$T/big" 5960 || die "qemu-img failed"
 cat >"$T/big/stations.conf" <<CONF
 [pool:big]
 libvirt_uri = test:///default
-template = desk.xml
-base_image = base.qcow2
-overlay_dir = overlays
+$(pool_keys .)
 size = $size
 max = $size
 

@@ -143,14 +143,16 @@ static char *api_station_reply(const struct st_entry *e, const struct broker_fra
 }
 
 /* ready for a desktop found at lookup time (a libvirt domain or a pool VM):
- * its live address and password first, the mapping's fallbacks after. */
+ * its live address and password first, the mapping's fallbacks after. The
+ * admin's display_host, when set, replaces the address libvirt reports. */
 static char *api_reply_live(const struct st_entry *e, const struct broker_reply_ident *rid,
-			    const char *user, enum st_protocol protocol, const char *host,
-			    unsigned port, unsigned tls_port, const char *password, size_t *len)
+			    const char *user, const char *display_host, enum st_protocol protocol,
+			    const char *host, unsigned port, unsigned tls_port,
+			    const char *password, size_t *len)
 {
 	const struct st_endpoint ep = {
 	    .protocol = protocol,
-	    .host = host,
+	    .host = display_host ? display_host : host,
 	    .port = port,
 	    .tls_port = tls_port,
 	    .password = password[0] ? password : NULL,
@@ -184,9 +186,8 @@ static void api_answer_domain(struct broker *b, const struct st_entry *e,
 		resp->body = broker_reply_starting(e, rid, &resp->len);
 		break;
 	case BROKER_LIBVIRT_READY:
-		resp->body = api_reply_live(e, rid, user, d.protocol,
-					    e->display_host ? e->display_host : d.host, d.port,
-					    d.tls_port, d.password, &resp->len);
+		resp->body = api_reply_live(e, rid, user, e->display_host, d.protocol, d.host,
+					    d.port, d.tls_port, d.password, &resp->len);
 		break;
 	}
 	explicit_bzero(&d, sizeof(d));
@@ -218,8 +219,7 @@ static void api_answer_pool(struct broker *b, const struct st_entry *e,
 		resp->body = broker_reply_starting_queued(e, rid, place, &resp->len);
 		break;
 	case BROKER_POOL_GOT:
-		resp->body = api_reply_live(e, rid, user, d.protocol,
-					    e->pool->display_host ? e->pool->display_host : d.host,
+		resp->body = api_reply_live(e, rid, user, e->pool->display_host, d.protocol, d.host,
 					    d.port, d.tls_port, d.password, &resp->len);
 		break;
 	}

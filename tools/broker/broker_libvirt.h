@@ -36,10 +36,10 @@
 
 struct broker_libvirt;
 
-/* NULL on out of memory or when libvirt cannot be initialised. */
 /* libvirt's message for the last failed call on this thread, never NULL. */
 const char *broker_libvirt_last_error(void);
 
+/* NULL on out of memory or when libvirt cannot be initialised. */
 struct broker_libvirt *broker_libvirt_new(void);
 void broker_libvirt_free(struct broker_libvirt *lv);
 
