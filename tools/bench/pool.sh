@@ -56,7 +56,7 @@ BENCH_NONE=null
 . "$here/lib.sh"
 bench_report "$out/pool.txt"
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "null" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.4g", a / b; else print "null" }'; }
 
 for c in wrk qemu-img curl python3 timeout; do
 	command -v "$c" >/dev/null || die "$c is not installed (make deps)"
