@@ -15,7 +15,7 @@
 # shellcheck source=tests/launcher/common.sh
 . "$VDI_ROOT/tests/launcher/common.sh"
 
-plan 13
+plan 16
 
 x11_start 1024x768 || exit 1
 fake_sysfs eth9 "$STATION_MAC"
@@ -69,7 +69,18 @@ wait_count 'event=session_report event=end result=ok' 2 15
 ok $? "once the broker is back, the kept report goes out"
 sleep 0.5
 is "$(count_log 'event=session_report event=end result=ok')" 2 "two session ends, each reported once"
-like "$(grep 'event=session ' "$BROKER_LOG" | tail -n 1)" 'end' \
-	"the new broker got the end: $(grep 'event=session ' "$BROKER_LOG" | tail -n 1 | cut -c 1-120)"
+# The new broker's own record: exactly one session report from this
+# station, an end with the reason of the second session (the server quit),
+# and no start (that went to the first broker). Its admin socket knows the
+# station and has it idle, with no endpoint.
+reports=$(grep -E "event=session mac=$STATION_MAC " "$BROKER_LOG")
+is "$(printf '%s\n' "$reports" | grep -Ec ' kind=end( |$)')/$(printf '%s\n' "$reports" | grep -Ec ' kind=start( |$)')" \
+	1/0 "the new broker got one end and no start: $(printf '%s' "$reports" | sed -n 's/.*\( kind=[a-z]*\).*\( reason=[a-z_]*\).*/\1\2/p' | tr '\n' ' ')"
+like "$reports" ' kind=end .*reason=server_closed' "the end says why: the server closed"
+station=$(admin_wait_like /v1/admin/stations "\"mac\":\"$STATION_MAC\"")
+like "$station" "\"mac\":\"$STATION_MAC\",[^}]*\"state\":\"idle\"" \
+	"the new broker's admin socket has the station idle"
+! printf '%s' "$station" | grep -q '"endpoint"'
+ok $? "with no session endpoint: $station"
 launcher_stop
 ok $? "stops cleanly"
