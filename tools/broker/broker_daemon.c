@@ -16,6 +16,7 @@
 #include "broker_fetch.h"
 #include "broker_http.h"
 #include "broker_net.h"
+#include "broker_paths.h"
 #include "broker_time.h"
 #include "broker_watch.h"
 #include "fileio.h"
@@ -35,6 +36,11 @@
 
 struct daemon {
 	const struct broker_opts *o;
+	/* The options with the admin socket and the state folder resolved
+	 * (broker_paths.h); o points here once they are. */
+	struct broker_opts opts;
+	char admin_socket[ADMIN_PATH_MAX];
+	char state_dir[PATH_MAX];
 	struct broker b;
 	char *cert, *key;
 	int tcp_fd, admin_fd, sig_fd;
@@ -120,7 +126,8 @@ static int daemon_signals(struct daemon *d)
 
 static int daemon_start(struct daemon *d)
 {
-	const struct broker_opts *o = d->o;
+	struct broker_opts *ro = &d->opts;
+	const struct broker_opts *o = ro;
 	struct broker_http_params hp;
 	const struct broker_http_route *routes;
 	struct st_diags diags;
@@ -136,6 +143,14 @@ static int daemon_start(struct daemon *d)
 	if (!o->insecure_http && (daemon_read_pem(o->tls_cert, &d->cert, "tls-cert") < 0 ||
 				  daemon_read_pem(o->tls_key, &d->key, "tls-key") < 0))
 		return -1;
+	/* A broker run by hand has no systemd to make /var/lib/vdi-broker
+	 * (StateDirectory=): find or make it now rather than fail at the
+	 * first pool save. */
+	if (broker_paths_state_dir(o, d->state_dir, err, sizeof(err)) < 0) {
+		daemon_fatal("state-dir", err);
+		return -1;
+	}
+	ro->state_dir = d->state_dir;
 	if (broker_init(&d->b, o) < 0) {
 		daemon_fatal("init", "out of memory");
 		return -1;
@@ -155,6 +170,12 @@ static int daemon_start(struct daemon *d)
 		daemon_fatal("listen", err);
 		return -1;
 	}
+	/* Nor /run/vdi-broker (RuntimeDirectory=). */
+	if (broker_paths_admin_socket(o, d->admin_socket, err, sizeof(err)) < 0) {
+		daemon_fatal("admin-socket", err);
+		return -1;
+	}
+	ro->admin_socket = d->admin_socket;
 	d->admin_fd =
 	    broker_net_listen_unix(o->admin_socket, &d->admin_dev, &d->admin_ino, err, sizeof(err));
 	if (d->admin_fd < 0) {
@@ -205,7 +226,7 @@ static int daemon_start(struct daemon *d)
 	snprintf(num[2], sizeof(num[2]), "%u", o->timeout);
 	log_event(LOG_INFO, "listening", "addr", bound, "tls", o->insecure_http ? "off" : "on",
 		  "threads", num[0], "max_connections", num[1], "timeout", num[2], "admin_socket",
-		  o->admin_socket, "version", VDI_VERSION, NULL);
+		  o->admin_socket, "state_dir", o->state_dir, "version", VDI_VERSION, NULL);
 	return 0;
 }
 
@@ -294,7 +315,8 @@ int broker_daemon_run(const struct broker_opts *o)
 	int rc = 1;
 
 	memset(&d, 0, sizeof(d));
-	d.o = o;
+	d.opts = *o;
+	d.o = &d.opts;
 	d.tcp_fd = d.admin_fd = d.sig_fd = -1;
 	log_init("vdi-broker", o->log_level);
 	/* libcurl's global set-up is not thread-safe: before any thread. */

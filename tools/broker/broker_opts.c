@@ -72,8 +72,11 @@ static void opts_usage(FILE *out)
 		"      --users FILE         users file for broker logins (name:crypt-hash\n"
 		"                           lines, set with `stationctl passwd`); read on each\n"
 		"                           login. Without it, logins are unavailable.\n"
-		"      --admin-socket PATH  unix socket of the admin interface (default\n"
-		"                           " BROKER_ADMIN_SOCKET_DEFAULT "), created mode 0600\n"
+		"      --admin-socket PATH  unix socket of the admin interface, created mode\n"
+		"                           0600 (default " BROKER_ADMIN_SOCKET_DEFAULT ",\n"
+		"                           its folder made mode 0700; a user who cannot\n"
+		"                           write /run gets $XDG_RUNTIME_DIR/vdi-broker or\n"
+		"                           /tmp/vdi-broker-UID instead, as logged)\n"
 		"      --trusted-proxy CIDR a reverse proxy whose X-Forwarded-For header is\n"
 		"                           believed (IP or CIDR; repeatable, up to %d)\n"
 		"      --threads N          worker threads (default: one per CPU)\n"
@@ -86,7 +89,10 @@ static void opts_usage(FILE *out)
 		"                           logs every request\n"
 		"      --state-dir DIR      where the broker keeps what must survive a\n"
 		"                           restart: the VMs of its pools (default\n"
-		"                           " BROKER_STATE_DIR_DEFAULT ")\n"
+		"                           " BROKER_STATE_DIR_DEFAULT ", made mode 0700; a\n"
+		"                           user who cannot write /var/lib gets\n"
+		"                           $XDG_STATE_HOME/vdi-broker or\n"
+		"                           ~/.local/state/vdi-broker instead, as logged)\n"
 		"  -h, --help               show this help and exit\n"
 		"  -V, --version            show the version and exit\n"
 		"\n"
@@ -230,11 +236,13 @@ enum broker_opts_result broker_opts_parse(int argc, char **argv, struct broker_o
 				return opts_fail(err, "--admin-socket %s: empty or too long",
 						 optarg);
 			o->admin_socket = optarg;
+			o->admin_socket_given = true;
 			break;
 		case OPT_STATE_DIR:
 			if (!optarg[0] || strlen(optarg) >= 3000)
 				return opts_fail(err, "--state-dir %s: empty or too long", optarg);
 			o->state_dir = optarg;
+			o->state_dir_given = true;
 			break;
 		case OPT_TRUSTED_PROXY:
 			if (o->n_trusted == BROKER_PROXY_MAX)

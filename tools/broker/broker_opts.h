@@ -8,10 +8,11 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "admin_path.h"
 #include "broker_proxy.h"
 #include "log.h"
 
-#define BROKER_ADMIN_SOCKET_DEFAULT    "/run/vdi-broker/admin.sock"
+#define BROKER_ADMIN_SOCKET_DEFAULT    ADMIN_PATH_DEFAULT
 #define BROKER_STATE_DIR_DEFAULT       "/var/lib/vdi-broker"
 #define BROKER_MAX_CONNECTIONS_DEFAULT 10000
 #define BROKER_TIMEOUT_DEFAULT	       15
@@ -30,6 +31,11 @@ struct broker_opts {
 	const char *users;
 	const char *admin_socket;
 	const char *state_dir; /* pools.json lives here */
+	/* Given on the command line: used as they are. Otherwise the daemon
+	 * looks for a usable place (broker_paths.h), and the two strings
+	 * above only name the first choice. */
+	bool admin_socket_given;
+	bool state_dir_given;
 	struct broker_cidr trusted[BROKER_PROXY_MAX];
 	size_t n_trusted;
 	unsigned threads; /* 0: one per CPU */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin_path.h"
 #include "stationctl.h"
 #include "stationctl_commands.h"
 #include "stationctl_util.h"
@@ -43,10 +44,11 @@ int main(int argc, char **argv)
 	struct stationctl_ctx ctx = {
 	    .stations_file = env_or("VDI_STATIONS_FILE", STATIONCTL_DEFAULT_FILE),
 	    .users_file = env_or("VDI_USERS_FILE", STATIONCTL_DEFAULT_USERS),
-	    .admin_socket = env_or("VDI_ADMIN_SOCKET", STATIONCTL_DEFAULT_SOCKET),
+	    .admin_socket = getenv("VDI_ADMIN_SOCKET"),
 	    .lock_timeout_ms = STATIONCTL_DEFAULT_LOCK_TIMEOUT_MS,
 	};
 	const struct stationctl_command *cmd;
+	char dirs[ADMIN_PATH_DIRS][ADMIN_PATH_MAX], found[ADMIN_PATH_MAX];
 	int c;
 
 	/* '+': options after the command name belong to the command. */
@@ -82,6 +84,13 @@ int main(int argc, char **argv)
 			fputs("Try 'stationctl --help' for more information.\n", stderr);
 			return STATIONCTL_EXIT_USAGE;
 		}
+	}
+	/* Neither --socket nor $VDI_ADMIN_SOCKET: look where a broker
+	 * started without --admin-socket puts it, in the broker's order. */
+	if (!ctx.admin_socket || !ctx.admin_socket[0]) {
+		admin_path_find((const char(*)[ADMIN_PATH_MAX])dirs,
+				admin_path_dirs(dirs, ADMIN_PATH_DIRS), found, sizeof(found));
+		ctx.admin_socket = found;
 	}
 	if (optind >= argc) {
 		stationctl_commands_usage(stderr);

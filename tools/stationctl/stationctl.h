@@ -4,9 +4,12 @@
 #ifndef VDI_STATIONCTL_H
 #define VDI_STATIONCTL_H
 
-#define STATIONCTL_DEFAULT_FILE		   "/etc/vdi-station/stations.conf"
-#define STATIONCTL_DEFAULT_USERS	   "/etc/vdi-station/users"
-#define STATIONCTL_DEFAULT_SOCKET	   "/run/vdi-broker/admin.sock"
+#include "admin_path.h"
+
+#define STATIONCTL_DEFAULT_FILE	 "/etc/vdi-station/stations.conf"
+#define STATIONCTL_DEFAULT_USERS "/etc/vdi-station/users"
+/* The first place looked at; admin_path.h has the others. */
+#define STATIONCTL_DEFAULT_SOCKET	   ADMIN_PATH_DEFAULT
 #define STATIONCTL_DEFAULT_LOCK_TIMEOUT_MS 10000
 
 /* Exit codes. Distinct so that scripts can tell a typo from a busy file or a
