@@ -2,7 +2,10 @@
 # A mapping with login = broker: user name and password on the login screen,
 # checked by the broker; a wrong password says so and leads back; the right
 # one connects; after the session nothing of the user is left; too many
-# failures are refused with a wait.
+# failures are refused with a wait. Proof from outside the launcher: the
+# broker's admin socket names the user; the screen's field area is compared
+# with the empty fields; the launcher's memory (/proc/PID/mem, what a core
+# dump holds) is searched for both passwords after the session.
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source=tests/lib/broker.sh
@@ -14,14 +17,17 @@
 # shellcheck source=tests/launcher/common.sh
 . "$VDI_ROOT/tests/launcher/common.sh"
 
-plan 15
+plan 17
 
 x11_start 1024x768 || exit 1
 fake_sysfs eth9 "$STATION_MAC"
 port=$(free_port)
 qemu_start desk "$port" || exit 1
-good='Corr3ct horse'
-bad='wr0ng-battery'
+# Longer than 16 bytes: glibc's free() writes its list pointers over the
+# first 16 bytes of a freed block, so a copy freed without being wiped
+# keeps only its tail, which the memory check below looks for as well.
+good='Corr3ct horse battery staple'
+bad='wr0ng-battery-horse-staple-9'
 printf 'alice:%s\n' "$(openssl passwd -6 "$good")" >"$T/users"
 cat >"$T/stations.conf" <<CONF
 [$STATION_MAC]
@@ -32,27 +38,75 @@ login = broker
 CONF
 broker_start "$T/stations.conf" || exit 1
 
-# type_login USER PASSWORD: into the fields as a user would, then Enter.
-type_login() {
+# type_fields USER PASSWORD: into the fields as a user would.
+type_fields() {
 	xdotool key --clearmodifiers ctrl+a
 	xdotool type --delay 15 "$1"
 	xdotool key Tab
 	xdotool key --clearmodifiers ctrl+a
 	xdotool type --delay 15 "$2"
+}
+
+# type_login USER PASSWORD: the same, then Enter.
+type_login() {
+	type_fields "$1" "$2"
 	xdotool key Return
+}
+
+# mem_has PID STRING: true when STRING is anywhere in the writable memory of
+# process PID (heap, stacks, anonymous and library data mappings): what a
+# core dump of it would hold.
+mem_has() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+pid, needle = sys.argv[1], sys.argv[2].encode()
+found = False
+with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+    for line in maps:
+        f = line.split()
+        if f[1][:2] != "rw" or (len(f) > 5 and f[5] in ("[vvar]", "[vsyscall]")):
+            continue
+        lo, hi = (int(x, 16) for x in f[0].split("-"))
+        try:
+            mem.seek(lo)
+            data = mem.read(hi - lo)
+        except OSError:
+            continue
+        i = data.find(needle)
+        if i >= 0:
+            # Say where, for whoever mends it.
+            ctx = data[max(0, i - 80):i].decode("latin-1")
+            print(f"# in {f[0]} {' '.join(f[5:])} after: {ctx!r}", file=sys.stderr)
+            found = True
+            break
+sys.exit(0 if found else 1)
+PY
 }
 
 launcher_start --broker "$BROKER_URL" --ca "$BROKER_CA" --mac "$STATION_MAC"
 launcher_wait_state '^state=idle login=broker '
 ok $? "login screen with user name and password: $(cat "$T/status")"
 launcher_wait_log 'event=painted page=login'
+sleep 0.3
+x11_screenshot "$T/empty.png"
 
 # Enter on empty fields sends nothing.
 xdotool key Return
 sleep 0.5
 is "$(count_log 'purpose=login')" 0 "Enter with empty fields sends no login"
 
-type_login alice "$bad"
+# Where the fields are: what typing into them changed on screen.
+type_fields alice "$bad"
+sleep 0.5
+x11_screenshot "$T/typed.png"
+fields=$(convert "$T/empty.png" "$T/typed.png" -compose difference -composite \
+	-threshold 10% -format '%@' info:)
+typed=$(convert "$T/typed.png" -crop "$fields" +repage "$T/typed-fields.png" &&
+	convert "$T/empty.png" -crop "$fields" +repage "$T/empty-fields.png" &&
+	img_rmse "$T/typed-fields.png" "$T/empty-fields.png")
+mem_has "$LAUNCHER_PID" "$bad" 2>/dev/null
+ok $? "the memory search finds a password while it is in its field"
+xdotool key Return
 launcher_wait_state '^state=message kind=login_refused back=8 '
 ok $? "a wrong password: login refused, back in 8 s: $(cat "$T/status")"
 # Back (the focused button) leads to the login screen at once.
@@ -70,11 +124,22 @@ launcher_wait_state '^state=idle login=broker ' 5
 ok $? "session over: back at the login screen"
 launcher_wait_log 'event=session_report event=end result=ok' 5
 ok $? "the end was reported"
-# The fields are empty again: Enter sends nothing.
-n=$(count_log 'purpose=login')
-xdotool key Return
-sleep 0.5
-is "$(count_log 'purpose=login')" "$n" "the user name and password fields were cleared"
+# The fields are empty again: on screen, the field area is as it was before
+# anything was typed (the typed text made it $typed away).
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	sleep 0.3
+	x11_screenshot "$T/after.png"
+	convert "$T/after.png" -crop "$fields" +repage "$T/after-fields.png"
+	left=$(img_rmse "$T/after-fields.png" "$T/empty-fields.png")
+	below "$left" 0.01 && break
+done
+below "$left" 0.01 && below 0.05 "$typed"
+ok $? "the user name and password fields were cleared (field area $fields: RMSE $left to the empty fields, $typed when typed into)"
+# And the passwords are gone from the launcher's memory, not only from the
+# screen: what a core dump would hold is searched for both.
+! mem_has "$LAUNCHER_PID" "$good" && ! mem_has "$LAUNCHER_PID" "${good:16}" &&
+	! mem_has "$LAUNCHER_PID" "$bad" && ! mem_has "$LAUNCHER_PID" "${bad:16}"
+ok $? "neither password is left in the launcher's memory"
 ! grep -qF -e "$good" -e "$bad" "$T/launcher.log"
 ok $? "no password in the log"
 ! grep -qF -e "$good" -e "$bad" "$T/status"
