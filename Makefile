@@ -62,7 +62,7 @@ obj = $(patsubst %.c,$(O)/%.o,$(1))
 LIB_COMMON := $(BUILD)/lib/libvdicommon.a
 LIB_BROKER := $(BUILD)/lib/libvdibroker.a
 LIB_CTL := $(BUILD)/lib/libstationctl.a
-BINS := $(BUILD)/bin/vdi-broker $(BUILD)/bin/stationctl
+BINS := $(BUILD)/bin/vdi-broker $(BUILD)/bin/stationctl $(BUILD)/bin/vdi-usb-acl-helper
 ifneq ($(wildcard client/main.c),)
 BINS += $(BUILD)/bin/vdi-launcher
 else
@@ -107,6 +107,17 @@ $(BUILD)/bin/stationctl: $(call obj,tools/stationctl/main.c) $(LIB_CTL) $(LIB_CO
 $(BUILD)/bin/vdi-launcher: $(call obj,client/main.c) $(LIB_CLIENT) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CLIENT_LIBS)
+
+# The station's USB ACL helper (tools/usb-acl-helper/): libc only; its unit
+# tests link its parts.
+USB_ACL_SRC := $(filter-out tools/usb-acl-helper/main.c,$(wildcard tools/usb-acl-helper/*.c))
+$(BUILD)/bin/vdi-usb-acl-helper: $(call obj,tools/usb-acl-helper/main.c $(USB_ACL_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+$(O)/tests/unit/test_usb_acl_%.o: CPPFLAGS += -Itools/usb-acl-helper
+$(BUILD)/tests/unit/test_usb_acl_%: $(O)/tests/unit/test_usb_acl_%.o $(call obj,$(USB_ACL_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(GLIB_LIBS)
 
 # Launcher unit tests link the launcher's library and GTK; the others don't.
 $(BUILD)/tests/unit/test_client_%: $(O)/tests/unit/test_client_%.o $(LIB_CLIENT) $(LIB_COMMON)
