@@ -1,6 +1,7 @@
 /* USB redirection: see launcher_usb.h. */
 #include "launcher_usb.h"
 
+#include "launcher_usb_notice.h"
 #include "log.h"
 #include "usb_filter.h"
 
@@ -49,17 +50,18 @@ static char *usb_describe(SpiceUsbDevice *dev)
 	return spice_usb_device_get_description(dev, "%s %s (%s)");
 }
 
+/* The raw error (a path, libusb's or the ACL helper's words) goes to the
+ * log only; the user gets one plain sentence naming the device. */
 static void usb_failed(LauncherUsb *u, SpiceUsbDevice *dev, const GError *error)
 {
 	g_autofree char *desc = usb_describe(dev);
-	g_autofree char *text = NULL;
+	g_autofree char *name = spice_usb_device_get_description(dev, "%s %s");
+	g_autofree char *text = launcher_usb_notice_text(name, error);
 
-	/* Cancelled: the session is going away, nothing to tell. */
-	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+	/* No text: cancelled, the session is going away. */
+	if (!text)
 		return;
 	log_event(LOG_WARN, "usb_failed", "device", desc, "error", error->message, NULL);
-	text = g_strdup_printf("USB device %s could not be connected to the desktop: %s", desc,
-			       error->message);
 	u->notice(u->user_data, text);
 }
 
@@ -176,11 +178,10 @@ LauncherUsb *launcher_usb_new(SpiceSession *session, const char *redirect_filter
 		g_autofree char *name = g_strdup(share_cd);
 
 		if (!spice_usb_device_manager_create_shared_cd_device(manager, name, &cd_error)) {
-			g_autofree char *text = g_strdup_printf(
-			    "The CD image could not be shared: %s", cd_error->message);
+			/* The file's name and the error stay in the log. */
 			log_event(LOG_WARN, "usb_share_cd", "file", share_cd, "error",
 				  cd_error->message, NULL);
-			notice(user_data, text);
+			notice(user_data, "The CD image could not be shared with the desktop.");
 		} else {
 			log_event(LOG_INFO, "usb_share_cd", "file", share_cd, NULL);
 		}
