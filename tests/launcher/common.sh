@@ -14,6 +14,13 @@
 #   desktop_area W H GW GH [X Y] where a GWxGH picture lands when scaled
 #                                into a WxH monitor at X,Y (aspect kept,
 #                                centred), as WxH+X+Y
+#   screen_shows CMD [SECS] [W H X Y]   waits until the X screen shows the
+#                                desktop's own picture: CMD FILE writes that
+#                                picture (e.g. "qemu_screendump desk"), taken
+#                                anew each try; it must match where it lands
+#                                in the WxH monitor at X,Y (default the
+#                                1024x768 screen) and not match its mirror
+#                                image. SHOWN says how close it came.
 
 # shellcheck shell=bash
 
@@ -105,6 +112,32 @@ desktop_area() {
 		w = int(gw * s + 0.5); h = int(gh * s + 0.5)
 		printf "%dx%d+%d+%d\n", w, h, X + int((W - w) / 2), Y + int((H - h) / 2)
 	}'
+}
+
+# The launcher's own "first frame" event says it drew something; only the
+# desktop's own picture, compared with the screen, says it drew the desktop.
+# The mirror image keeps a uniform or blank picture from passing: the test
+# desktops paint a pattern (qemu_pattern_disk) that its mirror differs from.
+screen_shows() {
+	local cmd=$1 secs=${2:-10} mw=${3:-1024} mh=${4:-768} mx=${5:-0} my=${6:-0}
+	local i gw gh area rmse='' wrong=''
+	SHOWN="no picture from '$cmd'"
+	for ((i = 0; i < secs * 2; i++)); do
+		rm -f "$T/shows-ref.png"
+		if $cmd "$T/shows-ref.png" 2>/dev/null && [ -s "$T/shows-ref.png" ] &&
+			read -r gw gh < <(identify -format '%w %h\n' "$T/shows-ref.png" 2>/dev/null); then
+			area=$(desktop_area "$mw" "$mh" "$gw" "$gh" "$mx" "$my")
+			x11_screenshot "$T/shows-shot.png" "$area"
+			convert "$T/shows-shot.png" -resize "${gw}x${gh}!" "$T/shows-scaled.png"
+			convert "$T/shows-ref.png" -flop "$T/shows-flop.png"
+			rmse=$(img_rmse "$T/shows-scaled.png" "$T/shows-ref.png")
+			wrong=$(img_rmse "$T/shows-scaled.png" "$T/shows-flop.png")
+			SHOWN="RMSE $rmse to the desktop's own picture (< 0.05), $wrong to its mirror image (> 0.15), area $area"
+			below "$rmse" 0.05 && below 0.15 "$wrong" && return 0
+		fi
+		sleep 0.5
+	done
+	return 1
 }
 
 # below A B: true when the number A < B.

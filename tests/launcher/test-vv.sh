@@ -19,7 +19,7 @@
 # shellcheck source=tests/launcher/common.sh
 . "$VDI_ROOT/tests/launcher/common.sh"
 
-plan 28
+plan 30
 
 PASSWORD=vv-s3cret
 
@@ -152,8 +152,8 @@ vv_tls "O=VDI test,CN=desk.example.org" >"$T/tls.vv"
 connect_run "$T/tls.vv"
 launcher_wait_state '^state=connected protocol=spice endpoint=127\.0\.0\.1:'"$tport"' ' 20
 ok $? "TLS file: connected to the TLS port: $(cat "$T/status")"
-launcher_wait_log 'event=first_frame'
-ok $? "  ... and the first desktop frame was drawn"
+screen_shows "qemu_screendump desk"
+ok $? "  ... and the desktop is on screen: $SHOWN"
 [ ! -e "$T/tls.vv" ]
 ok $? "  ... and the file (delete-this-file=1) is gone"
 launcher_stop
@@ -187,7 +187,8 @@ launcher_wait_state '^state=connected protocol=spice endpoint=127\.0\.0\.1:'"$tp
 ok $? "connection_file mapping: the station connected: $(cat "$T/status")"
 # Stopped only once the picture is up: spice-server has been seen to crash
 # when a client leaves while its channels are still being set up.
-launcher_wait_log 'event=first_frame'
+screen_shows "qemu_screendump desk"
+ok $? "  ... and the desktop is on screen: $SHOWN"
 launcher_stop
 ok $? "launcher stopped cleanly"
 [ -e "$T/etc/vv/desk.vv" ]
@@ -225,7 +226,8 @@ stations_url desk.vv
 launcher_start --broker "$BROKER_URL" --ca "$BROKER_CA" --mac "$STATION_MAC"
 launcher_wait_state '^state=connected protocol=spice endpoint=127\.0\.0\.1:'"$tport"' ' 20
 ok $? "connection_url mapping: the station connected: $(cat "$T/status")"
-launcher_wait_log 'event=first_frame'
+screen_shows "qemu_screendump desk"
+ok $? "  ... and the desktop is on screen: $SHOWN"
 launcher_stop
 ok $? "launcher stopped cleanly"
 
@@ -244,8 +246,8 @@ ok $? "  ... and the broker logged it: $(grep -o 'event=connection_file.*' "$BRO
 # launcher exits 0 by itself.
 vv_plain >"$T/plain.vv"
 connect_run "$T/plain.vv"
-launcher_wait_log 'event=first_frame' 20
-ok $? "plain file again: connected: $(cat "$T/status")"
+screen_shows "qemu_screendump desk" 20
+ok $? "plain file again: the desktop is on screen: $SHOWN"
 qemu_quit desk
 connect_exit 15 0
 is "$RC" 0 "the VM went away: the session ended and the launcher exited with status 0"
