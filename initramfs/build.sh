@@ -35,6 +35,8 @@ MK=$SRC/initramfs/mk
 . "$MK/icu.sh"
 # shellcheck source=initramfs/mk/pack.sh
 . "$MK/pack.sh"
+# shellcheck source=initramfs/mk/closure.sh
+. "$MK/closure.sh"
 
 [ $# -eq 2 ] || die "usage: initramfs/build.sh PROFILE OUTDIR"
 PROFILE=$1
@@ -63,6 +65,9 @@ else
 	[ -x "$LAUNCHER" ] || die "no $LAUNCHER; run make firmware PROFILE=$PROFILE"
 	[[ $(needed "$LAUNCHER") != *libgtk-vnc-2* ]] || die "$LAUNCHER links gtk-vnc"
 fi
+# spice-gtk runs its USB ACL helper for every device (userland_launcher).
+USB_ACL_HELPER=$VDI_BUILD/bin/vdi-usb-acl-helper
+[ -x "$USB_ACL_HELPER" ] || die "no $USB_ACL_HELPER; run make build first"
 COMPRESS=${COMPRESS:-$(profile_setting "$PROFILE_FILE" compress)}
 COMPRESS=${COMPRESS:-xz}
 CACHE=$VDI_BUILD/cache
@@ -77,7 +82,7 @@ inputs_hash() {
 		printf '%s\n' "$PROFILE" "${BROKER_URL:-}" "$COMPRESS" "${ICU_DATA_STUB:-1}" \
 			"$KDEB" "$CHRONY_DEB"
 		[ -n "${BROKER_CA:-}" ] && sha256sum "$BROKER_CA"
-		sha256sum "$LAUNCHER" /var/lib/dpkg/status
+		sha256sum "$LAUNCHER" "$USB_ACL_HELPER" /var/lib/dpkg/status
 		(cd "$SRC" && find initramfs rootfs-overlay branding -type f -printf '%m %p\n' -exec sha256sum {} + | sort)
 	} | sha256sum | cut -d' ' -f1
 }
@@ -116,6 +121,8 @@ codec_stubs
 strip_root
 icu_data_stub
 codec_stubs_verify /usr/bin/vdi-launcher /usr/bin/xfreerdp
+# Last: what is run or opened by path, now that every file is in place.
+closure_check
 
 say "$PROFILE: packing ($COMPRESS)"
 rm -rf "$OUT/rootfs"

@@ -75,6 +75,12 @@ userland_xorg() {
 userland_launcher() {
 	local p
 	put "$LAUNCHER" /usr/bin/vdi-launcher
+	# spice-gtk, built with polkit support, runs this helper for every USB
+	# device it redirects and gives up on the device if it cannot. The
+	# station's own helper (tools/usb-acl-helper/) answers for a launcher
+	# running as root, with no D-Bus and no polkit.
+	put "$USB_ACL_HELPER" /usr/libexec/spice-client-glib-usb-acl-helper
+	chmod 755 "$ROOT/usr/libexec/spice-client-glib-usb-acl-helper"
 	put_tree "$SRC/branding" /usr/share/vdi-station/branding
 	put "$MA/gstreamer1.0/gstreamer-1.0/gst-plugin-scanner"
 	for p in coreelements app audioconvert audioresample volume autodetect alsa; do
