@@ -25,7 +25,7 @@
 
 firmware_media_or_skip
 command -v tesseract >/dev/null || skip_all "tesseract is not installed"
-plan 14
+plan 13
 
 CTL=$VDI_BUILD/bin/stationctl
 bport=$(free_port)
@@ -60,7 +60,7 @@ like "$text" "not set up yet.*$STATION_MAC" \
 unknown_macs() {
 	admin_get /v1/admin/unknown | python3 -c '
 import json, sys
-print(" ".join(u["mac"] for u in json.load(sys.stdin)["unknown"]))'
+print(" ".join(u["mac"] for u in json.load(sys.stdin)["unknown"]))' 2>/dev/null
 }
 like "$(unknown_macs)" "(^| )$STATION_MAC( |\$)" "the broker lists the unknown station"
 
@@ -79,7 +79,5 @@ station_matches "$T/vm.png" 30
 ok $? "the station's screen is the desktop VM's own picture (RMSE $MATCH_RMSE < 0.08, area $MATCH_AREA)"
 below 0.15 "$MATCH_FLOP"
 ok $? "  ... and not its mirror image (RMSE $MATCH_FLOP > 0.15)"
-macs=$(unknown_macs)
-ok $? "the broker answers the unknown list"
-[[ " $macs " != *" $STATION_MAC "* ]]
-ok $? "  ... which no longer has the station (${macs:-empty})"
+macs=$(unknown_macs) && [[ " $macs " != *" $STATION_MAC "* ]]
+ok $? "the broker's unknown list no longer has the station (${macs:-empty})"
