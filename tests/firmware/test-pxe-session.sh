@@ -4,7 +4,8 @@
 # pxelinux, the real broker on loopback maps its MAC to a QEMU SPICE desktop
 # with autoconnect, and the station's own screen shows the desktop's
 # picture. The station has a USB stick, which the desktop then has on one of
-# its usb-redir ports. The desktop VM is stopped: the station is back at its
+# its usb-redir ports (the desktop's own monitor shows a device with the
+# stick's speed there). The desktop VM is stopped: the station is back at its
 # login screen (read off its screen). The launcher, killed inside the
 # station, comes back.
 # shellcheck source=tests/lib/tap.sh
@@ -73,14 +74,22 @@ below 0.15 "$wrong"
 ok $? "and not a mirrored picture (RMSE $wrong > 0.15)"
 like "$(admin_wait_like /v1/admin/stations '"state":"connected"')" '"state":"connected"' "the broker has the session"
 
-# USB: the stick is redirected by the default policy (mass storage).
-n=0
-for _ in $(seq 1 60); do
-	n=$(qemu_hmp desk 'info usb' | grep -c 'USB Redirection') && [ "$n" -ge 1 ] && break
+# USB: the stick is redirected by the default policy (mass storage). The
+# desktop's usb-redir ports are listed by info usb whether or not anything
+# is redirected, an idle one as "Speed 1.5 Mb/s"; a redirected stick shows
+# with its own speed (12, 480 or 5000 Mb/s). A desktop whose monitor does
+# not answer shows none.
+redirected() {
+	qemu_hmp desk 'info usb' | tr -d '\r' | grep -m1 -E 'Speed (12|480|5000|10000) Mb/s.*USB Redirection'
+}
+line=
+for _ in $(seq 1 90); do
+	line=$(redirected) && break
 	sleep 1
 done
-below 0 "$n"
-ok $? "the desktop's info usb lists the station's stick on a usb-redir port ($n device)"
+[ -n "$line" ] || diag "the desktop's info usb:" "$(qemu_hmp desk 'info usb')"
+[ -n "$line" ]
+ok $? "the desktop has the station's stick on a usb-redir port, at its own speed (${line:-nothing redirected})"
 
 # The desktop goes away: back to the login screen.
 qemu_quit desk
