@@ -14,6 +14,8 @@
 #   desktop_area W H GW GH [X Y] where a GWxGH picture lands when scaled
 #                                into a WxH monitor at X,Y (aspect kept,
 #                                centred), as WxH+X+Y
+#   mem_has PID STRING           true when STRING is in the writable memory of
+#                                process PID (what a core dump would hold)
 #   screen_shows CMD [SECS] [W H X Y]   waits until the X screen shows the
 #                                desktop's own picture: CMD FILE writes that
 #                                picture (e.g. "qemu_screendump desk"), taken
@@ -138,6 +140,36 @@ screen_shows() {
 		sleep 0.5
 	done
 	return 1
+}
+
+# mem_has PID STRING: true when STRING is anywhere in the writable memory of
+# process PID (heap, stacks, anonymous and library data mappings): what a
+# core dump of it would hold.
+mem_has() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+pid, needle = sys.argv[1], sys.argv[2].encode()
+found = False
+with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+    for line in maps:
+        f = line.split()
+        if f[1][:2] != "rw" or (len(f) > 5 and f[5] in ("[vvar]", "[vsyscall]")):
+            continue
+        lo, hi = (int(x, 16) for x in f[0].split("-"))
+        try:
+            mem.seek(lo)
+            data = mem.read(hi - lo)
+        except OSError:
+            continue
+        i = data.find(needle)
+        if i >= 0:
+            # Say where, for whoever mends it.
+            ctx = data[max(0, i - 80):i].decode("latin-1")
+            print(f"# in {f[0]} {' '.join(f[5:])} after: {ctx!r}", file=sys.stderr)
+            found = True
+            break
+sys.exit(0 if found else 1)
+PY
 }
 
 # below A B: true when the number A < B.
