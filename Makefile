@@ -108,10 +108,11 @@ $(BUILD)/bin/vdi-launcher: $(call obj,client/main.c) $(LIB_CLIENT) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CLIENT_LIBS)
 
-# The station's USB ACL helper (tools/usb-acl-helper/): libc only; its unit
-# tests link its parts.
+# The station's USB ACL helper (tools/usb-acl-helper/): libc and the common
+# logger only; its unit tests link its parts.
 USB_ACL_SRC := $(filter-out tools/usb-acl-helper/main.c,$(wildcard tools/usb-acl-helper/*.c))
-$(BUILD)/bin/vdi-usb-acl-helper: $(call obj,tools/usb-acl-helper/main.c $(USB_ACL_SRC))
+$(BUILD)/bin/vdi-usb-acl-helper: $(call obj,tools/usb-acl-helper/main.c $(USB_ACL_SRC) \
+		tools/common/log.c tools/common/utf8.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 $(O)/tests/unit/test_usb_acl_%.o: CPPFLAGS += -Itools/usb-acl-helper

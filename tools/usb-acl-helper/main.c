@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "usb_acl_device.h"
 #include "usb_acl_request.h"
 
@@ -40,14 +41,15 @@ static void usb_acl_answer(const char *line)
 }
 
 /* An error goes to spice-gtk as the answer (it only needs "not SUCCESS")
- * and to stderr, which is the launcher's log. */
-static int usb_acl_fail(const char *reason)
+ * and to stderr, the launcher's log, as one of its events. device is the
+ * node, NULL while the request is not understood. */
+static int usb_acl_fail(const char *device, const char *reason)
 {
 	char line[128];
 
 	snprintf(line, sizeof(line), "Error %s\n", reason);
 	usb_acl_answer(line);
-	fprintf(stderr, "usb-acl-helper: %s", line);
+	log_event(LOG_WARN, "usb_acl_refused", "device", device, "reason", reason, NULL);
 	return 1;
 }
 
@@ -95,10 +97,11 @@ int main(void)
 	enum usb_acl_device_status status;
 	int len, busnum, devnum;
 
+	log_init("usb-acl-helper", LOG_INFO);
 	/* A closed pipe must end us with a status, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 	if (getuid() != geteuid() || getgid() != getegid())
-		return usb_acl_fail("refusing to run set-user-ID or set-group-ID");
+		return usb_acl_fail(NULL, "refusing to run set-user-ID or set-group-ID");
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
@@ -106,13 +109,13 @@ int main(void)
 	len = usb_acl_read_request(req, sizeof(req));
 	alarm(0);
 	if (len == 0)
-		return usb_acl_fail("no request");
+		return usb_acl_fail(NULL, "no request");
 	if (len < 0 || usb_acl_request_parse(req, (size_t)len, &busnum, &devnum) < 0 ||
 	    usb_acl_request_path(busnum, devnum, path, sizeof(path)) < 0)
-		return usb_acl_fail("malformed request");
+		return usb_acl_fail(NULL, "malformed request");
 	status = usb_acl_device_check(path);
 	if (status != USB_ACL_DEVICE_OK)
-		return usb_acl_fail(usb_acl_device_reason(status));
+		return usb_acl_fail(path, usb_acl_device_reason(status));
 	usb_acl_answer("SUCCESS\n");
 	usb_acl_wait_release();
 	return 0;
