@@ -28,6 +28,14 @@
 #       --tree DIR         the boot tree (default: the media's tftpboot/)
 #       --stick FILE       a USB stick (raw image); repeatable
 #       --mem MIB          memory (default $STATION_MEM, 512)
+#       --input KIND       the user's keyboard and mouse: usb (default: usb-kbd
+#                          and usb-tablet on the xHCI controller), ps2 (the
+#                          machine's own PS/2 keyboard and mouse only), none
+#                          (no keyboard or mouse at all: i8042=off, nothing
+#                          on USB)
+#       --audio SPEC       a sound card (intel-hda with hda-duplex) whose
+#                          sound goes to QEMU's audiodev SPEC, e.g.
+#                          "wav,path=FILE" (its id is given here)
 #   station_wait_stage NAME [SECS]   waits for the console line
 #                                 "vdi: t=<uptime> stage=NAME"
 #   station_stage_time NAME       its uptime (seconds), empty when not seen
@@ -162,7 +170,7 @@ station_fat_offset() {
 
 station_start() {
 	local mode=$1 params='' entry='' image='' tree='' mem=$STATION_MEM
-	local fwds=() sticks=() netdev args=() i media
+	local fwds=() sticks=() netdev args=() i media input=usb audio='' machine=q35
 	shift
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -173,6 +181,8 @@ station_start() {
 		--tree) tree=$2 && shift 2 ;;
 		--stick) sticks+=("$2") && shift 2 ;;
 		--mem) mem=$2 && shift 2 ;;
+		--input) input=$2 && shift 2 ;;
+		--audio) audio=$2 && shift 2 ;;
 		--) shift && break ;;
 		*)
 			diag "station_start: unknown option $1"
@@ -188,13 +198,27 @@ station_start() {
 	for i in "${fwds[@]}"; do
 		netdev+=",guestfwd=tcp:10.0.2.100:${i%%:*}-cmd:socat -lf /dev/null - TCP:127.0.0.1:${i#*:}"
 	done
-	args=(-machine q35 -m "$mem" -smp 2 -nodefaults -no-user-config -display none
+	case $input in
+	usb | ps2) ;;
+	none) machine+=",i8042=off" ;;
+	*)
+		diag "station_start: unknown input $input"
+		return 1
+		;;
+	esac
+	args=(-machine "$machine" -m "$mem" -smp 2 -nodefaults -no-user-config -display none
 		-name station -device "$STATION_VGA"
 		-chardev "socket,id=ser0,path=$T/station.serial,server=on,wait=off,logfile=$T/station.console"
 		-serial "chardev:ser0"
 		-qmp "unix:$T/station.qmp,server=on,wait=off"
 		-monitor "unix:$T/station.hmp,server=on,wait=off"
-		-device "qemu-xhci,id=xhci" -device "usb-kbd,bus=xhci.0" -device "usb-tablet,bus=xhci.0")
+		-device "qemu-xhci,id=xhci")
+	if [ "$input" = usb ]; then
+		args+=(-device "usb-kbd,bus=xhci.0" -device "usb-tablet,bus=xhci.0")
+	fi
+	if [ -n "$audio" ]; then
+		args+=(-audiodev "$audio,id=sa0" -device intel-hda -device "hda-duplex,audiodev=sa0")
+	fi
 
 	case $mode in
 	pxe-bios | pxe-uefi | pxe-ipxe | pxe-http | pxe-http-uefi)
