@@ -1,10 +1,12 @@
 /* The login failure limiter (tools/broker/broker_login.c), driven with a
  * fake clock: scripts of (time, action, key) → expected wait. */
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "broker_login.h"
+#include "users.h"
 
 enum act { FAIL, CHECK, OK };
 
@@ -144,6 +146,88 @@ static void test_capacity(void)
 	broker_ratelimit_free(rl);
 }
 
+/* A flood of failures under new names (each once, never blocked) fills
+ * the table; a real user's escalated block, and its doubling, survive it. */
+static void test_flood_keeps_block(void)
+{
+	struct broker_ratelimit_params p = {5, 300, 60, 3600, 100};
+	struct broker_ratelimit *rl = broker_ratelimit_new(&p);
+	static const struct {
+		time_t t;
+		unsigned block;
+	} rounds[] = {{0, 60}, {60, 120}, {180, 240}, {420, 480}};
+	char key[32];
+	unsigned block = 0;
+
+	for (size_t r = 0; r < G_N_ELEMENTS(rounds); r++) {
+		for (int i = 0; i < 5; i++)
+			block = broker_ratelimit_fail(rl, "user:ann", rounds[r].t);
+		g_assert_cmpuint(block, ==, rounds[r].block);
+	}
+	/* 100 times the table's size in one-off names, all at once. */
+	for (int i = 0; i < 10000; i++) {
+		snprintf(key, sizeof(key), "user:r%d", i);
+		broker_ratelimit_fail(rl, key, 430);
+	}
+	g_assert_cmpuint(broker_ratelimit_check(rl, "user:ann", 430), ==, 470);
+	/* The next block doubles again: 960 s, not a fresh 60 s. */
+	for (int i = 0; i < 5; i++)
+		block = broker_ratelimit_fail(rl, "user:ann", 900);
+	g_assert_cmpuint(block, ==, 960);
+	broker_ratelimit_free(rl);
+}
+
+/* One address trying one password against many user names, each from a
+ * new MAC, is blocked by its address after 4 x max_failures; another
+ * address is not, and the block names its wait. */
+static void test_login_address(void)
+{
+	struct broker_ratelimit_params p = {5, 300, 60, 3600, 1000};
+	g_autofree char *dir = g_dir_make_tmp("vdi-rl-XXXXXX", NULL);
+	g_autofree char *users = g_build_filename(dir, "users", NULL);
+	struct broker_login *l;
+	struct ipaddr a, b, v6a, v6b;
+	char err[200], mac[32], user[32];
+	unsigned retry = 0;
+	int i;
+
+	g_assert_cmpint(users_set(users, "ann", "right", err, sizeof(err)), ==, 0);
+	l = broker_login_new(users, &p);
+	g_assert_nonnull(l);
+	g_assert_cmpint(ip_parse("127.0.0.2", &a), ==, 0);
+	g_assert_cmpint(ip_parse("127.0.0.3", &b), ==, 0);
+	for (i = 0; i < 5 * BROKER_LOGIN_ADDR_FACTOR; i++) {
+		snprintf(mac, sizeof(mac), "52:54:00:00:01:%02x", i);
+		snprintf(user, sizeof(user), "guess%d", i);
+		g_assert_cmpint(broker_login_attempt(l, mac, &a, user, "pw", 10, &retry), ==,
+				BROKER_LOGIN_FAILED);
+	}
+	g_assert_cmpuint(retry, ==, 60);
+	/* A new name, a new MAC, even the right password: the address waits. */
+	g_assert_cmpint(
+	    broker_login_attempt(l, "52:54:00:00:02:01", &a, "ann", "right", 11, &retry), ==,
+	    BROKER_LOGIN_LIMITED);
+	g_assert_cmpuint(retry, ==, 59);
+	g_assert_cmpint(
+	    broker_login_attempt(l, "52:54:00:00:02:02", &b, "ann", "right", 11, &retry), ==,
+	    BROKER_LOGIN_OK);
+
+	/* IPv6: the whole /64 is one address. */
+	g_assert_cmpint(ip_parse("fd00:1:2:3::1", &v6a), ==, 0);
+	g_assert_cmpint(ip_parse("fd00:1:2:3:ffff::2", &v6b), ==, 0);
+	for (i = 0; i < 5 * BROKER_LOGIN_ADDR_FACTOR; i++) {
+		snprintf(mac, sizeof(mac), "52:54:00:00:03:%02x", i);
+		snprintf(user, sizeof(user), "v6guess%d", i);
+		broker_login_attempt(l, mac, i % 2 ? &v6a : &v6b, user, "pw", 20, &retry);
+	}
+	g_assert_cmpint(
+	    broker_login_attempt(l, "52:54:00:00:04:01", &v6b, "ann", "right", 21, &retry), ==,
+	    BROKER_LOGIN_LIMITED);
+	broker_login_free(l);
+	g_unlink(users);
+	g_rmdir(dir);
+}
+
 /* Long keys are cut, not overflowed. */
 static void test_long_key(void)
 {
@@ -165,15 +249,17 @@ static void test_login_unavailable(void)
 	struct broker_ratelimit_params p = P;
 	struct broker_login *l = broker_login_new(NULL, &p);
 	unsigned retry = 99;
+	struct ipaddr ip;
 
-	g_assert_cmpint(broker_login_attempt(l, "52:54:00:00:00:01", "ann", "pw", 0, &retry), ==,
-			BROKER_LOGIN_UNAVAILABLE);
+	g_assert_cmpint(ip_parse("127.0.0.1", &ip), ==, 0);
+	g_assert_cmpint(broker_login_attempt(l, "52:54:00:00:00:01", &ip, "ann", "pw", 0, &retry),
+			==, BROKER_LOGIN_UNAVAILABLE);
 	g_assert_cmpuint(retry, ==, 0);
 	broker_login_free(l);
 
 	l = broker_login_new("/nonexistent/users", &p);
-	g_assert_cmpint(broker_login_attempt(l, "52:54:00:00:00:01", "ann", "pw", 0, &retry), ==,
-			BROKER_LOGIN_UNAVAILABLE);
+	g_assert_cmpint(broker_login_attempt(l, "52:54:00:00:00:01", &ip, "ann", "pw", 0, &retry),
+			==, BROKER_LOGIN_UNAVAILABLE);
 	broker_login_free(l);
 	g_assert_cmpstr(broker_login_result_name(BROKER_LOGIN_LIMITED), ==, "rate_limited");
 }
@@ -192,6 +278,8 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/broker/ratelimit/capacity", test_capacity);
 	g_test_add_func("/broker/ratelimit/long-key", test_long_key);
+	g_test_add_func("/broker/ratelimit/flood-keeps-block", test_flood_keeps_block);
+	g_test_add_func("/broker/login/address", test_login_address);
 	g_test_add_func("/broker/login/unavailable", test_login_unavailable);
 	return g_test_run();
 }

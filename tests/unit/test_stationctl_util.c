@@ -26,6 +26,19 @@ static void test_printable(void)
 	    {"0123456789", 8, "0123..."},
 	    {"0123456", 8, "0123456"},
 	    {"ab\ncd", 4, "..."},
+	    /* C1 controls (U+009B is an 8-bit CSI), NEL, the line separator,
+	     * and bytes that are not strict UTF-8 (overlong, surrogate, above
+	     * U+10FFFF) never reach the terminal as they are. */
+	    {"csi\xc2\x9b"
+	     "2J",
+	     64, "csi\\u009b2J"},
+	    {"nel\xc2\x85", 64, "nel\\u0085"},
+	    {"ls\xe2\x80\xa8 ps\xe2\x80\xa9", 64, "ls\\u2028 ps\\u2029"},
+	    {"ovl\xc0\x9b", 64, "ovl\\xc0\\x9b"},
+	    {"sur\xed\xa0\x80", 64, "sur\\xed\\xa0\\x80"},
+	    {"big\xf4\x90\x80\x80", 64, "big\\xf4\\x90\\x80\\x80"},
+	    /* A cut never splits a character or an escape. */
+	    {"\xc3\xa4\xc3\xa4\xc3\xa4", 6, "\xc3\xa4..."},
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -35,6 +48,15 @@ static void test_printable(void)
 		stationctl_util_printable(cases[i].in, out, cases[i].outlen);
 		g_assert_cmpstr(out, ==, cases[i].want);
 	}
+}
+
+/* A value with spaces stays one column of a table split on blanks. */
+static void test_word(void)
+{
+	char out[64];
+
+	stationctl_util_word("CORP\\ann smith\xc2\x9b", out, sizeof(out));
+	g_assert_cmpstr(out, ==, "CORP\\ann\\x20smith\\u009b");
 }
 
 static void test_dirname(void)
@@ -99,6 +121,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/stationctl/util/printable", test_printable);
+	g_test_add_func("/stationctl/util/word", test_word);
 	g_test_add_func("/stationctl/util/dirname", test_dirname);
 	g_test_add_func("/stationctl/table", test_table);
 	return g_test_run();

@@ -145,13 +145,15 @@ static void admin_reload(void *app, const struct broker_http_request *req,
 		broker_json_kv_str(&j, "status", "error");
 		broker_json_key(&j, "errors");
 		broker_json_open_array(&j);
-		for (i = 0; i < d.n; i++) {
+		/* As many as the log shows: the count says the rest. */
+		for (i = 0; i < d.n && i < 20; i++) {
 			broker_config_diag_text(&d, i, text, sizeof(text));
 			broker_json_str(&j, text);
 		}
 		if (d.n == 0)
 			broker_json_str(&j, "out of memory");
 		broker_json_close_array(&j);
+		broker_json_kv_uint(&j, "error_count", d.n);
 	}
 	broker_json_close(&j);
 	st_diags_free(&d);

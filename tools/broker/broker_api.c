@@ -295,7 +295,7 @@ static void api_login_result(struct broker *b, const struct broker_login_req *lr
 	unsigned retry = 0;
 	char wait[16];
 
-	res = broker_login_attempt(b->login, lr->id.mac_str, lr->username, lr->password,
+	res = broker_login_attempt(b->login, lr->id.mac_str, ip, lr->username, lr->password,
 				   broker_time_mono(), &retry);
 	snprintf(wait, sizeof(wait), "%u", retry);
 	/* Never the password: user, station and outcome are what an admin

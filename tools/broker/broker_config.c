@@ -110,15 +110,26 @@ void broker_config_diag_text(const struct st_diags *d, size_t i, char *out, size
 		snprintf(out, len, "%s: %s", d->file, d->v[i].msg);
 }
 
+/* A broken file is tried again at every change and SIGHUP: a million
+ * errors logged each time would fill the disk, so each attempt logs the
+ * first few and how many there were. */
+#define CONFIG_DIAGS_LOGGED 20
+
 static void config_log_rejected(const struct st_diags *d, const char *trigger)
 {
-	char text[sizeof(d->file) + sizeof(d->v[0].msg) + 16];
+	char text[sizeof(d->file) + sizeof(d->v[0].msg) + 16], num[24], more[24];
 	size_t i;
 
-	for (i = 0; i < d->n; i++) {
+	for (i = 0; i < d->n && i < CONFIG_DIAGS_LOGGED; i++) {
 		broker_config_diag_text(d, i, text, sizeof(text));
 		log_event(LOG_ERROR, "reload", "status", "rejected", "trigger", trigger, "error",
 			  text, NULL);
+	}
+	if (d->n > CONFIG_DIAGS_LOGGED) {
+		snprintf(num, sizeof(num), "%zu", d->n);
+		snprintf(more, sizeof(more), "%zu", d->n - CONFIG_DIAGS_LOGGED);
+		log_event(LOG_ERROR, "reload", "status", "rejected", "trigger", trigger, "errors",
+			  num, "not_logged", more, NULL);
 	}
 	/* Without diagnostics the failure was ours, not the file's. */
 	if (d->n == 0)

@@ -90,8 +90,8 @@ void broker_http_error(struct broker_http_response *resp, unsigned status, const
 	resp->body = broker_reply_client_error(code, message, 0, &resp->len);
 }
 
-static enum MHD_Result http_send(struct MHD_Connection *c, struct broker_http_response *resp,
-				 const char *allow)
+static enum MHD_Result http_send_ex(struct MHD_Connection *c, struct broker_http_response *resp,
+				    const char *allow, bool close)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -114,6 +114,8 @@ static enum MHD_Result http_send(struct MHD_Connection *c, struct broker_http_re
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (allow)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	if (close)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (resp->retry_after) {
 		snprintf(num, sizeof(num), "%u", resp->retry_after);
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, num);
@@ -121,6 +123,12 @@ static enum MHD_Result http_send(struct MHD_Connection *c, struct broker_http_re
 	ret = MHD_queue_response(c, resp->status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result http_send(struct MHD_Connection *c, struct broker_http_response *resp,
+				 const char *allow)
+{
+	return http_send_ex(c, resp, allow, false);
 }
 
 static enum MHD_Result http_fail(struct MHD_Connection *c, unsigned status, const char *code,
@@ -182,10 +190,78 @@ static bool http_peer_allowed(struct MHD_Connection *c)
 	return cred.uid == 0 || cred.uid == geteuid();
 }
 
+struct http_collect {
+	const char *name;
+	const char **out;
+	size_t max, n;
+};
+
+static enum MHD_Result http_collect_value(void *cls, enum MHD_ValueKind kind, const char *key,
+					  const char *value)
+{
+	struct http_collect *hc = cls;
+
+	if (key && value && strcasecmp(key, hc->name) == 0) {
+		if (hc->n < hc->max)
+			hc->out[hc->n] = value;
+		hc->n++;
+	}
+	return MHD_YES;
+}
+
+static size_t http_values(struct MHD_Connection *c, const char *name, const char **out, size_t max)
+{
+	struct http_collect hc = {name, out, max, 0};
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, http_collect_value, &hc);
+	return hc.n;
+}
+
+/* An error sent before the body was read: the connection is closed after
+ * it, since where the unread body ends, and so where a next request would
+ * begin, is exactly what is in doubt. */
+static enum MHD_Result http_fail_close(struct MHD_Connection *c, unsigned status, const char *code,
+				       const char *message)
+{
+	struct broker_http_response resp = {0};
+
+	broker_http_error(&resp, status, code, message);
+	return http_send_ex(c, &resp, NULL, true);
+}
+
+/* How the body is framed, checked before anything else looks at it. The
+ * library takes the first Content-Length and leaves the rest of the body
+ * to be read as a next request; a proxy in front that takes another one
+ * would then let a client smuggle requests past it. And a transfer coding
+ * other than plain "chunked" has a length nobody here can know, which the
+ * library would wait out to the time-out. */
+static unsigned http_framing(struct MHD_Connection *c, const char **code, const char **message)
+{
+	const char *cl[2], *te[2];
+	size_t ncl = http_values(c, MHD_HTTP_HEADER_CONTENT_LENGTH, cl, 2);
+	size_t nte = http_values(c, MHD_HTTP_HEADER_TRANSFER_ENCODING, te, 2);
+
+	*code = "bad_request";
+	if (ncl > 1) {
+		*message = "more than one Content-Length header";
+		return MHD_HTTP_BAD_REQUEST;
+	}
+	if (nte > 1 || (nte == 1 && strcasecmp(te[0], "chunked") != 0)) {
+		*code = "not_implemented";
+		*message = "only the chunked transfer coding is supported";
+		return MHD_HTTP_NOT_IMPLEMENTED;
+	}
+	if (nte == 1 && ncl == 1) {
+		*message = "both Content-Length and Transfer-Encoding";
+		return MHD_HTTP_BAD_REQUEST;
+	}
+	return 0;
+}
+
 /* The first call for a request: the head is complete, no body yet. Refuses
  * what can be refused without reading the body. */
 static enum MHD_Result http_begin(struct broker_http *h, struct MHD_Connection *c, const char *path,
-				  const char *method, void **req_cls)
+				  const char *method, const char *version, void **req_cls)
 {
 	const struct broker_http_route *route;
 	const char *cl;
@@ -193,12 +269,23 @@ static enum MHD_Result http_begin(struct broker_http *h, struct MHD_Connection *
 	unsigned status = 0;
 	unsigned long long declared;
 	struct http_req *r;
+	const char *code, *message;
+	unsigned framing;
 	int n;
 
+	/* The library answers HTTP/2 and up with 505 itself, but serves any
+	 * HTTP/1.x as 1.1. Versions this server does not speak get 505. */
+	if (strcmp(version, MHD_HTTP_VERSION_1_1) != 0 &&
+	    strcmp(version, MHD_HTTP_VERSION_1_0) != 0)
+		return http_fail_close(c, MHD_HTTP_HTTP_VERSION_NOT_SUPPORTED,
+				       "http_version_not_supported", "HTTP/1.0 and HTTP/1.1 only");
 	n = MHD_get_connection_values(c, MHD_HEADER_KIND, NULL, NULL);
 	if (n > BROKER_HTTP_MAX_HEADERS)
-		return http_fail(c, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "too_many_headers",
-				 "more than 32 request headers", NULL);
+		return http_fail_close(c, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
+				       "too_many_headers", "more than 32 request headers");
+	framing = http_framing(c, &code, &message);
+	if (framing)
+		return http_fail_close(c, framing, code, message);
 	if (h->p.peer_cred_check && !http_peer_allowed(c))
 		return http_fail(c, MHD_HTTP_FORBIDDEN, "forbidden",
 				 "the admin interface is for root and the broker's user", NULL);
@@ -274,7 +361,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
 	enum MHD_Result ret;
 
 	if (!r)
-		return http_begin(h, c, url, method, req_cls);
+		return http_begin(h, c, url, method, version, req_cls);
 	if (*upload_data_size) {
 		ret = http_body(r, upload_data, *upload_data_size);
 		*upload_data_size = 0;
@@ -300,32 +387,19 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
 	return http_send(c, &resp, NULL);
 }
 
-struct http_collect {
-	const char *name;
-	const char **out;
-	size_t max, n;
-};
-
-static enum MHD_Result http_collect_value(void *cls, enum MHD_ValueKind kind, const char *key,
-					  const char *value)
-{
-	struct http_collect *hc = cls;
-
-	if (key && value && strcasecmp(key, hc->name) == 0) {
-		if (hc->n < hc->max)
-			hc->out[hc->n] = value;
-		hc->n++;
-	}
-	return MHD_YES;
-}
-
 size_t broker_http_header_values(const struct broker_http_request *req, const char *name,
 				 const char **out, size_t max)
 {
-	struct http_collect hc = {name, out, max, 0};
+	return http_values(req->conn, name, out, max);
+}
 
-	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, http_collect_value, &hc);
-	return hc.n;
+/* Paths are exact (docs/protocol.md): the library would decode
+ * "/v1/%6cookup" into "/v1/lookup", so that a filter in front matching the
+ * path as written sees another path than the broker serves. Left as
+ * written, an escaped path matches no route and gets 404. */
+static size_t http_no_unescape(void *cls, struct MHD_Connection *c, char *uri)
+{
+	return strlen(uri);
 }
 
 struct broker_http *broker_http_start(const struct broker_http_params *p, char *err, size_t errlen)
@@ -359,6 +433,8 @@ struct broker_http *broker_http_start(const struct broker_http_params *p, char *
 	    (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL};
 	o[n++] =
 	    (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_completed, NULL};
+	o[n++] =
+	    (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)http_no_unescape, NULL};
 	if (p->threads > 1)
 		o[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, p->threads, NULL};
 	if (p->tls_cert_pem) {

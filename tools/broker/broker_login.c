@@ -21,16 +21,21 @@ struct rl_entry {
 	unsigned strikes; /* blocks so far, for the doubling */
 };
 
+/* Two tables, so that a flood of new keys cannot push out what matters:
+ * plain keys (failures, never blocked) make room for each other, and a key
+ * moves to held at its first block, where only other blocked keys can
+ * push it out. Each table holds max_keys. */
 struct broker_ratelimit {
 	pthread_mutex_t lock;
 	struct broker_ratelimit_params p;
-	struct broker_lru table;
+	struct broker_lru plain, held;
 	uint64_t seed;
 };
 
 struct broker_login {
 	char *users_path;
-	struct broker_ratelimit *rl;
+	struct broker_ratelimit *rl;	  /* MAC and user keys */
+	struct broker_ratelimit *rl_addr; /* client address keys */
 };
 
 static bool rl_eq(const struct broker_lru_node *n, const void *arg)
@@ -52,7 +57,12 @@ struct broker_ratelimit *broker_ratelimit_new(const struct broker_ratelimit_para
 	rl->p = *p;
 	if (rl->p.max_failures == 0)
 		rl->p.max_failures = 1;
-	if (broker_lru_init(&rl->table, p->max_keys ? p->max_keys : 1) < 0) {
+	if (broker_lru_init(&rl->plain, p->max_keys ? p->max_keys : 1) < 0) {
+		free(rl);
+		return NULL;
+	}
+	if (broker_lru_init(&rl->held, p->max_keys ? p->max_keys : 1) < 0) {
+		broker_lru_destroy(&rl->plain, NULL);
 		free(rl);
 		return NULL;
 	}
@@ -68,7 +78,8 @@ void broker_ratelimit_free(struct broker_ratelimit *rl)
 {
 	if (!rl)
 		return;
-	broker_lru_destroy(&rl->table, rl_entry_free);
+	broker_lru_destroy(&rl->plain, rl_entry_free);
+	broker_lru_destroy(&rl->held, rl_entry_free);
 	pthread_mutex_destroy(&rl->lock);
 	free(rl);
 }
@@ -76,8 +87,23 @@ void broker_ratelimit_free(struct broker_ratelimit *rl)
 static struct rl_entry *rl_find(struct broker_ratelimit *rl, const char *key)
 {
 	uint64_t h = broker_lru_hash(key, strlen(key), rl->seed);
+	struct broker_lru_node *n = broker_lru_find(&rl->held, h, rl_eq, key);
 
-	return (struct rl_entry *)broker_lru_find(&rl->table, h, rl_eq, key);
+	if (!n)
+		n = broker_lru_find(&rl->plain, h, rl_eq, key);
+	return (struct rl_entry *)n;
+}
+
+/* The table e is in: a key that has been blocked is held. */
+static struct broker_lru *rl_table(struct broker_ratelimit *rl, const struct rl_entry *e)
+{
+	return e->strikes ? &rl->held : &rl->plain;
+}
+
+static void rl_drop(struct broker_ratelimit *rl, struct rl_entry *e)
+{
+	broker_lru_remove(rl_table(rl, e), &e->node);
+	free(e);
 }
 
 /* Forgets what has aged out, so that the table keeps only live keys. */
@@ -95,8 +121,7 @@ unsigned broker_ratelimit_check(struct broker_ratelimit *rl, const char *key, ti
 	pthread_mutex_lock(&rl->lock);
 	e = rl_find(rl, key);
 	if (e && rl_expired(rl, e, now)) {
-		broker_lru_remove(&rl->table, &e->node);
-		free(e);
+		rl_drop(rl, e);
 		e = NULL;
 	}
 	if (e && now < e->blocked_until)
@@ -115,8 +140,7 @@ unsigned broker_ratelimit_fail(struct broker_ratelimit *rl, const char *key, tim
 	pthread_mutex_lock(&rl->lock);
 	e = rl_find(rl, key);
 	if (e && rl_expired(rl, e, now)) {
-		broker_lru_remove(&rl->table, &e->node);
-		free(e);
+		rl_drop(rl, e);
 		e = NULL;
 	}
 	if (!e) {
@@ -126,10 +150,10 @@ unsigned broker_ratelimit_fail(struct broker_ratelimit *rl, const char *key, tim
 		snprintf(e->key, sizeof(e->key), "%s", key);
 		e->node.key = broker_lru_hash(e->key, strlen(e->key), rl->seed);
 		e->window_start = now;
-		old = broker_lru_insert(&rl->table, &e->node);
+		old = broker_lru_insert(&rl->plain, &e->node);
 		free(old);
 	} else {
-		broker_lru_touch(&rl->table, &e->node);
+		broker_lru_touch(rl_table(rl, e), &e->node);
 	}
 	if (now - e->window_start >= (time_t)rl->p.window) {
 		e->window_start = now;
@@ -144,6 +168,13 @@ unsigned broker_ratelimit_fail(struct broker_ratelimit *rl, const char *key, tim
 			b = rl->p.max_block;
 		block = (unsigned)b;
 		e->blocked_until = now + block;
+		if (e->strikes == 0) {
+			/* Blocked: from now on only other blocked keys can
+			 * make it go. */
+			broker_lru_remove(&rl->plain, &e->node);
+			old = broker_lru_insert(&rl->held, &e->node);
+			free(old);
+		}
 		e->strikes++;
 		/* The next window starts when the block ends. */
 		e->failures = 0;
@@ -160,10 +191,8 @@ void broker_ratelimit_success(struct broker_ratelimit *rl, const char *key)
 
 	pthread_mutex_lock(&rl->lock);
 	e = rl_find(rl, key);
-	if (e) {
-		broker_lru_remove(&rl->table, &e->node);
-		free(e);
-	}
+	if (e)
+		rl_drop(rl, e);
 	pthread_mutex_unlock(&rl->lock);
 }
 
@@ -171,6 +200,7 @@ struct broker_login *broker_login_new(const char *users_path,
 				      const struct broker_ratelimit_params *p)
 {
 	struct broker_login *l = calloc(1, sizeof(*l));
+	struct broker_ratelimit_params addr;
 
 	if (!l)
 		return NULL;
@@ -181,6 +211,16 @@ struct broker_login *broker_login_new(const char *users_path,
 	}
 	l->rl = broker_ratelimit_new(p);
 	if (!l->rl)
+		goto fail;
+	/* One station's address sees several users fail now and then (a
+	 * class at the start of a lesson); BROKER_LOGIN_ADDR_FACTOR times
+	 * the per-user allowance leaves room for that, and still stops one
+	 * address from trying one password after another against every
+	 * user it can name. */
+	addr = *p;
+	addr.max_failures = (p->max_failures ? p->max_failures : 1) * BROKER_LOGIN_ADDR_FACTOR;
+	l->rl_addr = broker_ratelimit_new(&addr);
+	if (!l->rl_addr)
 		goto fail;
 	return l;
 fail:
@@ -193,16 +233,36 @@ void broker_login_free(struct broker_login *l)
 	if (!l)
 		return;
 	broker_ratelimit_free(l->rl);
+	broker_ratelimit_free(l->rl_addr);
 	free(l->users_path);
 	free(l);
 }
 
+/* The address key: an IPv4 address, or an IPv6 /64 (one host can pick any
+ * address in its /64 at will). */
+static void login_addr_key(const struct ipaddr *ip, char *out, size_t outlen)
+{
+	struct ipaddr net = *ip;
+	char text[IP_STR_LEN];
+
+	if (!ip_is_v4(&net))
+		ip_mask(&net, 64);
+	ip_format(&net, text);
+	snprintf(out, outlen, "addr:%s", text);
+}
+
+static unsigned login_max(unsigned a, unsigned b)
+{
+	return a > b ? a : b;
+}
+
 enum broker_login_result broker_login_attempt(struct broker_login *l, const char *mac,
-					      const char *user, const char *password, time_t now,
+					      const struct ipaddr *ip, const char *user,
+					      const char *password, time_t now,
 					      unsigned *retry_after)
 {
-	char kmac[RL_KEY_MAX], kuser[RL_KEY_MAX];
-	unsigned w1, w2;
+	char kmac[RL_KEY_MAX], kuser[RL_KEY_MAX], kaddr[RL_KEY_MAX];
+	unsigned w1, w2, w3;
 	int r;
 
 	*retry_after = 0;
@@ -210,11 +270,13 @@ enum broker_login_result broker_login_attempt(struct broker_login *l, const char
 		return BROKER_LOGIN_UNAVAILABLE;
 	snprintf(kmac, sizeof(kmac), "mac:%s", mac);
 	snprintf(kuser, sizeof(kuser), "user:%s", user);
+	login_addr_key(ip, kaddr, sizeof(kaddr));
 
 	w1 = broker_ratelimit_check(l->rl, kmac, now);
 	w2 = broker_ratelimit_check(l->rl, kuser, now);
-	if (w1 || w2) {
-		*retry_after = w1 > w2 ? w1 : w2;
+	w3 = broker_ratelimit_check(l->rl_addr, kaddr, now);
+	if (w1 || w2 || w3) {
+		*retry_after = login_max(login_max(w1, w2), w3);
 		return BROKER_LOGIN_LIMITED;
 	}
 
@@ -224,9 +286,12 @@ enum broker_login_result broker_login_attempt(struct broker_login *l, const char
 	if (r == 0) {
 		w1 = broker_ratelimit_fail(l->rl, kmac, now);
 		w2 = broker_ratelimit_fail(l->rl, kuser, now);
-		*retry_after = w1 > w2 ? w1 : w2;
+		w3 = broker_ratelimit_fail(l->rl_addr, kaddr, now);
+		*retry_after = login_max(login_max(w1, w2), w3);
 		return BROKER_LOGIN_FAILED;
 	}
+	/* The address is not cleared: one user's success says nothing about
+	 * the guesses made from there for others. */
 	broker_ratelimit_success(l->rl, kmac);
 	broker_ratelimit_success(l->rl, kuser);
 	return BROKER_LOGIN_OK;

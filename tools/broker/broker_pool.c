@@ -2,6 +2,7 @@
 #include "broker_pool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -123,10 +124,12 @@ static void pool_load(struct broker_pool *p)
 
 	p->loaded = true;
 	file_remove_stale_temps(p->path);
-	if (file_read_capped(p->path, BROKER_POOL_FILE_MAX, &text, &len) < 0) {
+	/* The broker writes this file itself (atomically, never through a
+	 * link), so a symbolic link here was put by someone else. */
+	if (file_read_capped_flags(p->path, O_NOFOLLOW, BROKER_POOL_FILE_MAX, &text, &len) < 0) {
 		if (errno != ENOENT)
 			log_event(LOG_ERROR, "pool_state", "file", p->path, "error",
-				  strerror(errno), NULL);
+				  file_strerror(errno), NULL);
 		return;
 	}
 	if (broker_pool_state_parse(text, len, &p->st, err, sizeof(err)) < 0) {
@@ -530,7 +533,8 @@ static void pool_create_one(struct broker_pool *p, struct pool_rt *r, virConnect
 	if (!password[0])
 		goto fail;
 	if (file_read_capped(r->template_xml, BROKER_POOL_TEMPLATE_MAX, &tmpl, &tlen) < 0) {
-		snprintf(err, sizeof(err), "template %.200s: %s", r->template_xml, strerror(errno));
+		snprintf(err, sizeof(err), "template %.200s: %s", r->template_xml,
+			 file_strerror(errno));
 		goto fail;
 	}
 	xml =

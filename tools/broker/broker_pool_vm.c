@@ -20,6 +20,7 @@
 #include "broker_libvirt.h"
 #include "broker_libvirt_xml.h"
 #include "broker_pool_state.h"
+#include "fileio.h"
 
 extern char **environ;
 
@@ -238,6 +239,12 @@ int broker_pool_vm_overlay(const char *base, const char *overlay, char *err, siz
 	struct stat st;
 	pid_t pid;
 
+	/* qemu-img would hang opening a FIFO named as the base image, and
+	 * this runs while a station waits. */
+	if (file_check_regular(base) < 0) {
+		snprintf(err, errlen, "base image %.200s: %s", base, file_strerror(errno));
+		return -1;
+	}
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;

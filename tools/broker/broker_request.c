@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "broker_request.h"
+#include "utf8.h"
 
 /* Station bodies are flat objects; anything deeper is not ours. Keeping the
  * depth small also bounds json-c's work on hostile nesting. */
@@ -74,8 +75,11 @@ static int req_parse_object(const char *body, size_t len, json_object **out, cha
 		req_fail(err, errlen, "body: larger than %d bytes", BROKER_BODY_MAX);
 		goto cleanup;
 	}
-	/* json-c stops at a NUL byte; a body with one is not JSON. */
-	if (memchr(body, '\0', len)) {
+	/* json-c stops at a NUL byte; a body with one is not JSON. Its UTF-8
+	 * check lets overlong forms, surrogates and code points above
+	 * U+10FFFF through, so the whole body is checked strictly first:
+	 * JSON text is UTF-8, and these are not. */
+	if (memchr(body, '\0', len) || !utf8_valid(body, len)) {
 		req_fail(err, errlen, "body: not valid JSON");
 		goto cleanup;
 	}
@@ -145,6 +149,10 @@ static int req_string(json_object *obj, const char *key, const char **val, size_
 		return req_fail(err, errlen, "%s: contains a NUL character", key);
 	if ((size_t)n > max)
 		return req_fail(err, errlen, "%s: longer than %zu bytes", key, max);
+	/* \u escapes are decoded by json-c after the body check: a lone
+	 * surrogate ("\ud800") comes out as bytes that are not UTF-8. */
+	if (!utf8_valid(s, (size_t)n))
+		return req_fail(err, errlen, "%s: not valid UTF-8", key);
 	*val = s;
 	*vlen = (size_t)n;
 	return 1;
@@ -163,16 +171,12 @@ static bool req_printable(const char *s, size_t n)
 	return true;
 }
 
-/* UTF-8 text without control characters (json-c already checked UTF-8). */
+/* UTF-8 text without control characters: no C0 or DEL, no C1 (U+0085,
+ * the 8-bit CSI U+009B) and no U+2028/2029, which some readers take as a
+ * new line. */
 static bool req_text(const char *s, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return false;
-	}
-	return true;
+	return utf8_text_clean(s, n);
 }
 
 static int req_ident(json_object *obj, struct broker_ident *id, char *err, size_t errlen)

@@ -12,26 +12,73 @@
 #include <time.h>
 #include <unistd.h>
 
-int file_read_capped(const char *path, size_t max, char **out, size_t *len)
+int file_open_regular(const char *path, int flags)
+{
+	struct stat st;
+	int fd;
+
+	/* A look before the open keeps us from opening a device at all (an
+	 * open can have side effects there); the fstat after it is the check
+	 * that counts, as the path may have been swapped in between. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : FILE_ENOTREG;
+		return -1;
+	}
+	/* O_NONBLOCK: opening a FIFO for reading waits for a writer, forever
+	 * if none comes; with it, the open returns and fstat refuses it. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | flags);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : FILE_ENOTREG;
+		return -1;
+	}
+	return fd;
+}
+
+int file_check_regular(const char *path)
+{
+	int fd = file_open_regular(path, 0);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+const char *file_strerror(int err)
+{
+	if (err == FILE_ENOTREG)
+		return "not a regular file (a FIFO, socket or device)";
+	if (err == ELOOP)
+		return "is a symbolic link";
+	return strerror(err);
+}
+
+/* Frees a buffer that may hold a secret (vv files carry passwords). */
+static void fileio_free_wiped(char *buf, size_t n)
+{
+	if (buf) {
+		explicit_bzero(buf, n);
+		free(buf);
+	}
+}
+
+int file_read_fd_capped(int fd, size_t max, size_t size_hint, char **out, size_t *len)
 {
 	int ret = -1;
 	char *buf = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -1;
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		goto cleanup;
-	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
-		goto cleanup;
-	}
-	if ((unsigned long long)st.st_size > max) {
-		errno = EFBIG;
-		goto cleanup;
-	}
 	/* The size may change while we read; read up to max+1 to notice. */
-	size_t cap = (size_t)st.st_size + 1, n = 0;
+	size_t cap = (size_hint < max ? size_hint : max) + 1, n = 0;
+
 	buf = malloc(cap + 1);
 	if (!buf)
 		goto cleanup;
@@ -42,9 +89,11 @@ int file_read_capped(const char *path, size_t max, char **out, size_t *len)
 				goto cleanup;
 			}
 			size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-			char *nb = realloc(buf, ncap + 1);
+			char *nb = malloc(ncap + 1);
 			if (!nb)
 				goto cleanup;
+			memcpy(nb, buf, n);
+			fileio_free_wiped(buf, n);
 			buf = nb;
 			cap = ncap;
 		}
@@ -68,13 +117,43 @@ int file_read_capped(const char *path, size_t max, char **out, size_t *len)
 	buf = NULL;
 	ret = 0;
 cleanup:
-	free(buf);
-	if (fd >= 0) {
+	if (buf) {
 		int e = errno;
-		close(fd);
+
+		fileio_free_wiped(buf, n);
 		errno = e;
 	}
 	return ret;
+}
+
+int file_read_capped_flags(const char *path, int flags, size_t max, char **out, size_t *len)
+{
+	struct stat st;
+	int fd, ret, e;
+
+	fd = file_open_regular(path, flags);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0) {
+		ret = -1;
+		goto cleanup;
+	}
+	if ((unsigned long long)st.st_size > max) {
+		errno = EFBIG;
+		ret = -1;
+		goto cleanup;
+	}
+	ret = file_read_fd_capped(fd, max, (size_t)st.st_size, out, len);
+cleanup:
+	e = errno;
+	close(fd);
+	errno = e;
+	return ret;
+}
+
+int file_read_capped(const char *path, size_t max, char **out, size_t *len)
+{
+	return file_read_capped_flags(path, 0, max, out, len);
 }
 
 static int fileio_write_all(int fd, const char *data, size_t len)

@@ -6,9 +6,33 @@
 
 #include <stddef.h>
 
-/* Reads the whole file into a NUL-terminated buffer. Fails with errno EFBIG
- * when the file is larger than max bytes. 0 or -1 (errno set). */
+#include <errno.h>
+
+/* errno for "a path that names a FIFO, a socket or a device where a file
+ * belongs". Linux has no errno of its own for it; file_strerror() words
+ * it. */
+#define FILE_ENOTREG EINVAL
+
+/* Every file the broker and stationctl read is opened here, and only here:
+ * without blocking (a FIFO named as a file would otherwise hang the open
+ * until a writer came, forever), close-on-exec, and refused unless fstat
+ * says it is a regular file (errno FILE_ENOTREG, or EISDIR for a folder).
+ * flags adds open flags, such as O_NOFOLLOW for files only the program
+ * itself writes. Returns the fd or -1 (errno set). */
+int file_open_regular(const char *path, int flags);
+/* The same check without keeping the file open: 0 or -1 (errno set). */
+int file_check_regular(const char *path);
+/* strerror() that words FILE_ENOTREG and ELOOP (O_NOFOLLOW) for an admin. */
+const char *file_strerror(int err);
+
+/* Reads the whole file into a NUL-terminated buffer, through
+ * file_open_regular(). Fails with errno EFBIG when the file is larger than
+ * max bytes. 0 or -1 (errno set); a failed read's buffer is wiped. */
 int file_read_capped(const char *path, size_t max, char **out, size_t *len);
+int file_read_capped_flags(const char *path, int flags, size_t max, char **out, size_t *len);
+/* Reads fd (a pipe such as standard input, or a file opened above) to its
+ * end, at most max bytes; size_hint sizes the first buffer. */
+int file_read_fd_capped(int fd, size_t max, size_t size_hint, char **out, size_t *len);
 
 /* Replaces path with data atomically: writes path.tmp.XXXXXX in the same
  * directory with the given mode (and, when run as root, the replaced file's

@@ -1,10 +1,13 @@
 #include "log.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "utf8.h"
 
 static const char *log_program = "vdi";
 static enum log_level log_min = LOG_INFO;
@@ -31,7 +34,10 @@ int log_level_parse(const char *s)
 }
 
 /* Appends value, quoted when it holds anything but plain word characters.
- * Control characters become \xNN so a hostile value cannot start a new line. */
+ * Control characters become \xNN (C0, DEL) or \uNNNN (C1, U+2028, U+2029),
+ * and bytes that are not strict UTF-8 become \xNN, so a hostile value can
+ * neither start a new line nor reach a terminal reading the log as an
+ * escape sequence. */
 static size_t log_append_value(char *buf, size_t pos, size_t cap, const char *v)
 {
 	int plain = *v != '\0';
@@ -48,16 +54,27 @@ static size_t log_append_value(char *buf, size_t pos, size_t cap, const char *v)
 	}
 	if (pos < cap - 1)
 		buf[pos++] = '"';
-	for (const char *p = v; *p && pos < cap - 6; p++) {
+	size_t left = strlen(v);
+	for (const char *p = v; *p && pos + 8 < cap;) {
 		unsigned char c = (unsigned char)*p;
+		uint32_t cp;
+		size_t l = utf8_decode(p, left, &cp);
+
 		if (c == '"' || c == '\\') {
 			buf[pos++] = '\\';
 			buf[pos++] = (char)c;
-		} else if (c < ' ' || c == 0x7f) {
+		} else if (l == 0 || c < ' ' || c == 0x7f) {
 			pos += (size_t)snprintf(buf + pos, cap - pos, "\\x%02x", c);
+		} else if (utf8_is_control(cp)) {
+			pos += (size_t)snprintf(buf + pos, cap - pos, "\\u%04x", (unsigned)cp);
 		} else {
-			buf[pos++] = (char)c;
+			memcpy(buf + pos, p, l);
+			pos += l;
 		}
+		if (l == 0)
+			l = 1;
+		p += l;
+		left -= l;
 	}
 	if (pos < cap - 1)
 		buf[pos++] = '"';

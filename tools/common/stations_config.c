@@ -122,7 +122,7 @@ static const char *st_read_ca(struct st_config *cfg, struct st_ca_cache **cache,
 	size_t len = 0;
 	if (file_read_capped(full, ST_CA_MAX, &text, &len) < 0) {
 		snprintf(err, errlen, "ca: cannot read %.200s: %s", full,
-			 errno == EFBIG ? "larger than 64 KiB" : strerror(errno));
+			 errno == EFBIG ? "larger than 64 KiB" : file_strerror(errno));
 		return NULL;
 	}
 	if (!strstr(text, "-----BEGIN CERTIFICATE-----") || memchr(text, '\0', len)) {

@@ -209,7 +209,7 @@ int st_doc_load(const char *path, bool missing_ok, struct st_doc **out, struct s
 		if (errno == EFBIG)
 			st_diag_add(d, 0, "file is larger than %u bytes", ST_FILE_MAX);
 		else
-			st_diag_add(d, 0, "cannot read: %s", strerror(errno));
+			st_diag_add(d, 0, "cannot read: %s", file_strerror(errno));
 		return -1;
 	}
 	*out = st_doc_parse(text, len, path, d);

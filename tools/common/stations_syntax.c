@@ -1,6 +1,7 @@
 /* The small grammars of the stations file: section headers (MATCH), keys and
  * their values. Everything here is pure and fuzzed through st_doc_parse. */
 #include "stations_internal.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -550,6 +551,13 @@ int st_value_check(enum st_key key, const char *v, char *err, size_t errlen)
 	case ST_KEY_NAME:
 		if (len > 63)
 			goto too_long;
+		/* The name reaches admins' terminals and station screens: no
+		 * C1 control (U+009B is a terminal's CSI) and no U+2028/2029
+		 * either. */
+		if (!utf8_text_clean(v, len)) {
+			snprintf(err, errlen, "name: value has control characters");
+			return -1;
+		}
 		return 0;
 	case ST_KEY_GROUP:
 		if (!st_group_name_valid(v)) {

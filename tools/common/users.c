@@ -300,7 +300,7 @@ int users_set(const char *path, const char *name, const char *password, char *er
 	if (file_read_capped(path, USERS_FILE_MAX, &buf, &len) < 0) {
 		if (errno != ENOENT) {
 			saved_errno = EIO;
-			users_errf(err, errlen, "%s: %s", path, strerror(errno));
+			users_errf(err, errlen, "%s: %s", path, file_strerror(errno));
 			goto cleanup;
 		}
 		len = 0;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "netaddr.h"
 
 #define VV_GROUP	  "virt-viewer"
@@ -602,55 +603,21 @@ int vv_file_read(const char *path, char **text, size_t *len, char *err, size_t e
 {
 	bool is_stdin = strcmp(path, "-") == 0;
 	const char *name = is_stdin ? "standard input" : path;
-	size_t cap = VV_FILE_MAX + 1, n = 0;
-	char *buf = NULL;
-	struct stat st;
-	int fd, saved;
+	int r;
 
 	*text = NULL;
 	*len = 0;
-	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		goto fail_errno;
-	if (!is_stdin && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		goto fail_errno;
-	}
-	buf = malloc(cap + 1);
-	if (!buf)
-		goto fail_errno;
-	/* One byte more than allowed tells an oversized file apart. */
-	while (n < cap) {
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto fail_errno;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (!is_stdin)
-		close(fd);
-	if (n > VV_FILE_MAX) {
-		explicit_bzero(buf, n);
-		free(buf);
+	/* Standard input is a pipe by design; a named file goes through the
+	 * common reader, which refuses FIFOs and devices without blocking. */
+	r = is_stdin ? file_read_fd_capped(STDIN_FILENO, VV_FILE_MAX, 4096, text, len)
+		     : file_read_capped(path, VV_FILE_MAX, text, len);
+	if (r == 0)
+		return 0;
+	if (errno == EFBIG)
 		snprintf(err, errlen, "vv file: %.200s is larger than %d KiB", name,
 			 VV_FILE_MAX / 1024);
-		return -1;
-	}
-	buf[n] = '\0';
-	*text = buf;
-	*len = n;
-	return 0;
-fail_errno:
-	saved = errno;
-	if (fd >= 0 && !is_stdin)
-		close(fd);
-	if (buf) {
-		explicit_bzero(buf, n);
-		free(buf);
-	}
-	snprintf(err, errlen, "vv file: cannot read %.200s: %s", name, strerror(saved));
+	else
+		snprintf(err, errlen, "vv file: cannot read %.200s: %s", name,
+			 file_strerror(errno));
 	return -1;
 }

@@ -1,11 +1,42 @@
 /* check [FILE]: the same validation the broker runs before it loads a
  * file, with every problem as file:line: message. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 
+#include "fileio.h"
 #include "stationctl.h"
 #include "stationctl_commands.h"
 #include "stationctl_util.h"
+
+/* connection_file and connection_auth are read at each lookup, not at
+ * load, so they may be written later: a missing one is fine here. One that
+ * exists and is not a regular file (a FIFO would hang the reader; the
+ * broker refuses it) is an error the admin should see now. Returns the
+ * number of errors printed. */
+static size_t stationctl_check_sources(const char *path, const struct st_config *cfg)
+{
+	size_t errors = 0;
+	char shown_path[1024], shown[1024];
+
+	stationctl_util_printable(path, shown_path, sizeof(shown_path));
+	for (size_t i = 0; i < st_config_count(cfg); i++) {
+		const struct st_entry *e = st_config_entry(cfg, i);
+		const char *files[] = {e->connection_file, e->connection_auth};
+		const char *keys[] = {"connection_file", "connection_auth"};
+
+		for (size_t k = 0; k < 2; k++) {
+			if (!files[k] || file_check_regular(files[k]) == 0 || errno == ENOENT)
+				continue;
+			stationctl_util_printable(files[k], shown, sizeof(shown));
+			fflush(stdout);
+			fprintf(stderr, "%s:%u: %s %s: %s\n", shown_path, e->line, keys[k], shown,
+				file_strerror(errno));
+			errors++;
+		}
+	}
+	return errors;
+}
 
 int stationctl_check_main(const struct stationctl_ctx *ctx, int argc, char **argv)
 {
@@ -15,7 +46,7 @@ int stationctl_check_main(const struct stationctl_ctx *ctx, int argc, char **arg
 	};
 	const char *path = ctx->stations_file;
 	struct st_config *cfg = NULL;
-	size_t stations = 0, groups = 0, pools = 0;
+	size_t stations = 0, groups = 0, pools = 0, errors;
 	int c, quiet = 0, ret;
 
 	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
@@ -30,6 +61,13 @@ int stationctl_check_main(const struct stationctl_ctx *ctx, int argc, char **arg
 	ret = stationctl_util_load_config(path, &cfg);
 	if (ret)
 		return ret;
+	errors = stationctl_check_sources(path, cfg);
+	if (errors) {
+		stationctl_util_err("%s is not valid (%zu error%s)", path, errors,
+				    errors == 1 ? "" : "s");
+		st_config_free(cfg);
+		return STATIONCTL_EXIT_INVALID;
+	}
 	for (size_t i = 0; i < st_config_count(cfg); i++) {
 		enum st_kind kind = st_config_entry(cfg, i)->target.kind;
 

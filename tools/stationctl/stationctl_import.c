@@ -475,7 +475,7 @@ int stationctl_import_main(const struct stationctl_ctx *ctx, int argc, char **ar
 	}
 	if (file_read_capped(path, STATIONCTL_IMPORT_FILE_MAX, &xml, &len) < 0) {
 		stationctl_util_err("%s: cannot read: %s", path,
-				    errno == EFBIG ? "file too large" : strerror(errno));
+				    errno == EFBIG ? "file too large" : file_strerror(errno));
 		return STATIONCTL_EXIT_IO;
 	}
 	xmlInitParser();

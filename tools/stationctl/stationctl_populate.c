@@ -207,7 +207,7 @@ static int stationctl_populate_template(const struct stationctl_populate_opts *o
 
 	if (file_read_capped(o->template, STATIONCTL_POPULATE_TEMPLATE_MAX, &text, &len) < 0) {
 		stationctl_util_err("--template %s: %s", o->template,
-				    errno == EFBIG ? "too large" : strerror(errno));
+				    errno == EFBIG ? "too large" : file_strerror(errno));
 		return STATIONCTL_EXIT_IO;
 	}
 	r->tmpl = stationctl_populate_xml_load(text, len, err, sizeof(err));

@@ -21,6 +21,14 @@ static void stationctl_show_origin(const struct st_origin *o, char *out, size_t 
 		snprintf(out, outlen, "(%s, line %u)", o->section, o->line);
 }
 
+/* Everything shown comes from a file someone else may have written:
+ * escaped, it cannot reach the terminal as a control sequence. */
+static const char *stationctl_show_text(const char *s, char *buf, size_t len)
+{
+	stationctl_util_printable(s, buf, len);
+	return buf;
+}
+
 static void stationctl_show_line(const char *key, const char *value, const struct st_origin *o,
 				 bool secret)
 {
@@ -47,8 +55,10 @@ static void stationctl_show_pool(const struct st_pool *p)
 	printf("pool: %u ready VM%s kept, at most %u in all, at %s (%s)\n", p->size,
 	       p->size == 1 ? "" : "s", p->max, uri, st_protocol_name(p->protocol));
 	printf("  template    %s\n  base image  %s\n  overlays in %s\n", tmpl, base, dir);
-	if (p->display_host)
-		printf("  stations reach the VMs' displays at %s\n", p->display_host);
+	if (p->display_host) {
+		stationctl_util_printable(p->display_host, dir, sizeof(dir));
+		printf("  stations reach the VMs' displays at %s\n", dir);
+	}
 	printf("  a VM nobody connects to ends after %u s\n", p->idle_timeout);
 	if (p->maintenance)
 		printf("in maintenance: its stations get the maintenance screen\n");
@@ -118,14 +128,16 @@ static void stationctl_show_entry(const struct st_entry *e, bool secrets)
 		return;
 	}
 	printf("endpoints, in the order the station tries them:\n");
+	char shown[STATIONCTL_SHOW_VALUE_MAX];
+
 	if (conn_file)
 		printf("  1. the desktop named in connection file %s, read at each lookup  "
 		       "(primary)\n",
-		       conn_file);
+		       stationctl_show_text(conn_file, shown, sizeof(shown)));
 	else if (conn_url)
 		printf("  1. the desktop named in the connection file from %s, fetched at each "
 		       "lookup  (primary)\n",
-		       conn_url);
+		       stationctl_show_text(conn_url, shown, sizeof(shown)));
 	else if (e->domain)
 		stationctl_show_domain(e);
 	for (size_t i = 0; i < e->n_endpoints; i++) {
@@ -133,17 +145,20 @@ static void stationctl_show_entry(const struct st_entry *e, bool secrets)
 		char url[400];
 
 		stationctl_util_endpoint(ep, url, sizeof(url));
-		printf("  %zu. %s", first + i + 1, url);
+		printf("  %zu. %s", first + i + 1, stationctl_show_text(url, shown, sizeof(shown)));
 		if (ep->tls_port)
 			printf("  tls_port=%u", ep->tls_port);
 		if (ep->password)
-			printf("  password=%s", secrets ? ep->password : "********");
+			printf("  password=%s",
+			       secrets ? stationctl_show_text(ep->password, shown, sizeof(shown))
+				       : "********");
 		if (ep->ca_pem)
 			printf("  ca");
 		if (ep->host_subject)
-			printf("  host_subject=%s", ep->host_subject);
+			printf("  host_subject=%s",
+			       stationctl_show_text(ep->host_subject, shown, sizeof(shown)));
 		if (ep->proxy)
-			printf("  proxy=%s", ep->proxy);
+			printf("  proxy=%s", stationctl_show_text(ep->proxy, shown, sizeof(shown)));
 		printf("%s\n", first + i == 0 ? "  (primary)" : "  (fallback)");
 	}
 	if (e->maintenance)

@@ -113,7 +113,7 @@ int stationctl_status_main(const struct stationctl_ctx *ctx, int argc, char **ar
 		goto oom;
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		json_object *e = json_object_array_get_idx(list, i);
-		char since[64], last[64], endpoint[400];
+		char since[64], last[64], endpoint[400], user[4 * 64 + 8];
 		const char *cells[10];
 
 		stationctl_admin_time(e, "since", since, sizeof(since));
@@ -125,7 +125,12 @@ int stationctl_status_main(const struct stationctl_ctx *ctx, int argc, char **ar
 		cells[3] = stationctl_admin_str(e, "match");
 		cells[4] = stationctl_admin_str(e, "state");
 		cells[5] = endpoint;
-		cells[6] = stationctl_admin_str(e, "user");
+		/* A desktop user name may hold spaces ("CORP\\ann smith"): escaped,
+		 * it stays one column for awk and cut. */
+		user[0] = '\0';
+		if (stationctl_admin_str(e, "user"))
+			stationctl_util_word(stationctl_admin_str(e, "user"), user, sizeof(user));
+		cells[6] = user;
 		cells[7] = since;
 		cells[8] = last;
 		cells[9] = stationctl_admin_str(e, "name");

@@ -53,7 +53,8 @@ static int stationctl_txn_read(const char *path, char **text, size_t *len, unsig
 	if (file_read_capped(path, ST_FILE_MAX, text, len) < 0) {
 		if (errno != ENOENT) {
 			stationctl_util_err("%s: cannot read: %s", path,
-					    errno == EFBIG ? "file too large" : strerror(errno));
+					    errno == EFBIG ? "file too large"
+							   : file_strerror(errno));
 			return STATIONCTL_EXIT_IO;
 		}
 		*exists = false;
@@ -200,7 +201,7 @@ int stationctl_txn_revert(const struct stationctl_ctx *ctx, bool *changed)
 			stationctl_util_err("%s: no previous version to revert to", prev_path);
 			ret = STATIONCTL_EXIT_NOTFOUND;
 		} else {
-			stationctl_util_err("%s: cannot read: %s", prev_path, strerror(errno));
+			stationctl_util_err("%s: cannot read: %s", prev_path, file_strerror(errno));
 			ret = STATIONCTL_EXIT_IO;
 		}
 		goto cleanup;

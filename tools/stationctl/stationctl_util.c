@@ -3,11 +3,13 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fileio.h"
+#include "utf8.h"
 #include "stationctl.h"
 
 void stationctl_util_err(const char *fmt, ...)
@@ -23,8 +25,23 @@ void stationctl_util_err(const char *fmt, ...)
 
 void stationctl_util_print_diags(const struct st_diags *d)
 {
+	char file[sizeof(d->file) * 4], msg[sizeof(d->v[0].msg) * 4];
+	size_t i, shown = d->n < STATIONCTL_UTIL_DIAGS_SHOWN ? d->n : STATIONCTL_UTIL_DIAGS_SHOWN;
+
 	fflush(stdout);
-	st_diags_print(d, stderr);
+	/* The messages quote the file, which may hold anything; and a file
+	 * with a million errors must not print a million lines. */
+	stationctl_util_printable(d->file, file, sizeof(file));
+	for (i = 0; i < shown; i++) {
+		stationctl_util_printable(d->v[i].msg, msg, sizeof(msg));
+		if (d->v[i].line)
+			fprintf(stderr, "%s:%u: %s\n", file, d->v[i].line, msg);
+		else
+			fprintf(stderr, "%s: %s\n", file, msg);
+	}
+	if (d->n > shown)
+		fprintf(stderr, "%s: %zu more error%s not shown (%zu in all)\n", file, d->n - shown,
+			d->n - shown == 1 ? "" : "s", d->n);
 }
 
 void stationctl_util_dirname(const char *path, char *out, size_t outlen)
@@ -35,41 +52,30 @@ void stationctl_util_dirname(const char *path, char *out, size_t outlen)
 	free(dir);
 }
 
-void stationctl_util_printable(const char *s, char *out, size_t outlen)
+static void stationctl_util_escape(const char *s, bool space, char *out, size_t outlen)
 {
-	size_t o = 0;
-
 	if (outlen == 0)
 		return;
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		char tmp[5];
-		size_t n;
-
-		if (*p == '\n')
-			n = (size_t)snprintf(tmp, sizeof(tmp), "\\n");
-		else if (*p == '\t')
-			n = (size_t)snprintf(tmp, sizeof(tmp), "\\t");
-		else if (*p < 0x20 || *p == 0x7f)
-			n = (size_t)snprintf(tmp, sizeof(tmp), "\\x%02x", *p);
-		else {
-			tmp[0] = (char)*p;
-			tmp[1] = '\0';
-			n = 1;
-		}
-		if (o + n + 1 > outlen) {
-			/* Mark the cut so a truncated value is not mistaken
-			 * for the whole one. */
-			if (outlen >= 4) {
-				size_t at = o < outlen - 4 ? o : outlen - 4;
-				memcpy(out + at, "...", 4);
-				return;
-			}
-			break;
-		}
-		memcpy(out + o, tmp, n);
-		o += n;
+	if (!s)
+		s = "";
+	if (utf8_escape(s, space, out, outlen) < outlen)
+		return;
+	/* Mark the cut so a truncated value is not mistaken for the whole
+	 * one. */
+	if (outlen >= 4) {
+		utf8_escape(s, space, out, outlen - 3);
+		strcat(out, "...");
 	}
-	out[o] = '\0';
+}
+
+void stationctl_util_printable(const char *s, char *out, size_t outlen)
+{
+	stationctl_util_escape(s, false, out, outlen);
+}
+
+void stationctl_util_word(const char *s, char *out, size_t outlen)
+{
+	stationctl_util_escape(s, true, out, outlen);
 }
 
 int stationctl_util_target(const char *arg, struct st_target *t)

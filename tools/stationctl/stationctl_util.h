@@ -11,17 +11,27 @@
 /* "stationctl: <message>" on stderr. */
 void stationctl_util_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prints the diagnostics, one "file:line: message" per line, on stderr. */
+/* At most this many diagnostics are printed, then a count of the rest: the
+ * broker's log keeps to the same number per reload. */
+#define STATIONCTL_UTIL_DIAGS_SHOWN 20
+
+/* Prints the diagnostics, one "file:line: message" per line (escaped for the
+ * terminal), on stderr; the first STATIONCTL_UTIL_DIAGS_SHOWN and a line
+ * with how many more there were. */
 void stationctl_util_print_diags(const struct st_diags *d);
 
 /* The directory part of path (".", when it has none) into out, made
  * absolute when the folder exists. */
 void stationctl_util_dirname(const char *path, char *out, size_t outlen);
 
-/* Copies s into out for display on a terminal: control characters and
- * other bytes that could move the cursor or forge lines are escaped (\n,
- * \t, \xNN). Always NUL-terminates; truncates with "..." when too long. */
+/* Copies s into out for display on a terminal: control characters (C0,
+ * DEL, C1, U+2028/2029) and bytes that are not UTF-8, which could move the
+ * cursor or forge lines, are escaped (\n, \t, \xNN, \uNNNN). Always
+ * NUL-terminates; truncates with "..." when too long. */
 void stationctl_util_printable(const char *s, char *out, size_t outlen);
+/* The same, with spaces escaped too (\x20): for a value in a column of a
+ * table that scripts split on blanks. */
+void stationctl_util_word(const char *s, char *out, size_t outlen);
 
 /* Parses a MATCH argument; prints a clear message on failure. */
 int stationctl_util_target(const char *arg, struct st_target *t);
