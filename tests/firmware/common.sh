@@ -14,7 +14,9 @@
 #   station_screen_text REGEX    reads the station's screen (screendump and OCR)
 #                                until the text matches REGEX, at most 5 times
 #                                a second apart, and prints the last text: a
-#                                state line can come a frame before its screen
+#                                state line can come a frame before its screen.
+#                                The text is that of the picture, " | ", and
+#                                that of its light parts alone
 #   station_matches REF [SECS]   compares the station's screen (the part a
 #                                desktop of REF's size fills) with the picture
 #                                REF until the RMSE is below 0.08, for at most
@@ -62,7 +64,13 @@ station_screen_text() {
 	local re=$1 text='' i
 	for ((i = 0; i < 5; i++)); do
 		station_screendump "$T/screen-text.png"
-		text=$(tesseract "$T/screen-text.png" - 2>/dev/null | tr '\n' ' ')
+		# Light text on a coloured button (Connect) is lost to OCR on
+		# the picture as it is: a second pass reads only the light
+		# parts, as dark text on white.
+		convert "$T/screen-text.png" -colorspace Gray -threshold 60% -negate \
+			"$T/screen-text-light.png" 2>/dev/null
+		text="$(tesseract "$T/screen-text.png" - 2>/dev/null | tr '\n' ' ') | $(
+			tesseract "$T/screen-text-light.png" - 2>/dev/null | tr '\n' ' ')"
 		[[ $text =~ $re ]] && break
 		sleep 1
 	done
