@@ -10,6 +10,15 @@
 #                          Sets RDP_DISPLAY, RDP_PID, RDP_PICTURE.
 #   rdp_server_stop        kills the server (the session ends at once)
 #   rdp_sam_file FILE USER PASSWORD   a SAM file with one user
+#   rdp_keys_watch         records the key presses the server's X display
+#                          receives (xev on its root window, where the
+#                          server's injected keys land: it has no other
+#                          window), from now on
+#   rdp_keys_seen          prints the keys recorded so far, as one string of
+#                          key names ("v d i 4 2" -> "vdi42"; others in <>)
+#
+# RDP_SERVER_ARGS (a string, split on blanks): more freerdp-shadow-cli
+# options, such as -may-interact (the server ignores the client's input).
 
 # shellcheck shell=bash
 
@@ -56,6 +65,8 @@ rdp_server_start() {
 	else
 		args+=(-auth)
 	fi
+	# shellcheck disable=SC2206 # options split on blanks on purpose
+	args+=(${RDP_SERVER_ARGS:-})
 	DISPLAY=$RDP_DISPLAY freerdp-shadow-cli "${args[@]}" >"$T/rdp-server.log" 2>&1 &
 	RDP_PID=$!
 	at_exit "kill $RDP_PID 2>/dev/null"
@@ -74,4 +85,28 @@ rdp_server_stop() {
 	[ -n "$RDP_PID" ] && kill -KILL "$RDP_PID" 2>/dev/null
 	wait "$RDP_PID" 2>/dev/null
 	RDP_PID=
+}
+
+rdp_keys_watch() {
+	local pid
+	: >"$T/rdp-keys.log"
+	# Line-buffered: xev writes to a file, read while it runs.
+	DISPLAY=$RDP_DISPLAY stdbuf -oL xev -root -event keyboard >"$T/rdp-keys.log" 2>&1 &
+	pid=$!
+	at_exit "kill $pid 2>/dev/null"
+	sleep 0.5
+	kill -0 "$pid" 2>/dev/null
+}
+
+rdp_keys_seen() {
+	# KeyPress event, serial 18, ...
+	#     root 0x..., subw 0x0, ... state 0x0, keycode 55 (keysym 0x76, v), ...
+	awk '/^KeyPress event/ { p = 1; next }
+		p && /keysym/ {
+			k = $0
+			sub(/.*\(keysym 0x[0-9a-f]+, /, "", k)
+			sub(/\).*/, "", k)
+			printf "%s", (length(k) == 1 ? k : "<" k ">")
+			p = 0
+		}' "$T/rdp-keys.log"
 }
