@@ -4,7 +4,8 @@
  *
  *   spice-gtk writes  "BUSNUM DEVNUM\n"
  *   we answer         "SUCCESS\n", or one line of anything else (an error)
- *   spice-gtk closes our stdin when it lets the device go; we exit.
+ *   spice-gtk closes our stdin when it is done with us (as soon as it has
+ *   opened the device: Debian's helper removes its ACL then); we exit.
  *
  * Debian's helper asks polkit and adds an ACL for the calling user; here
  * the caller already has every right it needs, so this one only checks
@@ -73,8 +74,9 @@ static int usb_acl_read_request(char *buf, size_t size)
 	return -1;
 }
 
-/* Holds until spice-gtk closes our stdin (it lets the device go, or it
- * died). It never sends more; anything it does send ends the hold too. */
+/* Waits until spice-gtk closes our stdin (it has opened the device, gave
+ * up, or died). It never sends more; anything it does send ends the wait
+ * too. */
 static void usb_acl_wait_release(void)
 {
 	char buf[64];
