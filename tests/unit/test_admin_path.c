@@ -201,6 +201,17 @@ static void test_find(void)
 	fd = listen_at(sb);
 	admin_path_find((const char(*)[ADMIN_PATH_MAX])dirs, 2, path, sizeof(path));
 	g_assert_cmpstr(path, ==, sb);
+	/* A later place that others could write in is not believed. */
+	g_assert_cmpint(chmod(b, 0777), ==, 0);
+	admin_path_find((const char(*)[ADMIN_PATH_MAX])dirs, 2, path, sizeof(path));
+	g_assert_cmpstr(path, ==, sa);
+	g_assert_cmpint(chmod(b, 0700), ==, 0);
+	/* Nor one of another user's. */
+	if (geteuid() == 0) {
+		g_assert_cmpint(chown(b, 65534, 65534), ==, 0);
+		admin_path_find((const char(*)[ADMIN_PATH_MAX])dirs, 2, path, sizeof(path));
+		g_assert_cmpstr(path, ==, sa);
+	}
 	close(fd);
 }
 

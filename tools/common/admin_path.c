@@ -103,11 +103,25 @@ int admin_path_check_given(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* The per-user places are only believed when they are the user's own, as
+ * the broker made them: someone else's /tmp/vdi-broker-UID must not get to
+ * answer this user's stationctl. The first place sits in /run, which only
+ * root can write, and belongs to the broker's user, not to the caller. */
+static int admin_path_own_dir(const char *dir)
+{
+	struct stat st;
+
+	return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+	       !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
 void admin_path_find(const char dirs[][ADMIN_PATH_MAX], size_t n, char *path, size_t len)
 {
 	struct stat st;
 
 	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && !admin_path_own_dir(dirs[i]))
+			continue;
 		snprintf(path, len, "%s/%s", dirs[i], ADMIN_PATH_NAME);
 		/* Connecting needs write permission on the socket: one that is
 		 * there but not ours to use (root's broker, seen by a user) is

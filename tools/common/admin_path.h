@@ -41,9 +41,10 @@ int admin_path_make(const char dirs[][ADMIN_PATH_MAX], size_t n, char *path, siz
  * above, any other folder must exist already. 0, or -1 with err. */
 int admin_path_check_given(const char *path, char *err, size_t errlen);
 
-/* For clients: the socket path in the first of dirs that holds a socket;
- * when none does, the first folder's (so that the error names the usual
- * place). */
+/* For clients: the socket path in the first of dirs that holds a socket
+ * this process may connect to (any folder after the first only when it is
+ * this user's own and not writable by others); when none does, the first
+ * folder's (so that the error names the usual place). */
 void admin_path_find(const char dirs[][ADMIN_PATH_MAX], size_t n, char *path, size_t len);
 
 #endif
