@@ -22,7 +22,8 @@
 #   probe_lines NAME              console lines so far (a mark for probe_since)
 #   probe_since NAME MARK REGEX   how many lines after line MARK match
 #   probe_send NAME COMMAND       a command to its /init over the serial port
-#   probe_text NAME               OCR of its own screen (screendump, scaled)
+#   probe_text NAME               OCR of its own screen's title box (its
+#                                 screendump), with the typed keys
 #
 # What the probe reports on its serial console (and partly on its screen):
 #   probe: ready
@@ -328,8 +329,11 @@ probe_send() {
 	(printf '%s\r' "$2" >&"$fd") 2>/dev/null
 }
 
+# The title box (text rows 5-11 of the 720x400 text screen), scaled up: the
+# VGA font is too small for tesseract as it is.
 probe_text() {
 	qemu_screendump "$1" "$T/$1.text.png" || return 1
-	convert "$T/$1.text.png" -resize 300% -colorspace Gray -negate "$T/$1.text-big.png" &&
-		tesseract "$T/$1.text-big.png" - 2>/dev/null | tr '\n' ' '
+	convert "$T/$1.text.png" -crop 640x112+40+64 +repage -resize 300% -colorspace Gray \
+		-negate "$T/$1.text-big.png" &&
+		tesseract "$T/$1.text-big.png" - --psm 6 2>/dev/null | tr '\n' ' '
 }
