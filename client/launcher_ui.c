@@ -8,6 +8,7 @@
 #include "launcher_ui_desktop.h"
 #include "launcher_ui_login.h"
 #include "launcher_ui_message.h"
+#include "launcher_ui_notice.h"
 #include "launcher_ui_page.h"
 #include "launcher_ui_progress.h"
 #include "log.h"
@@ -19,13 +20,13 @@ struct LauncherUi {
 	gpointer user_data;
 	gboolean windowed;
 	GtkWidget *window, *overlay, *stack;
-	GtkWidget *notice_revealer, *notice_label;
+	LauncherUiNotice *notice;
 	LauncherUiLogin *login;
 	LauncherUiProgress *progress;
 	LauncherUiMessage *message;
 	LauncherUiDesktop *desktop;
 	LauncherUiAdmin *admin;
-	guint clock_timer, notice_timer;
+	guint clock_timer;
 	char *paint_page; /* the page whose first frame is still to be logged */
 	gulong paint_handler;
 	GdkRectangle bounds; /* all monitors, in screen coordinates */
@@ -183,7 +184,6 @@ LauncherUi *launcher_ui_new(const LauncherConfig *cfg, const LauncherUiCallbacks
 {
 	LauncherUi *ui = g_new0(LauncherUi, 1);
 	GdkDisplay *dpy;
-	GtkWidget *notice_box;
 
 	ui->cb = *cb;
 	ui->user_data = user_data;
@@ -226,26 +226,11 @@ LauncherUi *launcher_ui_new(const LauncherConfig *cfg, const LauncherUiCallbacks
 	gtk_overlay_add_overlay(GTK_OVERLAY(ui->overlay), launcher_ui_admin_widget(ui->admin));
 	gtk_widget_set_no_show_all(launcher_ui_admin_widget(ui->admin), TRUE);
 
-	ui->notice_label = gtk_label_new(NULL);
-	gtk_label_set_line_wrap(GTK_LABEL(ui->notice_label), TRUE);
-	notice_box = gtk_event_box_new();
-	gtk_container_add(GTK_CONTAINER(notice_box), ui->notice_label);
-	gtk_style_context_add_class(gtk_widget_get_style_context(notice_box), "vdi-notice");
-	ui->notice_revealer = gtk_revealer_new();
-	gtk_widget_set_name(ui->notice_revealer, "vdi-notice");
-	gtk_container_add(GTK_CONTAINER(ui->notice_revealer), notice_box);
-	gtk_widget_set_halign(ui->notice_revealer, GTK_ALIGN_CENTER);
-	gtk_widget_set_valign(ui->notice_revealer, GTK_ALIGN_END);
-	gtk_widget_set_margin_bottom(ui->notice_revealer, 24);
-	gtk_widget_set_can_focus(ui->notice_revealer, FALSE);
-	gtk_overlay_add_overlay(GTK_OVERLAY(ui->overlay), ui->notice_revealer);
-	/* The notice must never catch a click meant for the desktop. */
-	gtk_overlay_set_overlay_pass_through(GTK_OVERLAY(ui->overlay), ui->notice_revealer, TRUE);
-
 	gtk_container_add(GTK_CONTAINER(ui->window), ui->overlay);
 	gtk_widget_show_all(ui->overlay);
 	gtk_widget_hide(launcher_ui_admin_widget(ui->admin));
 	gtk_stack_set_visible_child_name(GTK_STACK(ui->stack), "progress");
+	ui->notice = launcher_ui_notice_new(ui->window);
 
 	dpy = gtk_widget_get_display(ui->window);
 	g_signal_connect(dpy, "monitor-added", G_CALLBACK(ui_monitors_changed), ui);
@@ -266,7 +251,7 @@ void launcher_ui_free(LauncherUi *ui)
 	if (!ui)
 		return;
 	g_clear_handle_id(&ui->clock_timer, g_source_remove);
-	g_clear_handle_id(&ui->notice_timer, g_source_remove);
+	launcher_ui_notice_free(ui->notice);
 	if (ui->paint_handler)
 		g_signal_handler_disconnect(gtk_widget_get_frame_clock(ui->window),
 					    ui->paint_handler);
@@ -411,21 +396,9 @@ void launcher_ui_first_monitor_size(LauncherUi *ui, int *width, int *height)
 	*height = r.height;
 }
 
-static gboolean ui_notice_hide(gpointer user_data)
-{
-	LauncherUi *ui = user_data;
-
-	gtk_revealer_set_reveal_child(GTK_REVEALER(ui->notice_revealer), FALSE);
-	ui->notice_timer = 0;
-	return G_SOURCE_REMOVE;
-}
-
 void launcher_ui_notice(LauncherUi *ui, const char *text)
 {
-	gtk_label_set_text(GTK_LABEL(ui->notice_label), text);
-	gtk_revealer_set_reveal_child(GTK_REVEALER(ui->notice_revealer), TRUE);
-	g_clear_handle_id(&ui->notice_timer, g_source_remove);
-	ui->notice_timer = g_timeout_add_seconds(NOTICE_SECONDS, ui_notice_hide, ui);
+	launcher_ui_notice_show(ui->notice, text, NOTICE_SECONDS);
 	log_event(LOG_INFO, "notice", "text", text, NULL);
 }
 
