@@ -3,7 +3,8 @@
 # A desktop that is a libvirt domain, end to end with real parts: a private
 # libvirtd with QEMU (tests/lib/libvirt.sh), the broker, and the launcher
 # under Xvfb. The domain is off; a lookup starts it; the broker's one-time
-# SPICE password lets the launcher in; a password that a newer lookup
+# SPICE password lets the launcher in (the station's screen shows what
+# libvirt's screenshot of the domain shows); a password that a newer lookup
 # replaced, and one whose 60 s have passed, are refused by QEMU itself. Then
 # the daemon dies: lookups answer "error" with retry_after and the broker
 # logs why; once the daemon is back the broker reconnects and answers
@@ -29,7 +30,10 @@ plan 31
 # The station that gets the domain, and one that is given a fixed SPICE
 # password by hand, to try passwords the test has seen.
 OTHER_MAC=52:54:00:00:00:02
-libvirt_define_tiny tiny --off
+# The domain paints a test pattern, so that its picture on the station's
+# screen can be told from anything else.
+qemu_pattern_disk "$T/pattern.img"
+libvirt_define_tiny tiny --off --disk "$T/pattern.img"
 is "$(lvirsh domstate tiny)" "shut off" "the domain is defined and shut off"
 
 S=$T/stations.conf
@@ -108,8 +112,12 @@ fake_sysfs eth9 "$STATION_MAC"
 launcher_start --broker "$BROKER_URL" --ca "$BROKER_CA" --mac "$STATION_MAC"
 launcher_wait_state "^state=connected protocol=spice endpoint=127\\.0\\.0\\.1:$port " 30
 ok $? "the launcher reaches the domain's desktop: $(cat "$T/status")"
-launcher_wait_log 'event=first_frame' 20
-ok $? "  ... and draws its first frame"
+# tiny_screenshot FILE: the domain's own picture, as libvirt gives it.
+tiny_screenshot() {
+	lvirsh screenshot tiny "$1.shot" >/dev/null && convert "$1.shot" "$1"
+}
+screen_shows tiny_screenshot 30
+ok $? "  ... and its picture is on the station's screen: $SHOWN"
 ! grep -q -- "$pw1" "$T/launcher.log"
 ok $? "  ... the password is not in the launcher's log"
 launcher_stop
