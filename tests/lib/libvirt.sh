@@ -21,11 +21,15 @@
 #                                (and virtlogd, if it was spawned), kills any
 #                                QEMU left; registered with at_exit
 #   lvirsh ARGS...               virsh on the private daemon
-#   libvirt_define_tiny NAME [--off]   defines (and, without --off, starts) a
-#                                tiny SPICE domain: 64 MiB, no disk, qxl,
+#   libvirt_define_tiny NAME [--off] [--disk RAW]   defines (and, without
+#                                --off, starts) a tiny SPICE domain: 64 MiB, qxl,
 #                                SPICE on 127.0.0.1 with autoport and a password
-#                                that expired long ago (see below)
+#                                that expired long ago (see below); no disk, or
+#                                the raw image RAW, read-only, as its boot disk
+#                                (the daemon's user must be able to read it)
 #   libvirt_spice_port NAME      the SPICE port of the running domain
+#   libvirt_spice_info NAME      the domain's QEMU's own "info spice" answer
+#                                (its SPICE server and the clients it has)
 #
 # LIBVIRT_DISPLAY_PORTS="MIN MAX", set before the daemon first starts,
 # keeps its autoport displays in that range (qemu.conf's
@@ -178,15 +182,31 @@ libvirt_skip_unless_usable() {
 # ticketing off and every later one-time password fails; one that expired
 # in 2000 lets nobody in until the broker sets a real one.
 libvirt_define_tiny() {
-	local name=$1 xml=$T/$1.xml
+	local name=$1 xml=$T/$1.xml off='' disk='' boot=''
+	shift
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--off) off=1 && shift ;;
+		--disk)
+			# A desktop that shows a picture of its own (a boot sector
+			# that paints one), so that a screen can be told from it.
+			disk="<disk type='file' device='disk'><driver name='qemu' type='raw'/>
+      <source file='$2'/><target dev='vda' bus='virtio'/><readonly/></disk>"
+			boot="<boot dev='hd'/>"
+			shift 2
+			;;
+		*) return 1 ;;
+		esac
+	done
 	cat >"$xml" <<XML
 <domain type='qemu'>
   <name>$name</name>
   <memory unit='MiB'>64</memory>
   <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <os><type arch='x86_64' machine='pc'>hvm</type>$boot</os>
   <on_poweroff>destroy</on_poweroff>
   <devices>
+    $disk
     <graphics type='spice' autoport='yes' passwd='unused' passwdValidTo='2000-01-01T00:00:00'>
       <listen type='address' address='127.0.0.1'/>
     </graphics>
@@ -195,10 +215,14 @@ libvirt_define_tiny() {
 </domain>
 XML
 	lvirsh define "$xml" >/dev/null || return 1
-	[ "${2:-}" = --off ] && return 0
+	[ -n "$off" ] && return 0
 	lvirsh start "$name" >/dev/null
 }
 
 libvirt_spice_port() {
 	lvirsh domdisplay --type spice "$1" 2>/dev/null | sed -n 's/^spice:[^:]*:\([0-9]*\).*/\1/p'
+}
+
+libvirt_spice_info() {
+	lvirsh qemu-monitor-command "$1" --hmp 'info spice' 2>/dev/null
 }
