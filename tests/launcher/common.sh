@@ -14,6 +14,9 @@
 #   desktop_area W H GW GH [X Y] where a GWxGH picture lands when scaled
 #                                into a WxH monitor at X,Y (aspect kept,
 #                                centred), as WxH+X+Y
+#   broker_got_ends N [SECS]     waits until the broker has N session ends
+#                                from STATION_MAC (its log) and its admin
+#                                socket has the station idle
 #   mem_has PID STRING           true when STRING is in the writable memory of
 #                                process PID (what a core dump would hold)
 #   screen_shows CMD [SECS] [W H X Y]   waits until the X screen shows the
@@ -139,6 +142,22 @@ screen_shows() {
 		fi
 		sleep 0.5
 	done
+	return 1
+}
+
+# The launcher's "result=ok" only says that the broker answered; the broker's
+# own record says what it got.
+broker_got_ends() {
+	local n=$1 secs=${2:-10} i
+	for ((i = 0; i < secs * 10; i++)); do
+		if [ "$(grep -Ec "event=session mac=$STATION_MAC .*kind=end( |\$)" "$BROKER_LOG")" -ge "$n" ] &&
+			admin_get /v1/admin/stations |
+			grep -Eq "\"mac\":\"$STATION_MAC\",[^}]*\"state\":\"idle\""; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	diag "the broker has $(grep -Ec "event=session mac=$STATION_MAC .*kind=end( |\$)" "$BROKER_LOG") ends, wanted $n; admin: $(admin_get /v1/admin/stations)"
 	return 1
 }
 

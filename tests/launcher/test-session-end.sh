@@ -46,8 +46,8 @@ took=$(($(launcher_log_ms 'painted page=login') - t0))
 [ "$took" -le 1500 ]
 ok $? "login screen ${took} ms after the link went down (polled each second)"
 like "$(grep event=session_end "$T/launcher.log")" 'reason=network_lost' "reason: network_lost"
-launcher_wait_log 'event=session_report event=end result=ok' 5
-ok $? "the end is reported (the broker is on loopback, still reachable)"
+broker_got_ends 1
+ok $? "the broker got the end (it is on loopback, still reachable)"
 echo 1 >"$carrier"
 launcher_wait_log 'Connecting automatically|state=querying purpose=connect' 5
 launcher_wait_state '^state=connected ' 10
