@@ -30,7 +30,7 @@
 command -v qemu-img >/dev/null || skip_all "qemu-img (qemu-utils) is not installed"
 command -v tesseract >/dev/null || skip_all "tesseract is not installed"
 
-plan 22
+plan 24
 
 OTHER=52:54:00:00:02:01
 THIRD=52:54:00:00:02:03
@@ -88,7 +88,8 @@ is "$(jget status <<<"$r")/$(jget endpoints.0.port <<<"$r")" "ready/$port" \
 vm1=$(vm_of "$OTHER")
 
 # The VM's display: a QEMU that knows none of the pool's passwords yet.
-qemu_start desk "$port" --password 'not the pool password' || exit 1
+qemu_pattern_disk "$T/disk.img"
+qemu_start desk "$port" --password 'not the pool password' --disk "$T/disk.img" || exit 1
 
 x11_start 1024x768 || exit 1
 fake_sysfs eth9 "$STATION_MAC"
@@ -129,6 +130,8 @@ launcher_wait_state '^state=message kind=desktop_unreachable ' 10
 ok $? "QEMU's own password: desktop unreachable: $(cat "$T/status")"
 like "$(grep event=endpoint_failed "$T/launcher.log" | head -n 1)" 'kind=auth' \
 	"  ... an authentication failure: the launcher reached the display"
+grep -q 'reds_handle_ticket: Invalid password' "$T/desk.qemu.log"
+ok $? "  ... QEMU's SPICE server itself logged the refused password"
 
 # Now the display takes the password the broker made for the new VM.
 pw=$(python3 -c 'import json, sys
@@ -141,6 +144,8 @@ qemu_qmp desk "$json" >/dev/null
 ok $? "QEMU's SPICE password is now the VM's"
 launcher_wait_state "^state=connected protocol=spice endpoint=127\\.0\\.0\\.1:$port " 15
 ok $? "with the VM's password the launcher connects: $(cat "$T/status")"
+screen_shows "qemu_screendump desk" 20
+ok $? "  ... and the VM's picture is on screen: $SHOWN"
 wait_for vm_connected "$vm2"
 ok $? "  ... and the broker hears of the session's start on $vm2"
 ! grep -qF -- "$pw" "$T/launcher.log"
