@@ -6,8 +6,10 @@
 # station's own screen shows the server's test picture, drawn by the
 # image's xfreerdp with its stand-in codec libraries. The user types a word
 # at the station (HMP sendkey, the PS/2 keyboard): the server's own X
-# display receives those key presses (xev on its root window). The server
-# goes away: the station is back on its login screen.
+# display receives those key presses (xev on its root window). The user
+# moves the station's USB tablet: the server's own pointer goes there
+# (xdotool getmouselocation on its display). The server goes away: the
+# station is back on its login screen.
 #
 # The station has a sound card (intel-hda, recorded to a WAV file), so
 # xfreerdp's sound channel meets a real ALSA device, but nothing here claims
@@ -28,6 +30,8 @@
 . "$VDI_ROOT/tests/lib/x11.sh"
 # shellcheck source=tests/lib/rdp.sh
 . "$VDI_ROOT/tests/lib/rdp.sh"
+# shellcheck source=tests/lib/input.sh
+. "$VDI_ROOT/tests/lib/input.sh"
 # shellcheck source=tests/lib/station.sh
 . "$VDI_ROOT/tests/lib/station.sh"
 # shellcheck source=tests/firmware/common.sh
@@ -36,7 +40,7 @@
 firmware_media_or_skip
 command -v freerdp-shadow-cli >/dev/null || skip_all "freerdp-shadow-cli missing (make deps)"
 command -v tesseract >/dev/null || skip_all "tesseract is not installed"
-plan 11
+plan 12
 
 # The station's screen (QEMU's VGA) may be larger than the server's
 # desktop, which xfreerdp then shows unscaled in its top-left corner.
@@ -55,14 +59,15 @@ bport=${BROKER_URL##*:}
 
 # HMP sendkey goes to the PS/2 keyboard only when the USB keyboard (which
 # QEMU otherwise prefers: it makes itself the active one when it is
-# created) is bound to a display, here the station's VGA.
+# created) is bound to a display, here the station's VGA. The tablet is
+# bound too, for input-send-event on that display.
 STATION_VGA="VGA,id=vga0"
 # retry_base: after the session the login screen waits 30 s before it
 # connects again, time enough to look at it.
 station_start pxe-bios --params "$FW_PARAMS vdi.broker=http://10.0.2.100:8080 vdi.retry_base=30" \
 	--fwd "8080:$bport" --fwd "3389:$rport" -- \
 	-audiodev "wav,id=snd0,path=$T/station.wav" -device intel-hda -device hda-duplex,audiodev=snd0 \
-	-global usb-kbd.display=vga0 || exit 1
+	-global usb-kbd.display=vga0 -global usb-tablet.display=vga0 || exit 1
 station_wait_stage login 300
 ok $? "PXE boot to the first screen (stage login at $(station_stage_time login) s)"
 station_status_like '^state=connected protocol=rdp endpoint=10\.0\.2\.100:3389 ' 180
@@ -102,6 +107,20 @@ for _ in $(seq 1 30); do
 	sleep 1
 done
 like "$keys" "vdi42" "keys typed at the station reach the RDP server's display (it saw \"$keys\")"
+
+# The pointer: the server's desktop is drawn unscaled at the top left of the
+# station's screen, so a station pixel is the same server pixel. The
+# server's pointer starts elsewhere (the middle of its screen).
+input_move station vga0 300 200 "$sw" "$sh"
+at=
+for _ in $(seq 1 30); do
+	at=$(DISPLAY=$RDP_DISPLAY xdotool getmouselocation 2>/dev/null | sed -n 's/^x:\([0-9]*\) y:\([0-9]*\) .*/\1 \2/p')
+	read -r px py <<<"${at:-0 0}"
+	[ $((px - 300)) -ge -2 ] && [ $((px - 300)) -le 2 ] && [ $((py - 200)) -ge -2 ] && [ $((py - 200)) -le 2 ] && break
+	sleep 1
+done
+[ $((px - 300)) -ge -2 ] && [ $((px - 300)) -le 2 ] && [ $((py - 200)) -ge -2 ] && [ $((py - 200)) -le 2 ]
+ok $? "the station's USB tablet moves the RDP server's own pointer to 300,200 (it is at $px,$py)"
 
 # The server goes away: back to the login screen.
 rdp_server_stop

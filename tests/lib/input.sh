@@ -18,6 +18,7 @@
 #   input_click NAME DEVICE X Y W H   moves the absolute pointer to pixel X,Y
 #                                  of a W x H screen and clicks the left
 #                                  button
+#   input_move NAME DEVICE X Y W H    only moves it there
 
 # shellcheck shell=bash
 
@@ -109,4 +110,9 @@ input_click() {
 	local name=$1 dev=$2 x=$3 y=$4 w=$5 h=$6
 	_input_send "$name" "$dev" "abs:$((x * 32767 / (w - 1))):$((y * 32767 / (h - 1)))" sleep:200 \
 		btn:down sleep:100 btn:up
+}
+
+input_move() {
+	local name=$1 dev=$2 x=$3 y=$4 w=$5 h=$6
+	_input_send "$name" "$dev" "abs:$((x * 32767 / (w - 1))):$((y * 32767 / (h - 1)))" sleep:100
 }
