@@ -115,12 +115,12 @@ station_log_tail() {
 station_screendump "$T/login.png"
 read -r sw sh < <(identify -format '%w %h' "$T/login.png")
 input_keys station "$VGA" ctrl alt shift d
-text=$(station_screen_text "Recent errors.*Versions")
-like "$text" "Recent errors.*Versions" "Ctrl+Alt+Shift+D on the USB keyboard opens the diagnostics screen" ||
+text=$(station_screen_text "Station diagnostics.*(Recent errors|Versions|Settings)")
+like "$text" "Station diagnostics.*(Recent errors|Versions|Settings)" "Ctrl+Alt+Shift+D on the USB keyboard opens the diagnostics screen" ||
 	diag "the station's launcher log:" "$(station_log_tail 15)"
 input_keys station "$VGA" esc
 text=$(station_screen_text "Password")
-! [[ $text =~ Recent\ errors ]] && [[ $text =~ Password ]]
+! [[ $text =~ Station\ diagnostics ]] && [[ $text =~ Password ]]
 ok $? "Esc closes it: back on the login screen"
 
 # 2. Typed login on the USB keyboard, the button clicked with the tablet.
