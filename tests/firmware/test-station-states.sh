@@ -39,7 +39,7 @@ station_start pxe-bios --params "$FW_PARAMS vdi.broker=http://10.0.2.100:8080 vd
 station_wait_stage login 300
 ok $? "the station boots with the broker down (first screen at $(station_stage_time login) s)"
 station_status_like '^state=message kind=unreachable retry=' 60
-ok $? "it shows the broker-unreachable screen with a retry countdown"
+ok $? "its state: the broker is unreachable, with a retry countdown"
 # Other screens say "Trying again in" too: the title is this screen's own.
 text=$(station_screen_text "cannot be reached.*[Tt]rying again in")
 like "$text" "cannot be reached.*[Tt]rying again in" \
