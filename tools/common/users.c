@@ -9,10 +9,12 @@
 #include <crypt.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "fileio.h"
 
@@ -150,15 +152,89 @@ static bool users_equal_ct(const char *a, const char *b)
 	return diff == 0;
 }
 
+static long long users_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* What one hash of the default cost takes on this machine right now: a
+ * moving average over the hashes of that cost done here (unknown users'
+ * dummies and strong stored hashes), so that load moves it. A user whose
+ * stored hash is far cheaper ($1$, $6$: microseconds to a few ms against
+ * yescrypt's tens) would otherwise answer faster than a name that does not
+ * exist, and so give away that it does. */
+static _Atomic long long users_floor_ns;
+
+static void users_floor_add(long long took)
+{
+	long long floor = atomic_load(&users_floor_ns);
+
+	atomic_store(&users_floor_ns, floor ? (floor * 3 + took) / 4 : took);
+}
+
+/* Every check ends asleep until USERS_PAD_NUM/USERS_PAD_DEN of that time
+ * has passed since t0. All of them, not only the cheap ones: on a loaded
+ * machine waking up takes time of its own, and a check that slept must
+ * not stand out from one that did not. */
+#define USERS_PAD_NUM 5
+#define USERS_PAD_DEN 4
+
+static void users_pad(long long t0)
+{
+	long long want = atomic_load(&users_floor_ns) * USERS_PAD_NUM / USERS_PAD_DEN;
+	long long left = want - (users_mono_ns() - t0);
+	struct timespec ts;
+
+	if (left <= 0)
+		return;
+	ts.tv_sec = (time_t)(left / 1000000000LL);
+	ts.tv_nsec = (long)(left % 1000000000LL);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* One hash of the default cost for password against a fresh setting, which
+ * also measures that cost. 0 or -1. */
+static int users_dummy_hash(const char *password, struct crypt_data *cd)
+{
+	char dummy[CRYPT_GENSALT_OUTPUT_SIZE];
+	long long t0 = users_mono_ns();
+
+	if (!crypt_gensalt_rn("$y$", 0, NULL, 0, dummy, sizeof(dummy)))
+		return -1;
+	crypt_rn(password, dummy, cd, (int)sizeof(*cd));
+	users_floor_add(users_mono_ns() - t0);
+	return 0;
+}
+
+bool users_hash_weak(const char *hash)
+{
+	static const char *const strong[] = {"$y$", "$gy$", "$7$", "$2b$", "$2y$", "$2a$"};
+
+	/* Locked entries hold no password to guess. */
+	if (!hash[0] || hash[0] == '!' || hash[0] == '*')
+		return false;
+	for (size_t i = 0; i < sizeof(strong) / sizeof(strong[0]); i++) {
+		if (strncmp(hash, strong[i], strlen(strong[i])) == 0)
+			return false;
+	}
+	/* $1$ (MD5), $5$ and $6$ (SHA-crypt at their default rounds),
+	 * $md5, $sha1$, $3$ and the two-letter DES forms. */
+	return true;
+}
+
 int users_check(const char *path, const char *name, const char *password)
 {
 	struct users_find f = {.name = name};
 	struct crypt_data *cd = NULL;
-	char dummy[CRYPT_GENSALT_OUTPUT_SIZE];
 	char *buf = NULL;
 	size_t len = 0;
-	const char *setting, *out;
+	const char *out, *pw;
 	bool usable;
+	long long t0;
 	int ret = -1;
 
 	if (!path || !name || !password)
@@ -167,27 +243,34 @@ int users_check(const char *path, const char *name, const char *password)
 		return -1;
 	if (users_name_valid(name) && users_each_line(buf, len, NULL, users_find_cb, &f) < 0)
 		goto cleanup;
+	cd = calloc(1, sizeof(*cd));
+	if (!cd)
+		goto cleanup;
+	pw = strlen(password) <= PASSWORD_MAX ? password : "";
 
+	/* The first check after start-up has no measure yet of the default
+	 * cost; it takes one. */
+	if (atomic_load(&users_floor_ns) == 0 && users_dummy_hash(pw, cd) < 0)
+		goto cleanup;
+	t0 = users_mono_ns();
 	/* A locked ("!..." or "*...") entry, an unknown user and an over-long
 	 * password all still pay for one hash of the default cost, so the
 	 * reply time does not tell which names exist. */
 	usable =
 	    f.found && f.hash[0] != '!' && f.hash[0] != '*' && strlen(password) <= PASSWORD_MAX;
-	if (usable) {
-		setting = f.hash;
-	} else {
-		if (!crypt_gensalt_rn("$y$", 0, NULL, 0, dummy, sizeof(dummy)))
+	if (!usable) {
+		if (users_dummy_hash(pw, cd) < 0)
 			goto cleanup;
-		setting = dummy;
+		ret = 0;
+	} else {
+		out = crypt_rn(pw, f.hash, cd, (int)sizeof(*cd));
+		/* crypt_rn returns NULL for a setting it does not support:
+		 * that entry can never match. */
+		ret = (out && users_equal_ct(out, f.hash)) ? 1 : 0;
+		if (!users_hash_weak(f.hash))
+			users_floor_add(users_mono_ns() - t0);
 	}
-	cd = calloc(1, sizeof(*cd));
-	if (!cd)
-		goto cleanup;
-	out = crypt_rn(strlen(password) <= PASSWORD_MAX ? password : "", setting, cd,
-		       (int)sizeof(*cd));
-	/* crypt_rn returns NULL for a setting it does not support: that entry
-	 * can never match. */
-	ret = (usable && out && users_equal_ct(out, f.hash)) ? 1 : 0;
+	users_pad(t0);
 
 cleanup:
 	if (cd) {
@@ -197,6 +280,47 @@ cleanup:
 	explicit_bzero(f.hash, sizeof(f.hash));
 	free(buf);
 	return ret;
+}
+
+struct users_weak_list {
+	char *out;
+	size_t outlen, n;
+};
+
+static int users_weak_cb(const struct users_line *l, void *arg)
+{
+	struct users_weak_list *w = arg;
+	char hash[CRYPT_OUTPUT_SIZE];
+	size_t used;
+
+	if (!l->name)
+		return 0;
+	memcpy(hash, l->hash, l->hash_len);
+	hash[l->hash_len] = '\0';
+	if (!users_hash_weak(hash))
+		return 0;
+	used = strlen(w->out);
+	if (w->outlen > used)
+		snprintf(w->out + used, w->outlen - used, "%s%.*s", w->n ? ", " : "",
+			 (int)l->name_len, l->name);
+	w->n++;
+	return 0;
+}
+
+int users_weak(const char *path, char *out, size_t outlen)
+{
+	struct users_weak_list w = {out, outlen, 0};
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (outlen)
+		out[0] = '\0';
+	if (file_read_capped(path, USERS_FILE_MAX, &buf, &len) < 0)
+		return -1;
+	rc = users_each_line(buf, len, NULL, users_weak_cb, &w);
+	free(buf);
+	return rc < 0 ? -1 : (int)w.n;
 }
 
 /* Builds the new file text: every line kept except name's, which is

@@ -16,9 +16,19 @@ bool users_name_valid(const char *name);
 
 /* 1 when path lists name and password hashes to its entry, 0 when not (unknown
  * user, wrong password, or a locked "!" hash), -1 when the file cannot be read
- * or is malformed. Unknown users cost the same time as known ones, so the
- * answer does not reveal which names exist. */
+ * or is malformed. Unknown users cost one hash of the default cost (yescrypt),
+ * and every check takes at least as long as that hash takes here, so that
+ * neither an unknown name nor a user with a cheaper, older hash ($1$, $6$)
+ * is told apart by the time the answer takes. */
 int users_check(const char *path, const char *name, const char *password);
+
+/* A stored hash of a method much cheaper to guess than yescrypt: MD5-crypt
+ * ($1$), SHA-crypt ($5$, $6$), DES and the like. Locked entries are not. */
+bool users_hash_weak(const char *hash);
+/* The users of path with a weak hash: their count (and their names, comma
+ * separated, in out as far as it holds them), or -1 when the file cannot be
+ * read or is malformed. */
+int users_weak(const char *path, char *out, size_t outlen);
 
 /* Sets (or with password NULL removes) name's entry, hashing with yescrypt,
  * under the file lock and with an atomic replace (an existing file keeps its

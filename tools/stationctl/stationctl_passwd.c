@@ -128,6 +128,24 @@ cleanup:
 	return ret;
 }
 
+/* Hashes copied from an old /etc/shadow may be MD5- or SHA-crypt: far
+ * cheaper to guess than the yescrypt this command writes. Tell the admin
+ * who still has one, so that they can set those passwords again. */
+static void stationctl_passwd_warn_weak(const char *path)
+{
+	char names[512], shown[512];
+	int n = users_weak(path, names, sizeof(names));
+
+	if (n <= 0)
+		return;
+	stationctl_util_printable(names, shown, sizeof(shown));
+	stationctl_util_err("warning: %d user%s in %s still ha%s a weak password hash ($1$, $5$, "
+			    "$6$ or older): %s; set %s password%s again with 'stationctl passwd "
+			    "USER' to store yescrypt",
+			    n, n == 1 ? "" : "s", path, n == 1 ? "s" : "ve", shown,
+			    n == 1 ? "that" : "their", n == 1 ? "" : "s");
+}
+
 int stationctl_passwd_main(const struct stationctl_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -175,6 +193,7 @@ int stationctl_passwd_main(const struct stationctl_ctx *ctx, int argc, char **ar
 	}
 	printf("%s %s in %s\n", del ? "removed user" : "set the password of", argv[optind],
 	       ctx->users_file);
+	stationctl_passwd_warn_weak(ctx->users_file);
 	ret = STATIONCTL_EXIT_OK;
 cleanup:
 	explicit_bzero(pw, sizeof(pw));
