@@ -14,7 +14,7 @@
 # shellcheck source=tests/launcher/common.sh
 . "$VDI_ROOT/tests/launcher/common.sh"
 
-plan 16
+plan 20
 
 
 x11_start 1024x768 || exit 1
@@ -22,9 +22,11 @@ fake_sysfs eth9 "$STATION_MAC"
 port=$(free_port)
 open_port=$(free_port)
 closed=$(free_port)
-qemu_start desk "$port" --password 'right horse' || exit 1
+qemu_pattern_disk "$T/disk.img"
+qemu_start desk "$port" --password 'right horse' --disk "$T/disk.img" || exit 1
 # A fallback endpoint carries no password: the second desktop needs none.
-qemu_start open "$open_port" || exit 1
+cp "$T/disk.img" "$T/open.img"
+qemu_start open "$open_port" --disk "$T/open.img" || exit 1
 
 # 1. Wrong password, then (after the admin fixes the mapping) the right one.
 stations=$T/stations.conf
@@ -44,6 +46,9 @@ like "$(grep event=endpoint_failed "$T/launcher.log" | head -n 1)" 'kind=auth' \
 	"the failure is an authentication failure"
 launcher_wait_log 'event=state state=message kind=desktop_unreachable retry=2 ' 10
 ok $? "it retries, with a longer wait the second time"
+refused=$(grep -c 'reds_handle_ticket: Invalid password' "$T/desk.qemu.log")
+below 1 "$refused"
+ok $? "QEMU's SPICE server itself refused the password on each try ($refused times)"
 ! grep -q 'wrong battery' "$T/launcher.log"
 ok $? "the desktop password is not in the log"
 stations_write "$stations" <<CONF
@@ -55,6 +60,8 @@ autoconnect = yes
 CONF
 launcher_wait_state "^state=connected protocol=spice endpoint=127\\.0\\.0\\.1:$port " 10
 ok $? "with the right password it connects on the next try: $(cat "$T/status")"
+screen_shows "qemu_screendump desk" 20
+ok $? "and the desktop's picture is on screen: $SHOWN"
 launcher_stop
 ok $? "stops cleanly"
 
@@ -71,6 +78,8 @@ launcher_wait_state '^state=idle '
 xdotool key Return
 launcher_wait_state "^state=connected protocol=spice endpoint=127\\.0\\.0\\.1:$open_port "
 ok $? "connected to the fallback: $(cat "$T/status")"
+screen_shows "qemu_screendump open" 20
+ok $? "and the fallback desktop's picture is on screen: $SHOWN"
 like "$(grep 'event=state state=connecting' "$T/launcher.log" | head -n 1)" \
 	"endpoint=127\\.0\\.0\\.1:$closed attempt=1/2" "the refused primary was tried first"
 like "$(grep event=endpoint_failed "$T/launcher.log")" 'kind=connect' \
@@ -96,6 +105,8 @@ launcher_wait_log 'event=endpoint_failed kind=connect .*protocol=rdp' 10
 ok $? "and fails as a refused connection"
 launcher_wait_state "^state=connected protocol=spice endpoint=127\\.0\\.0\\.1:$open_port "
 ok $? "then the SPICE endpoint connects"
+screen_shows "qemu_screendump open" 20
+ok $? "and its picture is on screen: $SHOWN"
 launcher_stop
 
 # 4. Nothing works: the message says so and retries the whole list.
