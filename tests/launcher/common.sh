@@ -17,6 +17,11 @@
 #   broker_got_ends N [SECS]     waits until the broker has N session ends
 #                                from STATION_MAC (its log) and its admin
 #                                socket has the station idle
+#   spice_channels NAME          how many SPICE channels VM NAME's server has
+#                                open now (its monitor's "info spice"); fails
+#                                when the monitor does not answer
+#   spice_clients NAME N         true when that count is N (0) or at least 1
+#                                (any other N)
 #   mem_has PID STRING           true when STRING is in the writable memory of
 #                                process PID (what a core dump would hold)
 #   screen_shows CMD [SECS] [W H X Y]   waits until the X screen shows the
@@ -159,6 +164,24 @@ broker_got_ends() {
 	done
 	diag "the broker has $(grep -Ec "event=session mac=$STATION_MAC .*kind=end( |\$)" "$BROKER_LOG") ends, wanted $n; admin: $(admin_get /v1/admin/stations)"
 	return 1
+}
+
+# The desktop's own word on whether a viewer is connected.
+spice_channels() {
+	local out
+	out=$(qemu_hmp "$1" 'info spice' 2>/dev/null)
+	printf '%s\n' "$out" | grep -q '^Server:' || return 1
+	printf '%s\n' "$out" | grep -c '^Channel:' || true
+}
+
+spice_clients() {
+	local n
+	n=$(spice_channels "$1") || return 1
+	if [ "$2" = 0 ]; then
+		[ "$n" = 0 ]
+	else
+		[ "$n" -ge 1 ]
+	fi
 }
 
 # mem_has PID STRING: true when STRING is anywhere in the writable memory of

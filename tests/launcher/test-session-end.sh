@@ -15,7 +15,7 @@
 # shellcheck source=tests/launcher/common.sh
 . "$VDI_ROOT/tests/launcher/common.sh"
 
-plan 16
+plan 19
 
 x11_start 1024x768 || exit 1
 fake_sysfs eth9 "$STATION_MAC"
@@ -35,6 +35,8 @@ BROKER_LISTEN=127.0.0.1:$bport broker_start "$T/stations.conf" || exit 1
 launcher_start --broker "$BROKER_URL" --ca "$BROKER_CA" --mac "$STATION_MAC" -o retry_base=2
 launcher_wait_state "^state=connected protocol=spice endpoint=127\\.0\\.0\\.1:$port "
 ok $? "autoconnect: connected without a key press: $(cat "$T/status")"
+wait_for spice_clients desk 1
+ok $? "the desktop's SPICE server has the viewer ($(spice_channels desk) channels)"
 is "$(count_log 'purpose=connect')" 0 "with the endpoints of the first lookup (no second query)"
 
 # 1. The cable is pulled.
@@ -42,6 +44,8 @@ t0=$(date +%s%3N)
 echo 0 >"$carrier"
 launcher_wait_state '^state=idle ' 5
 ok $? "link down: the session ends: $(cat "$T/status")"
+wait_for spice_clients desk 0
+ok $? "and the desktop's SPICE server has no viewer left ($(spice_channels desk || echo 'no answer') channels)"
 took=$(($(launcher_log_ms 'painted page=login') - t0))
 [ "$took" -le 1500 ]
 ok $? "login screen ${took} ms after the link went down (polled each second)"
@@ -52,6 +56,8 @@ echo 1 >"$carrier"
 launcher_wait_log 'Connecting automatically|state=querying purpose=connect' 5
 launcher_wait_state '^state=connected ' 10
 ok $? "autoconnect again after the wait: $(cat "$T/status")"
+wait_for spice_clients desk 1
+ok $? "the desktop's SPICE server has the viewer again ($(spice_channels desk) channels)"
 
 # 2. The broker is down when the session ends. The start of the session
 # above is reported in the background; it must have gone out first, or the
