@@ -79,7 +79,7 @@ static struct curl_slist *fetch_auth_header(const char *path, struct curl_slist 
 
 	if (file_read_capped(path, BROKER_FETCH_AUTH_MAX, &text, &len) < 0) {
 		snprintf(err, errlen, "connection_auth: cannot read %.200s: %s", path,
-			 errno == EFBIG ? "larger than 4 KiB" : strerror(errno));
+			 errno == EFBIG ? "larger than 4 KiB" : file_strerror(errno));
 		return NULL;
 	}
 	n = strcspn(text, "\r\n");
@@ -211,7 +211,7 @@ char *broker_fetch_connection(const struct st_entry *e, size_t *len, char *err, 
 		snprintf(source, sizeof(source), "%.255s", e->connection_file);
 		if (file_read_capped(e->connection_file, VV_FILE_MAX, &text, len) < 0) {
 			snprintf(err, errlen, "the connection file cannot be read: %s",
-				 errno == EFBIG ? "larger than 64 KiB" : strerror(errno));
+				 errno == EFBIG ? "larger than 64 KiB" : file_strerror(errno));
 			text = NULL;
 		}
 	} else if (e->connection_url) {
