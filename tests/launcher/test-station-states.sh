@@ -12,7 +12,7 @@
 # shellcheck source=tests/launcher/common.sh
 . "$VDI_ROOT/tests/launcher/common.sh"
 
-plan 12
+plan 14
 
 x11_start 1024x768 || exit 1
 fake_sysfs eth9 "$STATION_MAC"
@@ -30,8 +30,16 @@ launcher_start --broker "$BROKER_URL" --ca "$BROKER_CA" --mac "$STATION_MAC" \
 	--hostname lib-02 -o retry_max=2
 launcher_wait_state '^state=message kind=maintenance retry=2 '
 ok $? "maintenance screen (the broker's 60 s capped to 2): $(cat "$T/status")"
-wait_count 'state=message kind=maintenance' 2 5
-ok $? "it asks the broker again by itself"
+text=$(x11_screen_text 'Closed for the holidays' 10)
+ok $? "the screen shows the broker's message: '$(printf '%s' "$text" | cut -c 1-80)'"
+# The broker's own record of the station's lookups: when it last asked.
+last_seen() {
+	admin_get /v1/admin/stations | jget stations.0.last_seen
+}
+seen0=$(last_seen)
+seen_later() { [ "$(last_seen)" != "$seen0" ]; }
+WAIT_FOR_SECS=6 wait_for seen_later
+ok $? "it asks the broker again by itself (the broker saw it at $seen0, then $(last_seen))"
 stations_write "$stations" <<CONF
 [$STATION_MAC]
 name = Library 2
@@ -40,6 +48,10 @@ port = 5999
 CONF
 launcher_wait_state '^state=idle ' 5
 ok $? "maintenance over: login screen by itself: $(cat "$T/status")"
+# The login screen's heading is the station's name (the progress screen
+# has none); the message must be gone.
+text=$(x11_screen_text 'Library 2' 10) && ! printf '%s' "$text" | grep -qi 'holidays'
+ok $? "the screen is the login screen, no longer the message: '$(printf '%s' "$text" | cut -c 1-80)'"
 launcher_wait_log 'event=painted page=login'
 x11_screenshot "$T/login.png"
 launcher_stop
@@ -71,8 +83,13 @@ rows=$(convert "$T/unknown.png" -fuzz 12% -fill black +opaque '#ffb020' -fill wh
 	-opaque '#ffb020' -trim -format '%h' info:)
 [ "$rows" -gt 150 ]
 ok $? "the identity block is $rows px high (> 150)"
-wait_count 'state=message kind=unknown' 2 5
-ok $? "it asks again by itself"
+unknown_count() {
+	admin_get /v1/admin/unknown | jget unknown.0.count
+}
+n0=$(unknown_count)
+more_lookups() { [ "$(unknown_count)" -gt "$n0" ]; }
+WAIT_FOR_SECS=6 wait_for more_lookups
+ok $? "it asks again by itself (the broker counted $n0 lookups, then $(unknown_count))"
 {
 	cat "$stations"
 	printf '\n[%s]\nname = Library 99\nhost = 127.0.0.1\nport = 5999\n' "$mac"
