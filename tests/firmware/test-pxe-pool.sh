@@ -19,7 +19,7 @@
 # The user only turns the station on and, twice, ends the session (the
 # launcher is killed, as when the viewer dies). What proves each step,
 # besides the station's own state lines: libvirt (which domains run, the
-# overlay files), the broker's admin socket (which VM the station holds),
+# overlay files, its own event stream's graphics disconnect), the broker's admin socket (which VM the station holds),
 # each desktop's own QEMU monitor (its SPICE server has a display client:
 # the one-time password let the station in), and libvirt's screenshot of
 # the VM compared with the station's screen. Every desktop, tiny included,
@@ -47,6 +47,10 @@ DPORT=$(free_port_range $NPORTS) || skip_all "no $NPORTS free ports in a row"
 LIBVIRT_DISPLAY_PORTS="$DPORT $((DPORT + NPORTS - 1))"
 libvirt_skip_unless_usable
 plan 26
+# libvirt's own record of its domains' events (graphics connects and
+# disconnects), to check what the broker says libvirt told it.
+virsh -q -c "$LIBVIRT_URI" event --all --loop >"$T/libvirt-events.log" 2>&1 &
+at_exit "kill $!"
 
 CTL=$VDI_BUILD/bin/stationctl
 P=$T/pool
@@ -149,8 +153,9 @@ station_serial_send 'killall -KILL vdi-launcher'
 gone() { ! running "$vm1" && [ ! -e "$P/overlays/$vm1.qcow2" ]; }
 WAIT_FOR_SECS=60 wait_for gone
 ok $? "session gone: $vm1 is destroyed in libvirt, its overlay deleted"
-broker_wait_log "event=pool_vm_end .*vm=\"?$vm1\"? reason=\"?disconnect" 5
-ok $? "  ... because libvirt reported the viewer's disconnect"
+grep -q "event 'graphics' for domain '$vm1': disconnect" "$T/libvirt-events.log" &&
+	broker_wait_log "event=pool_vm_end .*vm=\"?$vm1\"? reason=\"?disconnect" 5
+ok $? "  ... because the viewer left: libvirt's own events have its disconnect, the broker ended it for that"
 two_connects() { [ "$(connected_count)" -ge 2 ]; }
 WAIT_FOR_SECS=180 wait_for two_connects
 ok $? "the restarted launcher connects again"
