@@ -149,4 +149,29 @@ broker_alive
 ok $? "the broker is still up"
 broker_stop
 ok $? "clean shutdown"
+
+# --- the same checks guard HTTPS ---
+broker_start "$S" --timeout 10 || {
+	echo "Bail out! broker did not start with TLS"
+	exit 1
+}
+# tls REQUEST: as raw, over TLS (openssl s_client), what comes back in 3 s.
+tls() {
+	{
+		printf '%b' "$1"
+		sleep 3
+	} | timeout 5 openssl s_client -quiet -connect "127.0.0.1:${BROKER_URL##*:}" \
+		-CAfile "$BROKER_CA" 2>/dev/null | tr -d '\r'
+}
+out=$(tls "POST /v1/lookup HTTP/1.1\r\n${H}Content-Length: 27\r\nContent-Length: 80\r\n\r\n${B}GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+like "$out" '^HTTP/1.1 400 ' "HTTPS, two Content-Length headers: 400"
+is "$(grep -c '^HTTP/1' <<<"$out")" 1 "  ... and the smuggled request is not answered"
+like "$(tls "POST /v1/lookup HTTP/1.9\r\n${H}Content-Length: 27\r\n\r\n${B}")" '^HTTP/1.1 505 ' \
+	"HTTPS, HTTP/1.9: 505"
+like "$(tls "POST /v1/lookup HTTP/1.1\r\n${H}Transfer-Encoding: xchunked\r\n\r\n")" '^HTTP/1.1 501 ' \
+	"HTTPS, Transfer-Encoding: xchunked: 501"
+like "$(tls "POST /v1/%6cookup HTTP/1.1\r\n${H}Content-Length: 27\r\n\r\n${B}")" '^HTTP/1.1 404 ' \
+	"HTTPS, /v1/%6cookup: 404"
+broker_stop
+ok $? "clean shutdown (HTTPS)"
 done_testing
