@@ -85,10 +85,17 @@ char *launcher_diag_versions_text(void)
 	struct utsname u;
 	g_autofree char *kernel = NULL;
 
+	/* Not curl_version(): it asks every library libcurl links for its
+	 * version, libldap and librtmp included, and the station image carries
+	 * aborting stand-ins for those (initramfs/codec-stubs.list). The
+	 * version block names only what was compiled in. */
+	const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+
 	if (uname(&u) == 0)
 		kernel = g_strdup_printf("%s %s", u.sysname, u.release);
-	return g_strdup_printf("launcher %s\nGTK %u.%u.%u\nspice-gtk %s\n%s\njson-c %s\nkernel %s",
-			       VDI_VERSION, gtk_get_major_version(), gtk_get_minor_version(),
-			       gtk_get_micro_version(), spice_util_get_version_string(),
-			       curl_version(), json_c_version(), kernel ? kernel : "unknown");
+	return g_strdup_printf(
+	    "launcher %s\nGTK %u.%u.%u\nspice-gtk %s\nlibcurl %s%s%s\njson-c %s\nkernel %s",
+	    VDI_VERSION, gtk_get_major_version(), gtk_get_minor_version(), gtk_get_micro_version(),
+	    spice_util_get_version_string(), cv->version, cv->ssl_version ? " " : "",
+	    cv->ssl_version ? cv->ssl_version : "", json_c_version(), kernel ? kernel : "unknown");
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "launcher_config.h"
+#include "launcher_curl_mem.h"
 #include "launcher_kiosk.h"
 #include "launcher_session.h"
 #include "log.h"
@@ -123,7 +124,7 @@ int main(int argc, char **argv)
 		broker_reply_clear(&direct);
 		return LAUNCHER_EXIT_NO_DISPLAY;
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	launcher_curl_mem_init();
 	log_event(LOG_INFO, "start", "version", VDI_VERSION, "kiosk", cfg->kiosk ? "yes" : "no",
 		  "broker", cfg->broker, "config", cfg->config, NULL);
 
