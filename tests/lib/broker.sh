@@ -83,6 +83,9 @@ broker_start() {
 	BROKER_LOG=$T/broker.$_broker_n.log
 	BROKER_SOCK=$T/admin.sock
 	args+=(--admin-socket "$BROKER_SOCK")
+	# The state stays in the test's folder, not in the host's
+	# /var/lib/vdi-broker, unless the test names a folder itself.
+	[[ " $* " == *" --state-dir "* ]] || args+=(--state-dir "$T/state")
 	if [ "${BROKER_HTTP:-0}" = 1 ]; then
 		scheme=http
 		args+=(--insecure-http)

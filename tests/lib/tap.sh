@@ -77,6 +77,13 @@ is() {
 like() {
 	local got=$1 re=$2
 	shift 2
+	# grep -E takes each line of a pattern as an alternative of its own: a
+	# pattern with a newline would pass when any one of its lines matched.
+	if [[ $re == *$'\n'* ]]; then
+		ok 1 "$*"
+		diag "like: the pattern has a newline (each line would match alone): /$re/"
+		return 1
+	fi
 	if printf '%s' "$got" | grep -Eq -- "$re"; then
 		ok 0 "$*"
 	else

@@ -60,7 +60,9 @@ named_paths() {
 		))/[A-Za-z0-9_./*-]+" "$f"
 	done
 	# rootfs-overlay/README.md's table names files relative to the overlay.
-	grep -oE '^\| `etc/[^`]+`' rootfs-overlay/README.md | sed 's/^| `/rootfs-overlay\//; s/`$//'
+	local bq='`'
+	grep -oE "^\\| ${bq}etc/[^${bq}]+${bq}" rootfs-overlay/README.md |
+		sed "s/^| ${bq}/rootfs-overlay\\//; s/${bq}\$//"
 }
 mapfile -t tracked < <(git ls-files)
 missing=()
