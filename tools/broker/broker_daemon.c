@@ -99,7 +99,7 @@ static int daemon_read_pem(const char *path, char **out, const char *what)
 	char msg[512];
 
 	if (file_read_capped(path, PEM_MAX, out, &len) < 0) {
-		snprintf(msg, sizeof(msg), "%s: %s", path, strerror(errno));
+		snprintf(msg, sizeof(msg), "%s: %s", path, file_strerror(errno));
 		daemon_fatal(what, msg);
 		return -1;
 	}
