@@ -121,6 +121,10 @@ probe_build() {
 	rm -rf "$tmp/root"
 	rm -rf "$dir"
 	mv "$tmp" "$dir" || return 1
+	# Builds for other inputs (an older image's kernel): gone once nothing
+	# can still be booting them.
+	find "$VDI_BUILD/test-probe" -mindepth 1 -maxdepth 1 -type d ! -path "$dir" -mmin +60 \
+		-exec rm -rf {} + 2>/dev/null
 	echo "$dir"
 }
 
