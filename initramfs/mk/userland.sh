@@ -89,6 +89,12 @@ userland_launcher() {
 	put /usr/share/alsa/alsa.conf
 	put_tree /usr/share/alsa/cards /usr/share/alsa/cards
 	put_tree /usr/share/alsa/pcm /usr/share/alsa/pcm
+	# alsa.conf includes ctl/default.conf: without it alsa-lib knows no
+	# default PCM, and GStreamer's alsasink never opens the card.
+	put_tree /usr/share/alsa/ctl /usr/share/alsa/ctl
+	# Cards come up muted; udev unmutes each one with amixer as it appears
+	# (rootfs-overlay/usr/lib/udev/rules.d/90-vdi-sound.rules).
+	put /usr/bin/amixer
 	# libepoxy dlopen()s libGL whenever GTK asks about GLX (the GTK
 	# inspector does, and the launcher sets the inspector up to switch it
 	# off), and aborts the program if there is none. libglvnd's libGL is

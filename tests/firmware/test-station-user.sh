@@ -262,8 +262,12 @@ samples=$(soxi -s "$T/station.wav" 2>/dev/null)
 if [ "${samples:-0}" -gt 0 ]; then
 	# Past the silence before the tone, one second of it.
 	sox "$T/station.wav" "$T/tone.wav" silence 1 0.05 2% trim 0 1 2>/dev/null
-	freq=$(sox "$T/tone.wav" -n stat 2>&1 | sed -n 's/^Rough[[:space:]]*frequency:[[:space:]]*//p')
+	# The strongest line of the spectrum (sox's "Rough frequency" counts
+	# zero crossings, which a resampled stereo tone throws off: 706 Hz for
+	# this 1 kHz tone).
+	freq=$(sox "$T/tone.wav" -n remix 1 stat -freq 2>&1 |
+		awk 'NF == 2 && $1 + 0 > 0 && $2 + 0 > m { m = $2 + 0; f = $1 } END { if (m > 0) printf "%d", f + 0.5 }')
 fi
 [ -n "$freq" ] && [ "$freq" -ge 950 ] && [ "$freq" -le 1050 ]
-ok $? "the station's sound card played it: the recording ($((${samples:-0} / 44100)) s) has ${freq:-no} frequency (Hz, 950-1050)" ||
+ok $? "the station's sound card played it: the recording ($((${samples:-0} / 44100)) s) has its strongest frequency at ${freq:-no} Hz (950-1050)" ||
 	diag "the station's playback device during the tone: ${pcm:-unknown}"
