@@ -54,6 +54,14 @@ static const struct opts_case opts_cases[] = {
 	"--threads", "x"),
     BAD("few connections", "--max-connections", "-f", "s", "--listen", "127.0.0.1:0",
 	"--insecure-http", "--max-connections", "3"),
+    RUN("flood limits", "-f", "s", "--listen", "127.0.0.1:0", "--insecure-http",
+	"--per-address-connections", "64", "--report-rate", "0", "--max-stations", "100"),
+    BAD("per address 0", "--per-address-connections 0", "-f", "s", "--listen", "127.0.0.1:0",
+	"--insecure-http", "--per-address-connections", "0"),
+    BAD("report rate text", "--report-rate x", "-f", "s", "--listen", "127.0.0.1:0",
+	"--insecure-http", "--report-rate", "x"),
+    BAD("few stations", "--max-stations 3", "-f", "s", "--listen", "127.0.0.1:0", "--insecure-http",
+	"--max-stations", "3"),
     BAD("log level", "--log-level", "-f", "s", "--listen", "127.0.0.1:0", "--insecure-http",
 	"--log-level", "loud"),
     BAD("missing value", "needs a value", "-f", "s", "--listen", "127.0.0.1:0", "--insecure-http",
@@ -120,6 +128,12 @@ static void test_values(void)
 	g_assert_cmpstr(o.admin_socket, ==, BROKER_ADMIN_SOCKET_DEFAULT);
 	g_assert_cmpuint(o.max_connections, >=, 4000);
 	g_assert_cmpuint(o.threads, ==, 0);
+	/* The defaults leave most connections to other addresses and limit
+	 * reports. */
+	g_assert_cmpuint(o.per_address, ==, BROKER_PER_ADDRESS_DEFAULT);
+	g_assert_cmpuint(o.per_address, <, o.max_connections / 4);
+	g_assert_cmpuint(o.report_rate, ==, BROKER_REPORT_RATE_DEFAULT);
+	g_assert_cmpuint(o.max_stations, ==, BROKER_MAX_STATIONS_DEFAULT);
 }
 
 int main(int argc, char **argv)

@@ -205,6 +205,102 @@ static void test_station_cap(void)
 	broker_state_free(s);
 }
 
+/* A full table forgets idle stations, never one in a session, however many
+ * new MACs come: the forged-report flood of a stranger. */
+static void test_session_kept(void)
+{
+	struct broker_state *s = broker_state_new(32, 1);
+	struct broker_station_info *v;
+	struct ipaddr ip;
+	uint8_t m[6];
+	size_t n, i, connected = 0;
+	unsigned k;
+
+	g_assert_cmpint(ip_parse("10.0.0.1", &ip), ==, 0);
+	for (k = 0; k < 8; k++) {
+		mac(m, k);
+		broker_state_session(s, m, &ip, "real", "spice://10.9.0.1:5900", "ann", k);
+	}
+	for (k = 100; k < 5000; k++) {
+		mac(m, k);
+		broker_state_session(s, m, &ip, "forged", NULL, NULL, k);
+	}
+	g_assert_cmpint(broker_state_list(s, &v, &n), ==, 0);
+	for (i = 0; i < n; i++)
+		if (v[i].connected && strcmp(v[i].hostname, "real") == 0)
+			connected++;
+	g_assert_cmpuint(connected, ==, 8);
+	g_assert_cmpuint(n, <=, 32 + 16);
+	free(v);
+	broker_state_free(s);
+}
+
+/* A shard full of sessions records no new station rather than drop one. */
+static void test_all_in_session(void)
+{
+	struct broker_state *s = broker_state_new(16, 1);
+	struct broker_station_info *v;
+	struct ipaddr ip;
+	uint8_t m[6];
+	size_t n, i, connected = 0;
+	unsigned k;
+
+	g_assert_cmpint(ip_parse("10.0.0.1", &ip), ==, 0);
+	for (k = 0; k < 2000; k++) {
+		mac(m, k);
+		broker_state_session(s, m, &ip, "h", "rdp://10.9.0.1:3389", NULL, k);
+	}
+	g_assert_cmpint(broker_state_list(s, &v, &n), ==, 0);
+	for (i = 0; i < n; i++)
+		connected += v[i].connected;
+	g_assert_cmpuint(n, <=, 16);
+	g_assert_cmpuint(connected, ==, n);
+	free(v);
+	/* The first ones stayed: later sessions found no room. */
+	mac(m, 0);
+	broker_state_seen(s, m, &ip, "again", 3000);
+	g_assert_cmpint(broker_state_list(s, &v, &n), ==, 0);
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].hostname, "again") == 0)
+			g_assert_true(v[i].connected);
+	free(v);
+	broker_state_free(s);
+}
+
+/* Reports per address: a burst, then the rate; other addresses unaffected;
+ * log lines: a burst of five, then one a second with the count held back. */
+static void test_report_rate(void)
+{
+	struct broker_state *s = broker_state_new(32, 1);
+	struct ipaddr a, b;
+	unsigned long held = 99;
+	unsigned i, okn = 0;
+
+	g_assert_cmpint(ip_parse("10.0.0.1", &a), ==, 0);
+	g_assert_cmpint(ip_parse("10.0.0.2", &b), ==, 0);
+	g_assert_cmpint(broker_state_set_report_rate(s, 10, 5), ==, 0);
+	for (i = 0; i < 1000; i++)
+		okn += broker_state_report_allowed(s, &a, 1000);
+	g_assert_cmpuint(okn, ==, 50);
+	g_assert_true(broker_state_report_allowed(s, &b, 1000));
+	g_assert_false(broker_state_report_allowed(s, &a, 1050));
+	g_assert_true(broker_state_report_allowed(s, &a, 1100));
+
+	okn = 0;
+	for (i = 0; i < 100; i++)
+		okn += broker_state_log_allowed(s, &a, "start", 1000, &held);
+	g_assert_cmpuint(okn, ==, 5);
+	g_assert_true(broker_state_log_allowed(s, &a, "end", 1000, &held));
+	g_assert_cmpuint(held, ==, 0);
+	g_assert_true(broker_state_log_allowed(s, &a, "start", 2000, &held));
+	g_assert_cmpuint(held, ==, 95);
+
+	g_assert_cmpint(broker_state_set_report_rate(s, 0, 5), ==, 0);
+	for (i = 0; i < 1000; i++)
+		g_assert_true(broker_state_report_allowed(s, &a, 3000));
+	broker_state_free(s);
+}
+
 struct ep_case {
 	const char *proto, *host;
 	unsigned port;
@@ -239,5 +335,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/broker/state/unknown", test_unknown);
 	g_test_add_func("/broker/state/station-cap", test_station_cap);
 	g_test_add_func("/broker/state/endpoint-format", test_endpoint_format);
+	g_test_add_func("/broker/state/session-kept", test_session_kept);
+	g_test_add_func("/broker/state/all-in-session", test_all_in_session);
+	g_test_add_func("/broker/state/report-rate", test_report_rate);
 	return g_test_run();
 }

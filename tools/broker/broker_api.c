@@ -382,7 +382,10 @@ static void api_session(void *app, const struct broker_http_request *req,
 	struct broker *b = app;
 	struct broker_session_req sr;
 	char err[BROKER_ERR_MAX], ip_str[IP_STR_LEN], endpoint[BROKER_ENDPOINT_STR_MAX];
+	char num[24];
 	struct ipaddr ip;
+	unsigned long suppressed;
+	uint64_t now_ms;
 	bool start;
 
 	if (broker_request_parse_session(req->body, req->body_len, &sr, err, sizeof(err)) < 0 ||
@@ -391,6 +394,24 @@ static void api_session(void *app, const struct broker_http_request *req,
 		return;
 	}
 	ip_format(&ip, ip_str);
+	now_ms = (uint64_t)broker_time_mono_ms();
+	/* Reports carry no credential, so one address sending thousands of
+	 * them with made-up MACs is a flood, not stations: refuse beyond the
+	 * rate, and log that once a second at most. */
+	if (!broker_state_report_allowed(b->state, &ip, now_ms)) {
+		if (broker_state_log_allowed(b->state, &ip, "report_limited", now_ms,
+					     &suppressed)) {
+			snprintf(num, sizeof(num), "%lu", suppressed);
+			/* The key last, so that a NULL key ends the list when
+			 * nothing was held back. */
+			log_event(LOG_WARN, "session_rate_limited", "ip", ip_str,
+				  suppressed ? "suppressed" : NULL, num, NULL);
+		}
+		broker_http_error(resp, 429, "rate_limited",
+				  "Too many session reports from this address.");
+		resp->retry_after = 1;
+		return;
+	}
 	start = sr.event == BROKER_SESSION_START;
 	endpoint[0] = '\0';
 	if (sr.has_endpoint)
@@ -401,9 +422,14 @@ static void api_session(void *app, const struct broker_http_request *req,
 	/* The end of a session is the end of the station's pool VM, if it
 	 * holds one: destroyed, never handed out again. */
 	broker_pool_session(b->pool, sr.id.mac, start);
-	log_event(LOG_INFO, "session", "mac", sr.id.mac_str, "ip", ip_str, "kind",
-		  start ? "start" : "end", "endpoint", endpoint[0] ? endpoint : NULL, "user",
-		  sr.user[0] ? sr.user : NULL, "reason", sr.reason[0] ? sr.reason : NULL, NULL);
+	if (broker_state_log_allowed(b->state, &ip, start ? "start" : "end", now_ms, &suppressed)) {
+		snprintf(num, sizeof(num), "%lu", suppressed);
+		log_event(LOG_INFO, "session", "mac", sr.id.mac_str, "ip", ip_str, "kind",
+			  start ? "start" : "end", "endpoint", endpoint[0] ? endpoint : NULL,
+			  "user", sr.user[0] ? sr.user : NULL, "reason",
+			  sr.reason[0] ? sr.reason : NULL, suppressed ? "suppressed" : NULL, num,
+			  NULL);
+	}
 	resp->body = broker_reply_ok(&resp->len);
 }
 

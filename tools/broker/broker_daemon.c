@@ -83,6 +83,15 @@ static unsigned daemon_fd_limit(unsigned want)
 	return want;
 }
 
+/* One address never gets more than half of the connections, whatever was
+ * asked: the other half stays for the stations elsewhere. */
+static unsigned daemon_per_address(unsigned asked, unsigned max_connections)
+{
+	unsigned half = max_connections / 2 ? max_connections / 2 : 1;
+
+	return asked > half ? half : asked;
+}
+
 static unsigned daemon_threads(const struct broker_opts *o)
 {
 	long n;
@@ -131,15 +140,16 @@ static int daemon_start(struct daemon *d)
 	struct broker_http_params hp;
 	const struct broker_http_route *routes;
 	struct st_diags diags;
-	char bound[IP_STR_LEN + 8], err[512], num[3][16];
+	char bound[IP_STR_LEN + 8], err[512], num[4][16];
 	size_t n_routes;
-	unsigned threads = daemon_threads(o);
+	unsigned threads = daemon_threads(o), hp_per_address;
 
 	if (daemon_signals(d) < 0) {
 		daemon_fatal("signals", strerror(errno));
 		return -1;
 	}
 	d->max_connections = daemon_fd_limit(o->max_connections);
+	hp_per_address = daemon_per_address(o->per_address, d->max_connections);
 	if (!o->insecure_http && (daemon_read_pem(o->tls_cert, &d->cert, "tls-cert") < 0 ||
 				  daemon_read_pem(o->tls_key, &d->key, "tls-key") < 0))
 		return -1;
@@ -151,7 +161,8 @@ static int daemon_start(struct daemon *d)
 		return -1;
 	}
 	ro->state_dir = d->state_dir;
-	if (broker_init(&d->b, o) < 0) {
+	if (broker_init(&d->b, o) < 0 ||
+	    broker_state_set_report_rate(d->b.state, o->report_rate, BROKER_REPORT_BURST_S) < 0) {
 		daemon_fatal("init", "out of memory");
 		return -1;
 	}
@@ -191,6 +202,7 @@ static int daemon_start(struct daemon *d)
 	    .tls_key_pem = d->key,
 	    .threads = threads,
 	    .max_connections = d->max_connections,
+	    .per_address = hp_per_address,
 	    .timeout = o->timeout,
 	    .routes = routes,
 	    .n_routes = n_routes,
@@ -224,9 +236,11 @@ static int daemon_start(struct daemon *d)
 	snprintf(num[0], sizeof(num[0]), "%u", threads);
 	snprintf(num[1], sizeof(num[1]), "%u", d->max_connections);
 	snprintf(num[2], sizeof(num[2]), "%u", o->timeout);
+	snprintf(num[3], sizeof(num[3]), "%u", hp_per_address);
 	log_event(LOG_INFO, "listening", "addr", bound, "tls", o->insecure_http ? "off" : "on",
-		  "threads", num[0], "max_connections", num[1], "timeout", num[2], "admin_socket",
-		  o->admin_socket, "state_dir", o->state_dir, "version", VDI_VERSION, NULL);
+		  "threads", num[0], "max_connections", num[1], "per_address", num[3], "timeout",
+		  num[2], "admin_socket", o->admin_socket, "state_dir", o->state_dir, "version",
+		  VDI_VERSION, NULL);
 	return 0;
 }
 

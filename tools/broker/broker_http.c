@@ -429,6 +429,11 @@ struct broker_http *broker_http_start(const struct broker_http_params *p, char *
 	o[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, p->listen_fd, NULL};
 	o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, p->max_connections, NULL};
 	o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, p->timeout, NULL};
+	/* Counted across the whole thread pool; over it, a new connection is
+	 * closed as soon as it is accepted. */
+	if (p->per_address)
+		o[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, p->per_address,
+						 NULL};
 	o[n++] =
 	    (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL};
 	o[n++] =

@@ -53,6 +53,7 @@ struct broker_http_params {
 	const char *tls_key_pem;
 	unsigned threads;
 	unsigned max_connections;
+	unsigned per_address; /* connections from one client address; 0: no limit */
 	unsigned timeout;
 	/* Admin socket: a request is served only when the peer process runs as
 	 * root or as the broker's own user (SO_PEERCRED). */

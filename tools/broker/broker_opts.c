@@ -28,6 +28,9 @@ enum {
 	OPT_MAX_UNKNOWN,
 	OPT_LOG_LEVEL,
 	OPT_STATE_DIR,
+	OPT_PER_ADDRESS,
+	OPT_REPORT_RATE,
+	OPT_MAX_STATIONS,
 };
 
 static const struct option opts_long[] = {
@@ -45,6 +48,9 @@ static const struct option opts_long[] = {
     {"max-unknown", required_argument, NULL, OPT_MAX_UNKNOWN},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    {"per-address-connections", required_argument, NULL, OPT_PER_ADDRESS},
+    {"report-rate", required_argument, NULL, OPT_REPORT_RATE},
+    {"max-stations", required_argument, NULL, OPT_MAX_STATIONS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -82,7 +88,18 @@ static void opts_usage(FILE *out)
 		"      --threads N          worker threads (default: one per CPU)\n"
 		"      --max-connections N  concurrent connections (default %d; the open\n"
 		"                           file limit is raised to match when possible)\n"
+		"      --per-address-connections N\n"
+		"                           concurrent connections from one client address\n"
+		"                           (default %d, and never more than half of\n"
+		"                           --max-connections). Raise it when many stations\n"
+		"                           share one address (NAT, a proxy).\n"
 		"      --timeout SECONDS    drop a connection silent this long (default %d)\n"
+		"      --report-rate N      session reports accepted per second from one\n"
+		"                           client address, in bursts of up to %d seconds'\n"
+		"                           worth (default %d; 0: no limit); more get 429\n"
+		"      --max-stations N     stations whose state is remembered (default %d;\n"
+		"                           a station in a session is never forgotten to\n"
+		"                           make room)\n"
 		"      --max-unknown N      unknown stations remembered (default %d; the\n"
 		"                           least recently seen is forgotten first)\n"
 		"      --log-level LEVEL    debug, info, warn or error (default info); debug\n"
@@ -98,8 +115,9 @@ static void opts_usage(FILE *out)
 		"\n"
 		"Logs are key=value lines on standard error. SIGHUP reloads the stations\n"
 		"file, SIGTERM and SIGINT stop the broker gracefully.\n",
-		BROKER_PROXY_MAX, BROKER_MAX_CONNECTIONS_DEFAULT, BROKER_TIMEOUT_DEFAULT,
-		BROKER_MAX_UNKNOWN_DEFAULT);
+		BROKER_PROXY_MAX, BROKER_MAX_CONNECTIONS_DEFAULT, BROKER_PER_ADDRESS_DEFAULT,
+		BROKER_TIMEOUT_DEFAULT, BROKER_REPORT_BURST_S, BROKER_REPORT_RATE_DEFAULT,
+		BROKER_MAX_STATIONS_DEFAULT, BROKER_MAX_UNKNOWN_DEFAULT);
 }
 
 static int opts_number(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -204,6 +222,8 @@ enum broker_opts_result broker_opts_parse(int argc, char **argv, struct broker_o
 	o->timeout = BROKER_TIMEOUT_DEFAULT;
 	o->max_unknown = BROKER_MAX_UNKNOWN_DEFAULT;
 	o->max_stations = BROKER_MAX_STATIONS_DEFAULT;
+	o->per_address = BROKER_PER_ADDRESS_DEFAULT;
+	o->report_rate = BROKER_REPORT_RATE_DEFAULT;
 	o->log_level = LOG_INFO;
 
 	opterr = 0;
@@ -275,6 +295,25 @@ enum broker_opts_result broker_opts_parse(int argc, char **argv, struct broker_o
 				return opts_fail(err, "--max-unknown %s: expected 1..1000000",
 						 optarg);
 			o->max_unknown = n;
+			break;
+		case OPT_PER_ADDRESS:
+			if (opts_number(optarg, 1, 1000000, &n) < 0)
+				return opts_fail(
+				    err, "--per-address-connections %s: expected 1..1000000",
+				    optarg);
+			o->per_address = (unsigned)n;
+			break;
+		case OPT_REPORT_RATE:
+			if (opts_number(optarg, 0, 100000, &n) < 0)
+				return opts_fail(err, "--report-rate %s: expected 0..100000",
+						 optarg);
+			o->report_rate = (unsigned)n;
+			break;
+		case OPT_MAX_STATIONS:
+			if (opts_number(optarg, 16, 10000000, &n) < 0)
+				return opts_fail(err, "--max-stations %s: expected 16..10000000",
+						 optarg);
+			o->max_stations = n;
 			break;
 		case OPT_LOG_LEVEL:
 			level = log_level_parse(optarg);

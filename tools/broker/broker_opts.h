@@ -18,6 +18,13 @@
 #define BROKER_TIMEOUT_DEFAULT	       15
 #define BROKER_MAX_UNKNOWN_DEFAULT     10000
 #define BROKER_MAX_STATIONS_DEFAULT    200000
+/* Room for a few hundred stations behind one NAT booting at once, while one
+ * address can hold no more than a small share of --max-connections. */
+#define BROKER_PER_ADDRESS_DEFAULT 256
+/* A station sends two reports per session; a classroom behind one NAT
+ * ending its sessions together sends a burst of a few dozen. */
+#define BROKER_REPORT_RATE_DEFAULT 10
+#define BROKER_REPORT_BURST_S	   5
 
 struct broker_opts {
 	const char *stations;
@@ -43,6 +50,8 @@ struct broker_opts {
 	unsigned timeout; /* seconds of silence before a connection is dropped */
 	size_t max_unknown;
 	size_t max_stations;
+	unsigned per_address; /* connections from one client address */
+	unsigned report_rate; /* session reports per second per address; 0: no limit */
 	enum log_level log_level;
 };
 

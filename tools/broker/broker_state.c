@@ -4,11 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker_bucket.h"
 #include "broker_lru.h"
 #include "broker_state.h"
 
 /* A power of two; enough that 2 to 16 worker threads seldom share one. */
 #define STATE_SHARDS 16
+/* How many stations in a session a full shard skips over, looking for an
+ * idle one to forget, before it gives up on recording a new station. */
+#define STATE_EVICT_SCAN 64
+/* Client addresses whose report rate and log lines are tracked. */
+#define STATE_BUCKET_ADDRESSES 65536
+/* Repeated log lines of one kind from one address: one a second, after a
+ * burst of a few (a station's start and end may come close together). */
+#define STATE_LOG_RATE	1.0
+#define STATE_LOG_BURST 5.0
 
 /* Host names, endpoints and users are short in practice; keeping them
  * out of line keeps a record small when 100,000 stations are known. */
@@ -39,6 +49,10 @@ struct broker_state {
 	/* Unknown stations are the rare path: one lock will do. */
 	pthread_mutex_t unknown_lock;
 	struct broker_lru unknown;
+	/* Session reports and the log lines that strangers can cause, per
+	 * client address. They live here because reports are what fill the
+	 * station table. */
+	struct broker_bucket *reports, *logs;
 };
 
 static uint64_t state_key(const uint8_t mac[6])
@@ -105,6 +119,9 @@ struct broker_state *broker_state_new(size_t max_stations, size_t max_unknown)
 	pthread_mutex_init(&s->unknown_lock, NULL);
 	if (broker_lru_init(&s->unknown, max_unknown ? max_unknown : 1) < 0)
 		goto fail;
+	s->logs = broker_bucket_new(STATE_BUCKET_ADDRESSES, STATE_LOG_RATE, STATE_LOG_BURST);
+	if (!s->logs)
+		goto fail;
 	return s;
 fail:
 	broker_state_free(s);
@@ -123,6 +140,8 @@ void broker_state_free(struct broker_state *s)
 	}
 	broker_lru_destroy(&s->unknown, unknown_free);
 	pthread_mutex_destroy(&s->unknown_lock);
+	broker_bucket_free(s->reports);
+	broker_bucket_free(s->logs);
 	free(s);
 }
 
@@ -146,8 +165,33 @@ static void state_set_str(char **field, const char *val)
 	*field = copy;
 }
 
+/* Makes room in a full shard by forgetting the idle station heard from the
+ * longest ago. A station in a session is never the one: forged reports with
+ * made-up MACs must not push a real desktop out of `stationctl status`.
+ * Those met on the way are moved to the new end, so a table mostly in
+ * sessions costs a bounded scan. false when no idle station was found. */
+static bool station_make_room(struct state_shard *sh)
+{
+	struct station_rec *r;
+	int i;
+
+	for (i = 0; i < STATE_EVICT_SCAN; i++) {
+		r = (struct station_rec *)broker_lru_oldest(&sh->table);
+		if (!r)
+			return false;
+		if (!r->endpoint) {
+			broker_lru_remove(&sh->table, &r->node);
+			station_free(&r->node);
+			return true;
+		}
+		broker_lru_touch(&sh->table, &r->node);
+	}
+	return false;
+}
+
 /* The record for mac, created (idle since now) when absent. Called with the
- * shard lock held; NULL on out of memory. */
+ * shard lock held; NULL on out of memory, or when the shard is full of
+ * stations in a session. */
 static struct station_rec *station_get(struct state_shard *sh, uint64_t key, time_t now)
 {
 	struct station_rec *r;
@@ -157,6 +201,8 @@ static struct station_rec *station_get(struct state_shard *sh, uint64_t key, tim
 		broker_lru_touch(&sh->table, &r->node);
 		return r;
 	}
+	if (sh->table.count >= sh->table.cap && !station_make_room(sh))
+		return NULL;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
@@ -382,4 +428,30 @@ void broker_state_format_endpoint(char out[BROKER_ENDPOINT_STR_MAX], const char 
 		snprintf(out, BROKER_ENDPOINT_STR_MAX, "%s://[%s]:%u", protocol, host, port);
 	else
 		snprintf(out, BROKER_ENDPOINT_STR_MAX, "%s://%s:%u", protocol, host, port);
+}
+
+int broker_state_set_report_rate(struct broker_state *s, unsigned per_second, unsigned burst_s)
+{
+	struct broker_bucket *b = NULL;
+
+	if (per_second) {
+		b = broker_bucket_new(STATE_BUCKET_ADDRESSES, per_second,
+				      (double)per_second * (burst_s ? burst_s : 1));
+		if (!b)
+			return -1;
+	}
+	broker_bucket_free(s->reports);
+	s->reports = b;
+	return 0;
+}
+
+bool broker_state_report_allowed(struct broker_state *s, const struct ipaddr *ip, uint64_t now_ms)
+{
+	return !s->reports || broker_bucket_take(s->reports, ip, NULL, now_ms, NULL);
+}
+
+bool broker_state_log_allowed(struct broker_state *s, const struct ipaddr *ip, const char *kind,
+			      uint64_t now_ms, unsigned long *suppressed)
+{
+	return broker_bucket_take(s->logs, ip, kind, now_ms, suppressed);
 }

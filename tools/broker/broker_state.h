@@ -3,7 +3,8 @@
  * stations that asked but are not in the stations file.
  *
  * Both tables are keyed by MAC and capped; when full, the station not heard
- * from the longest makes room. The station table is split into shards with a
+ * from the longest makes room, except that a station in a session is never
+ * forgotten for another one. The station table is split into shards with a
  * lock each, so that lookups on many threads rarely wait for one another.
  * Nothing here survives a restart: stations report again within a minute. */
 #ifndef BROKER_STATE_H
@@ -69,6 +70,17 @@ struct broker_unknown_info {
 int broker_state_list(struct broker_state *s, struct broker_station_info **out, size_t *n);
 int broker_state_list_unknown(struct broker_state *s, struct broker_unknown_info **out, size_t *n);
 size_t broker_state_unknown_count(struct broker_state *s);
+
+/* Session reports per client address: per_second (0: no limit), in bursts
+ * of up to burst_s seconds' worth. Call before the API serves; 0 or -1. */
+int broker_state_set_report_rate(struct broker_state *s, unsigned per_second, unsigned burst_s);
+/* Takes one report from ip at now_ms (monotonic); false: over the limit. */
+bool broker_state_report_allowed(struct broker_state *s, const struct ipaddr *ip, uint64_t now_ms);
+/* Whether a log line of this kind (a short word) from ip may be written
+ * now: one a second after a short burst. When true, *suppressed is how
+ * many were held back since the last one, for the line to say so. */
+bool broker_state_log_allowed(struct broker_state *s, const struct ipaddr *ip, const char *kind,
+			      uint64_t now_ms, unsigned long *suppressed);
 
 /* "spice://host:port", with brackets around IPv6 literals. */
 void broker_state_format_endpoint(char out[BROKER_ENDPOINT_STR_MAX], const char *protocol,
