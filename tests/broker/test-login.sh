@@ -104,7 +104,7 @@ h=$(_broker_curl -D - -H 'Content-Type: application/json' \
 	--data-binary "$(login_body 52:54:00:00:00:01 alice Correct-Horse-1)" \
 	"$BROKER_URL/v1/login" | tr -d '\r')
 like "$h" '^HTTP/1.1 429' "alice blocked: even the right password gets 429"
-like "$h" $'\nRetry-After: (59|60)\n' "  ... with a Retry-After header"
+like "$h" '^Retry-After: (59|60)[[:space:]]*$' "  ... with a Retry-After header"
 body=${h##*$'\n'}
 is "$(jget error <<<"$body")" rate_limited "  ... error rate_limited"
 like "$(jget retry_after <<<"$body")" '^(59|60)$' "  ... retry_after in the body"

@@ -195,7 +195,7 @@ like "$(jget generation <<<"$r")" '^[23]$' "health: generation counts the reload
 like "$(jget loaded <<<"$r")" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' \
 	"health: loaded is RFC 3339 UTC"
 h=$(bcurl -D - -o /dev/null /v1/health | tr -d '\r')
-like "$h" $'\n[Cc]ontent-[Tt]ype: application/json' "health: JSON content type"
+like "$h" '^[Cc]ontent-[Tt]ype: application/json' "health: JSON content type"
 
 # --- no per-lookup logging at the default level ---
 grep -q 'event=lookup' "$BROKER_LOG"
