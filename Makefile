@@ -3,7 +3,8 @@
 #   make check    build, then run every test (TAP, one prove summary)
 #   make bench    benchmarks (broker vs nginx, launcher vs remote-viewer,
 #                 launcher vs xfreerdp and gvncviewer,
-#                 firmware payload, boot stages, station RAM); figures are
+#                 firmware payload, boot stages, station RAM, typed login
+#                 vs autoconnect and USB hot-plug on a station); figures are
 #                 printed and written to build/bench/
 #   make demo     a station PXE-boots in QEMU against a local broker and desktop
 #   make deps     install the Debian packages the project needs
@@ -206,6 +207,7 @@ bench: all
 	tools/bench/launcher-session.sh
 	tools/bench/viewers.sh
 	tools/bench/firmware.sh
+	tools/bench/station-login.sh
 	tools/bench/pool.sh
 
 # A station PXE-boots in QEMU against a local broker and desktop (see
