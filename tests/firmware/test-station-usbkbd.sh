@@ -146,18 +146,8 @@ ok $? "the xHCI controller did ($irq_x0 -> $irq_x1)"
 # The desktop on the station's screen: compared with the desktop's own
 # picture.
 qemu_screendump desk "$T/vm.png"
-read -r gw gh < <(identify -format '%w %h' "$T/vm.png")
-area=$(desktop_area "$sw" "$sh" "$gw" "$gh")
-rmse=
-for _ in $(seq 1 60); do
-	station_screendump "$T/shot.png"
-	convert "$T/shot.png" -crop "$area" +repage -resize "${gw}x${gh}!" "$T/shot-scaled.png"
-	rmse=$(img_rmse "$T/shot-scaled.png" "$T/vm.png")
-	below "$rmse" 0.08 && break
-	sleep 1
-done
-below "$rmse" 0.08
-ok $? "the station's screen matches the desktop's screendump (RMSE $rmse < 0.08)"
+station_matches "$T/vm.png" 60 && below 0.15 "$MATCH_FLOP"
+ok $? "the station's screen matches the desktop's screendump (RMSE $MATCH_RMSE < 0.08, mirror $MATCH_FLOP > 0.15)"
 
 # 3. The deny filter: the stick is on the station, and never on the
 # desktop. A redirected device shows with its own speed; an idle usb-redir
