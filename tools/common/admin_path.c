@@ -28,8 +28,10 @@ size_t admin_path_dirs(char dirs[][ADMIN_PATH_MAX], size_t max)
 	 * than put a socket somewhere that depends on the current folder. */
 	if (xdg && xdg[0] == '/' && n < max) {
 		snprintf(d, sizeof(d), "%s/vdi-broker", xdg);
+		/* admin_path_fits() has checked the length (memcpy, not
+		 * snprintf: GCC cannot see that check and warns). */
 		if (admin_path_fits(d))
-			snprintf(dirs[n++], ADMIN_PATH_MAX, "%s", d);
+			memcpy(dirs[n++], d, strlen(d) + 1);
 	}
 	if (n < max)
 		snprintf(dirs[n++], ADMIN_PATH_MAX, "/tmp/vdi-broker-%u", (unsigned)geteuid());
