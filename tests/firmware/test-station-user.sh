@@ -26,7 +26,11 @@
 # - plugs a USB mouse in: nothing new arrives on the probe's USB buses and
 #   its QEMU's redirected devices stay the same;
 # - the desktop plays a 1 kHz tone: the station's sound card plays it; the
-#   recording's frequency (sox) is near 1 kHz.
+#   recording's frequency (sox) is near 1 kHz;
+# - speaks into the station's microphone (its sound card's input, which QEMU
+#   reads from a 600 Hz tone file): the probe desktop's own microphone
+#   records it (SPICE's record channel), and the strongest frequency it
+#   heard is near 600 Hz.
 # Timings (diagnostics): Enter on the login screen to the desktop's first
 # frame on the station's screen; device_add of a stick to the desktop
 # seeing its disk.
@@ -46,7 +50,7 @@
 firmware_media_or_skip
 command -v tesseract >/dev/null || skip_all "tesseract is not installed"
 command -v sox >/dev/null || skip_all "sox is not installed"
-plan 19
+plan 20
 
 good='horse42'
 bad='battery7'
@@ -75,9 +79,31 @@ mkfs.fat -n STICKTWO "$T/stick2.img" >/dev/null
 size1=$((16 * 1024 * 1024))
 size2=$((24 * 1024 * 1024))
 
-station_start pxe-bios --params "$FW_PARAMS vdi.broker=http://10.0.2.100:8080" \
+# The station's sound card goes to ALSA on the host, through a private
+# configuration: its output is written to a raw file (QEMU's wav audiodev
+# has no input), its input is read from a tone file, both with the null
+# device as the clock. QEMU's ALSA voices are 44.1 kHz, 16 bit, stereo.
+sox -n -r 44100 -b 16 -c 2 -e signed -t raw "$T/mic.raw" synth 60 sine 600 vol 0.5 ||
+	{ diag "sox could not make the microphone's tone" && exit 1; }
+cat >"$T/asoundrc" <<ALSA
+pcm.vdimic {
+	type file
+	slave.pcm "null"
+	file "/dev/null"
+	infile "$T/mic.raw"
+	format "raw"
+}
+pcm.vdispeaker {
+	type file
+	slave.pcm "null"
+	file "$T/station.raw"
+	format "raw"
+}
+ALSA
+ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$T/asoundrc station_start pxe-bios --params "$FW_PARAMS vdi.broker=http://10.0.2.100:8080" \
 	--fwd "8080:$bport" --fwd "5930:$pport" --stick "$T/stick1.img" \
-	--input ps2 --audio "wav,path=$T/station.wav" || exit 1
+	--input ps2 --audio "alsa,in.dev=vdimic,out.dev=vdispeaker,in.try-poll=off,out.try-poll=off" ||
+	exit 1
 station_wait_stage login 300 && station_status_like '^state=idle login=broker ' 60
 ok $? "PXE boot to the login screen with user name and password (at $(station_stage_time login) s)"
 
@@ -255,8 +281,40 @@ probe_wait desk '^probe: played' 30
 pcm=$(tr -d '\r' <"$T/station.console" | tail -n +"$((cmark + 1))" | grep -a '^pcm: ' | tail -n 1)
 like "$(tr -d '\r' <"$T/desk.console" | grep -a '^probe: played' | tail -n 1)" '^probe: played 0' \
 	"the desktop played its 1 kHz tone"
-# The recording is complete (its header written) once QEMU quits.
+
+# --- sound: the station's microphone reaches the desktop's ---
+# mic_heard SECS: the desktop records SECS seconds from its own microphone;
+# prints the frequency and peak the probe reported.
+mic_heard() {
+	local mark
+	mark=$(probe_lines desk)
+	probe_send desk "record $1"
+	for _ in $(seq 1 $((($1 + 60) * 4))); do
+		[ "$(probe_since desk "$mark" '^probe: mic ')" -ge 1 ] && break
+		sleep 0.25
+	done
+	tr -d '\r' <"$T/desk.console" | tail -n +"$((mark + 1))" | sed -n 's/^probe: mic //p' | head -n 1
+}
+near600() { [ -n "$1" ] && [ "$1" -ge 570 ] 2>/dev/null && [ "$1" -le 630 ]; }
+# The first recording starts the station's side (its launcher opens the
+# microphone with GStreamer, seconds on an emulated CPU), and may end before
+# any sound came: up to three recordings.
+for _ in 1 2 3; do
+	heard=$(mic_heard 3)
+	read -r mic_hz mic_peak <<<"$heard"
+	near600 "$mic_hz" && break
+	diag "the desktop's microphone: ${heard:-no report}"
+done
+near600 "$mic_hz"
+if ! ok $? "the station's microphone reaches the desktop: it heard ${mic_hz:-nothing} Hz (570-630), peak ${mic_peak:-none}"; then
+	cmark=$(tr -d '\r' <"$T/station.console" | wc -l)
+	station_serial_send 'tail -n 15 /run/vdi-station/launcher.log | sed "s/^/launcher: /"'
+	sleep 3
+	tr -d '\r' <"$T/station.console" | tail -n +"$((cmark + 1))" | grep -a '^launcher: ' | sed 's/^/#   /' >&2
+fi
+# The recording is complete once QEMU quits; sox makes it a wav.
 station_stop
+sox -t raw -r 44100 -b 16 -c 2 -e signed "$T/station.raw" "$T/station.wav" 2>/dev/null
 freq=
 samples=$(soxi -s "$T/station.wav" 2>/dev/null)
 if [ "${samples:-0}" -gt 0 ]; then

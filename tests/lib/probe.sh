@@ -3,8 +3,8 @@
 # devices report what reached them, so that a test can prove on the
 # desktop's side what a station's user did. It runs the station image's
 # own kernel with a tiny initramfs (busybox, a few of the kernel's modules,
-# aplay/arecord with libasound, a 1 kHz tone). Source after tap.sh and
-# qemu.sh.
+# aplay/arecord and amixer with libasound, a 1 kHz tone). Source after
+# tap.sh and qemu.sh.
 #
 #   probe_build                   builds the initramfs (cached in
 #                                 $VDI_BUILD/test-probe/<hash>/, keyed by its
@@ -36,8 +36,9 @@
 #                                 removed: USB devices on its buses
 #   probe: disk <sdX> added <bytes> <vendor> <model>, probe: disk <sdX> removed
 #   probe: played <status>        after "play": the tone went to its sound card
-#   probe: mic <Hz> <peak>        after "record SECS": the frequency (zero
-#                                 crossings) and peak level its microphone got
+#   probe: mic <Hz> <peak>        after "record SECS": the strongest line of
+#                                 the spectrum (100-3500 Hz; 0 for silence)
+#                                 and the peak level its microphone got
 # Its screen: coloured diagonal stripes (VGA text mode), a title box
 # "VDI PROBE DESKTOP" and the typed keys.
 
@@ -80,7 +81,7 @@ probe_build() {
 	}
 	mods=$(_probe_modules "$ver") || return 1
 	key=$( {
-		cat "${BASH_SOURCE[0]}" "$PROBE_FW/vmlinuz" /usr/bin/busybox /usr/bin/aplay
+		cat "${BASH_SOURCE[0]}" "$PROBE_FW/vmlinuz" /usr/bin/busybox /usr/bin/aplay /usr/bin/amixer
 		printf '%s\n' "$mods"
 		# shellcheck disable=SC2086 # one path a word
 		cat $mods
@@ -99,10 +100,11 @@ probe_build() {
 		cp "$f" "$tmp/root/mod/"
 		basename "$f" >>"$tmp/root/mod/order"
 	done
-	# aplay (arecord is the same program) and what it loads.
+	# aplay (arecord is the same program), amixer and what they load.
 	cp /usr/bin/aplay "$tmp/root/bin/aplay"
 	ln -s aplay "$tmp/root/bin/arecord"
-	for lib in $(ldd /usr/bin/aplay | awk '/=> \// { print $3 } /^\t\/lib64/ { print $1 }'); do
+	cp /usr/bin/amixer "$tmp/root/bin/amixer"
+	for lib in $(ldd /usr/bin/aplay /usr/bin/amixer | awk '/=> \// { print $3 } /^\t\/lib64/ { print $1 }'); do
 		case $lib in
 		/lib64/*) cp -L "$lib" "$tmp/root/lib64/" ;;
 		*) cp -L "$lib" "$tmp/root/lib/x86_64-linux-gnu/" ;;
@@ -249,20 +251,48 @@ watch() {
 }
 watch &
 
-# The microphone: zero crossings with some hysteresis give the frequency
-# of a clean tone; the peak says whether anything but silence came.
+# The microphone. The frequency is the strongest line of the spectrum
+# (Goertzel's filter over the candidates, coarse then fine): counting zero
+# crossings is thrown off by the gaps and clicks of sound that went through
+# two resamplers and the network. The window starts where the sound does
+# (the first sample above half the peak), so the silence before the remote
+# microphone's first packet does not count; the peak says whether anything
+# but silence came.
 record() {
+	# The codec's capture amplifier comes up muted at volume 0.
+	amixer -q -c 0 sset Capture 100% cap 2>/dev/null
 	arecord -q -D plughw:0,0 -f S16_LE -r 8000 -c 1 -t raw -d "$1" /tmp/rec.raw 2>/tmp/rec.err
 	st=$?
 	if [ $st != 0 ]; then
 		say "mic failed $st $(head -c 200 /tmp/rec.err | tr '\n' ' ')"
 		return
 	fi
-	od -An -v -td2 -w2 /tmp/rec.raw | awk -v secs="$1" '
-		{ v = $1 + 0; if (v > peak) peak = v; if (-v > peak) peak = -v
-		  if (v > 300 && s != 1) { if (s == -1) n++; s = 1 }
-		  else if (v < -300 && s != -1) { if (s == 1) n++; s = -1 } }
-		END { printf "probe: mic %d %d\n", n / 2 / secs, peak }' >$ser
+	od -An -v -td2 -w2 /tmp/rec.raw | awk '
+		# cos() by its series: the host'"'"'s busybox awk may have no maths.
+		function cosine(a,   t, s, k) {
+			t = 1; s = 1
+			for (k = 1; k <= 16; k++) { t = -t * a * a / ((2 * k - 1) * 2 * k); s += t }
+			return s
+		}
+		function power(f, from, len,   c, i, s, s1, s2) {
+			c = 2 * cosine(2 * 3.14159265 * f / 8000); s1 = 0; s2 = 0
+			for (i = from; i < from + len; i++) { s = x[i] + c * s1 - s2; s2 = s1; s1 = s }
+			return s1 * s1 + s2 * s2 - c * s1 * s2
+		}
+		{ v = $1 + 0; x[n++] = v; if (v > peak) peak = v; if (-v > peak) peak = -v }
+		END {
+			if (peak < 100) { printf "probe: mic 0 %d\n", peak; exit }
+			for (from = 0; from < n; from++) if (x[from] > peak / 2 || -x[from] > peak / 2) break
+			# A twentieth of a second in 20 Hz steps, then a quarter of a
+			# second in 1 Hz steps around the best.
+			len = n - from; if (len > 2000) len = 2000
+			short = len; if (short > 400) short = 400
+			best = 0; m = -1
+			for (f = 100; f <= 3500; f += 20) { p = power(f, from, short); if (p > m) { m = p; best = f } }
+			lo = best - 20; m = -1
+			for (f = lo; f <= lo + 40; f++) { p = power(f, from, len); if (p > m) { m = p; best = f } }
+			printf "probe: mic %d %d\n", best, peak
+		}' >$ser
 }
 
 say ready
