@@ -29,10 +29,19 @@ x11_start() {
 	# No window manager and no session bus: GTK must not wait for either.
 	export NO_AT_BRIDGE=1 GTK_A11Y=none
 	unset XAUTHORITY DBUS_SESSION_BUS_ADDRESS WAYLAND_DISPLAY
+	_x11_station_gtk
 	if ! _x11_wait; then
 		diag "Xvfb did not start:" "$(cat "$T/xvfb.log")"
 		return 1
 	fi
+}
+
+# _x11_station_gtk: GTK settings as on the station (rootfs-overlay's
+# settings.ini, found through XDG_CONFIG_HOME), not the test machine's own.
+_x11_station_gtk() {
+	mkdir -p "$T/xdg-config/gtk-3.0"
+	cp "$VDI_ROOT/rootfs-overlay/etc/gtk-3.0/settings.ini" "$T/xdg-config/gtk-3.0/settings.ini"
+	export XDG_CONFIG_HOME=$T/xdg-config
 }
 
 _x11_free_display() {
@@ -96,6 +105,7 @@ CONF
 	export DISPLAY=:$n
 	export NO_AT_BRIDGE=1 GTK_A11Y=none
 	unset XAUTHORITY DBUS_SESSION_BUS_ADDRESS WAYLAND_DISPLAY
+	_x11_station_gtk
 	if ! _x11_wait; then
 		diag "Xorg (dummy) did not start:" "$(tail -n 20 "$T/xorg.log" 2>/dev/null)"
 		return 1
