@@ -159,14 +159,16 @@ for ((r = 1; r <= runs; r++)); do
 			sleep 0.25
 		done
 		say "usb: device_add -> desktop port ${usb[-1]:-never} s"
-		# The launcher arms autoconnect when a session ends (or at its
-		# start), from the broker's answer then: switch the mapping
-		# first, and give the broker a moment to reload it.
-		mapping 'autoconnect = yes'
-		sleep 2
 	fi
 	end_session
 done
+
+# The launcher takes up autoconnect only when it starts (an idle station
+# whose mapping becomes autoconnect keeps showing Connect): switch the
+# mapping, then restart the launcher from the diagnostics shell.
+mapping 'autoconnect = yes'
+sleep 2
+station_serial_send 'killall vdi-launcher'
 
 for ((r = 1; r <= runs; r++)); do
 	wait_picture || die "autoconnect run $r: the desktop never showed"
