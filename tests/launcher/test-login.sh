@@ -68,13 +68,14 @@ is "$(count_log 'purpose=login')" 0 "Enter with empty fields sends no login"
 # Where the fields are: what typing into them changed on screen.
 type_fields alice "$bad"
 # Until the launcher has drawn every key: on a loaded machine it is still
-# catching up on xdotool's keys half a second later (two screenshots in a
-# row the same).
+# catching up on xdotool's keys half a second later, or has drawn none of
+# them yet (two screenshots in a row the same, and not the empty fields).
 x11_screenshot "$T/typed.png"
 for _ in $(seq 1 20); do
 	sleep 0.3
 	x11_screenshot "$T/typed2.png"
-	[ "$(img_rmse "$T/typed.png" "$T/typed2.png")" = 0 ] && break
+	[ "$(img_rmse "$T/typed.png" "$T/typed2.png")" = 0 ] &&
+		[ "$(img_rmse "$T/typed.png" "$T/empty.png")" != 0 ] && break
 	mv "$T/typed2.png" "$T/typed.png"
 done
 fields=$(convert "$T/empty.png" "$T/typed.png" -compose difference -composite \
