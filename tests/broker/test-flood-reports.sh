@@ -45,17 +45,25 @@ real_session() {
 	is "$(station_state)" "connected spice://10.9.0.1:5900" "admin: real station connected"
 }
 
-# --- with the default report rate (10/s per address, bursts of 5 s) ---
-BROKER_HTTP=1 broker_start "$S" --max-stations 64 || {
-	echo "Bail out! broker did not start"
-	exit 1
+# flood BROKER-ARGS...: a broker with those options, the real station's
+# session, then 3,000 forged reports; sets sent okn limited other (the
+# forger's counts), secs and lines_before (the log's length before).
+flood() {
+	BROKER_HTTP=1 broker_start "$S" --max-stations 64 "$@" || {
+		echo "Bail out! broker did not start"
+		exit 1
+	}
+	PORT=${BROKER_URL##*:}
+	real_session
+	lines_before=$(wc -l <"$BROKER_LOG")
+	local t0
+	t0=$(date +%s.%N)
+	read -r sent okn limited other <<<"$(perl "$HERE/flood-reports.pl" "$PORT" 3000 4 20)"
+	secs=$(perl -e 'printf "%.1f", $ARGV[1] - $ARGV[0]' "$t0" "$(date +%s.%N)")
 }
-PORT=${BROKER_URL##*:}
-real_session
-lines_before=$(wc -l <"$BROKER_LOG")
-t0=$(date +%s.%N)
-read -r sent okn limited other <<<"$(perl "$HERE/flood-reports.pl" "$PORT" 3000 4 20)"
-secs=$(perl -e 'printf "%.1f", $ARGV[1] - $ARGV[0]' "$t0" "$(date +%s.%N)")
+
+# --- with the default report rate (10/s per address, bursts of 5 s) ---
+flood
 diag "forger: $sent sent in $secs s: $okn accepted, $limited answered 429, $other other"
 is "$sent" 3000 "forger sent every report"
 is "$other" 0 "every forged report answered 200 or 429"
@@ -87,16 +95,7 @@ broker_stop
 ok $? "broker exits cleanly"
 
 # --- no report rate limit: the station table alone protects the session ---
-BROKER_HTTP=1 broker_start "$S" --max-stations 64 --report-rate 0 || {
-	echo "Bail out! second broker did not start"
-	exit 1
-}
-PORT=${BROKER_URL##*:}
-real_session
-lines_before=$(wc -l <"$BROKER_LOG")
-t0=$(date +%s.%N)
-read -r sent okn limited other <<<"$(perl "$HERE/flood-reports.pl" "$PORT" 3000 4 20)"
-secs=$(perl -e 'printf "%.1f", $ARGV[1] - $ARGV[0]' "$t0" "$(date +%s.%N)")
+flood --report-rate 0
 diag "forger without a rate limit: $sent sent in $secs s, $okn accepted, $limited answered 429"
 is "$okn" 3000 "every forged report accepted"
 lines=$(($(wc -l <"$BROKER_LOG") - lines_before))
