@@ -1,4 +1,6 @@
 /* Admin interface handlers: see broker_admin.h. */
+#include <json-c/json.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,24 +123,80 @@ static void admin_unknown(void *app, const struct broker_http_request *req,
 		admin_oom(resp);
 }
 
+static void admin_hold_json(struct broker_json *j, const struct broker_config_hold *h)
+{
+	broker_json_key(j, "held");
+	broker_json_open(j);
+	broker_json_kv_uint(j, "mappings", h->mappings);
+	broker_json_kv_uint(j, "serving", h->serving);
+	admin_time(j, "since", h->since);
+	broker_json_kv_str(j, "trigger", h->trigger);
+	broker_json_close(j);
+}
+
+/* The body is empty, {} or {"force":true}. -1 when it is none of these. */
+static int admin_reload_force(const struct broker_http_request *req, bool *force)
+{
+	json_tokener *tok;
+	json_object *obj, *v;
+	int rc = -1;
+
+	*force = false;
+	if (req->body_len == 0)
+		return 0;
+	tok = json_tokener_new();
+	if (!tok)
+		return -1;
+	obj = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
+	if (obj && json_tokener_get_error(tok) == json_tokener_success &&
+	    json_object_is_type(obj, json_type_object)) {
+		if (!json_object_object_get_ex(obj, "force", &v)) {
+			rc = 0;
+		} else if (json_object_is_type(v, json_type_boolean)) {
+			*force = json_object_get_boolean(v);
+			rc = 0;
+		}
+	}
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return rc;
+}
+
 static void admin_reload(void *app, const struct broker_http_request *req,
 			 struct broker_http_response *resp)
 {
 	struct broker *b = app;
 	struct broker_snapshot *s;
+	struct broker_config_hold h;
 	struct st_diags d;
 	struct broker_json j;
 	char text[sizeof(d.file) + sizeof(d.v[0].msg) + 16];
 	size_t i;
+	bool force;
 
+	if (req->body_len > 4096 || admin_reload_force(req, &force) < 0) {
+		broker_http_error(resp, 400, "bad_request",
+				  "the body must be empty, {} or {\"force\":true}");
+		return;
+	}
 	broker_json_init(&j, 256);
 	broker_json_open(&j);
-	if (broker_reload(b, "admin", &d) == 0) {
+	if (broker_reload(b, force ? BROKER_TRIGGER_FORCE : BROKER_TRIGGER_ADMIN, &d) == 0) {
 		s = broker_config_acquire(b->config);
 		broker_json_kv_str(&j, "status", "ok");
 		broker_json_kv_uint(&j, "mappings", s ? s->mappings : 0);
 		broker_json_kv_uint(&j, "generation", s ? s->generation : 0);
 		broker_config_release(s);
+	} else if (d.n == 0 && broker_config_held(b->config, &h)) {
+		/* Valid, but it would take most mappings away: the old ones
+		 * still serve until the admin confirms it. */
+		resp->status = 409;
+		broker_json_kv_str(&j, "status", "held");
+		broker_json_kv_str(&j, "message",
+				   "the file keeps too few mappings; the old ones keep serving; "
+				   "reload with force (stationctl reload --force) or SIGHUP to "
+				   "apply it");
+		admin_hold_json(&j, &h);
 	} else {
 		/* The file was refused; the old mappings still serve. */
 		resp->status = 422;
@@ -167,6 +225,7 @@ static void admin_health(void *app, const struct broker_http_request *req,
 {
 	struct broker *b = app;
 	struct broker_snapshot *s = broker_config_acquire(b->config);
+	struct broker_config_hold h;
 	struct broker_json j;
 
 	broker_json_init(&j, 256);
@@ -177,6 +236,8 @@ static void admin_health(void *app, const struct broker_http_request *req,
 	broker_json_kv_uint(&j, "generation", s ? s->generation : 0);
 	if (s)
 		admin_time(&j, "loaded", s->loaded);
+	if (broker_config_held(b->config, &h))
+		admin_hold_json(&j, &h);
 	broker_json_kv_uint(&j, "unknown", broker_state_unknown_count(b->state));
 	broker_json_kv_uint(&j, "connections", broker_http_connections(b->api));
 	broker_json_close(&j);

@@ -13,9 +13,11 @@
 struct broker_config {
 	char *path;
 	char *dir;		     /* base for relative paths in the file (ca = ...) */
-	pthread_mutex_t lock;	     /* guards cur */
+	pthread_mutex_t lock;	     /* guards cur, held and hold */
 	pthread_mutex_t reload_lock; /* one reload at a time */
 	struct broker_snapshot *cur;
+	bool held;
+	struct broker_config_hold hold;
 	unsigned long generation;
 };
 
@@ -101,6 +103,64 @@ const struct st_entry *broker_snapshot_match(const struct broker_snapshot *s, co
 	return *frag ? e : NULL;
 }
 
+bool broker_config_drops_too_many(size_t serving, size_t mappings)
+{
+	return serving > 0 && (mappings == 0 || mappings * 2 < serving);
+}
+
+bool broker_config_held(struct broker_config *c, struct broker_config_hold *out)
+{
+	bool held;
+
+	pthread_mutex_lock(&c->lock);
+	held = c->held;
+	if (held && out)
+		*out = c->hold;
+	pthread_mutex_unlock(&c->lock);
+	return held;
+}
+
+/* SIGHUP and the forced admin reload are the admin saying "this file is
+ * what I want"; a change seen by the watch, or a plain admin reload, may be
+ * a file caught half-written. */
+static bool config_trigger_confirms(const char *trigger)
+{
+	return strcmp(trigger, BROKER_TRIGGER_SIGHUP) == 0 ||
+	       strcmp(trigger, BROKER_TRIGGER_FORCE) == 0;
+}
+
+/* Called with c->lock held. True when s must not replace c->cur; the hold
+ * then describes s. */
+static bool config_hold_locked(struct broker_config *c, const struct broker_snapshot *s,
+			       const char *trigger)
+{
+	if (config_trigger_confirms(trigger) || !c->cur ||
+	    !broker_config_drops_too_many(c->cur->mappings, s->mappings)) {
+		c->held = false;
+		return false;
+	}
+	if (!c->held)
+		c->hold.since = broker_time_now();
+	c->held = true;
+	c->hold.mappings = s->mappings;
+	c->hold.serving = c->cur->mappings;
+	snprintf(c->hold.trigger, sizeof(c->hold.trigger), "%s", trigger);
+	return true;
+}
+
+static void config_log_held(size_t serving, size_t mappings, const char *trigger)
+{
+	char now[24], old[24];
+
+	snprintf(now, sizeof(now), "%zu", mappings);
+	snprintf(old, sizeof(old), "%zu", serving);
+	log_event(LOG_WARN, "reload", "status", "held", "trigger", trigger, "mappings", now,
+		  "serving", old, "note",
+		  "the file keeps too few mappings (cut short or emptied?); the old ones keep "
+		  "serving; apply it with 'stationctl reload --force' or SIGHUP",
+		  NULL);
+}
+
 /* "file:line: msg", as admins know it from compilers. */
 void broker_config_diag_text(const struct st_diags *d, size_t i, char *out, size_t len)
 {
@@ -144,7 +204,8 @@ int broker_config_reload(struct broker_config *c, const char *trigger, struct st
 	struct broker_snapshot *s = NULL, *old;
 	char num[24], gen[24], ms[24], bytes[24];
 	long long t0 = broker_time_mono_ms();
-	size_t i;
+	size_t i, serving = 0;
+	bool held = false;
 	int rc = -1;
 
 	memset(d, 0, sizeof(*d));
@@ -167,11 +228,18 @@ int broker_config_reload(struct broker_config *c, const char *trigger, struct st
 		if (st_config_entry(s->cfg, i)->target.kind != ST_GROUP)
 			s->mappings++;
 	}
-	s->generation = ++c->generation;
 	s->loaded = broker_time_now();
 	atomic_init(&s->refs, 1);
 
 	pthread_mutex_lock(&c->lock);
+	held = config_hold_locked(c, s, trigger);
+	if (held) {
+		serving = c->cur->mappings;
+		pthread_mutex_unlock(&c->lock);
+		config_log_held(serving, s->mappings, trigger);
+		goto cleanup;
+	}
+	s->generation = ++c->generation;
 	old = c->cur;
 	c->cur = s;
 	pthread_mutex_unlock(&c->lock);
@@ -186,8 +254,13 @@ int broker_config_reload(struct broker_config *c, const char *trigger, struct st
 	s = NULL;
 	rc = 0;
 cleanup:
-	if (rc < 0)
+	if (rc < 0 && !held) {
+		/* A file that is not valid is not the one held either. */
+		pthread_mutex_lock(&c->lock);
+		c->held = false;
+		pthread_mutex_unlock(&c->lock);
 		config_log_rejected(d, trigger);
+	}
 	pthread_mutex_unlock(&c->reload_lock);
 	snapshot_free(s);
 	if (cfg)

@@ -28,9 +28,16 @@
 
 #define PEM_MAX (1024 * 1024)
 /* One save is several inotify events; wait for quiet before reloading, but
- * never longer than DEBOUNCE_MAX_MS after the first one. */
-#define DEBOUNCE_MS	100
-#define DEBOUNCE_MAX_MS 1000
+ * never longer than the maximum after the first one. A file renamed into
+ * place is complete, so a short wait does. A file written in place may be
+ * written again (a script that appends in steps, an editor that writes in
+ * pieces): it waits for a whole second without a write; a file that is
+ * still cut short then (a writer killed half-way) is caught by the mapping
+ * count (broker_config.h). */
+#define DEBOUNCE_MS		100
+#define DEBOUNCE_MAX_MS		1000
+#define DEBOUNCE_WRITTEN_MS	1000
+#define DEBOUNCE_WRITTEN_MAX_MS 10000
 /* File descriptors kept for everything that is not a connection. */
 #define FD_RESERVE 64
 
@@ -170,7 +177,7 @@ static int daemon_start(struct daemon *d)
 	/* A broken first file does not stop the broker: it answers "error"
 	 * (stations show it and retry) and recovers as soon as the file is
 	 * fixed, without anyone having to restart it. */
-	if (broker_reload(&d->b, "start", &diags) < 0)
+	if (broker_reload(&d->b, BROKER_TRIGGER_START, &diags) < 0)
 		log_event(LOG_ERROR, "start", "status", "degraded", "note",
 			  "no valid stations file; answering status=error until it is fixed", NULL);
 	st_diags_free(&diags);
@@ -258,6 +265,7 @@ static void daemon_loop(struct daemon *d)
 	struct signalfd_siginfo si;
 	struct pollfd pfd[2];
 	long long first = 0, due = 0, now;
+	unsigned seen = 0, seen_now;
 	int timeout, nfds = 1;
 
 	pfd[0] = (struct pollfd){.fd = d->sig_fd, .events = POLLIN};
@@ -276,7 +284,7 @@ static void daemon_loop(struct daemon *d)
 		if (pfd[0].revents & POLLIN) {
 			while (read(d->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
-					daemon_reload(d, "sighup");
+					daemon_reload(d, BROKER_TRIGGER_SIGHUP);
 				} else {
 					log_event(LOG_INFO, "stop", "signal",
 						  si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM",
@@ -285,17 +293,29 @@ static void daemon_loop(struct daemon *d)
 				}
 			}
 		}
-		if (nfds > 1 && (pfd[1].revents & POLLIN) && broker_watch_drain(d->watch)) {
+		if (nfds > 1 && (pfd[1].revents & POLLIN))
+			seen_now = broker_watch_drain(d->watch);
+		else
+			seen_now = 0;
+		if (seen_now) {
 			now = broker_time_mono_ms();
 			if (!first)
 				first = now;
-			due = now + DEBOUNCE_MS;
-			if (due > first + DEBOUNCE_MAX_MS)
-				due = first + DEBOUNCE_MAX_MS;
+			seen |= seen_now;
+			if (seen & BROKER_WATCH_WRITTEN) {
+				due = now + DEBOUNCE_WRITTEN_MS;
+				if (due > first + DEBOUNCE_WRITTEN_MAX_MS)
+					due = first + DEBOUNCE_WRITTEN_MAX_MS;
+			} else {
+				due = now + DEBOUNCE_MS;
+				if (due > first + DEBOUNCE_MAX_MS)
+					due = first + DEBOUNCE_MAX_MS;
+			}
 		}
 		if (due && broker_time_mono_ms() >= due) {
 			first = due = 0;
-			daemon_reload(d, "inotify");
+			seen = 0;
+			daemon_reload(d, BROKER_TRIGGER_WATCH);
 		}
 	}
 }

@@ -180,6 +180,21 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* The code point of the valid sequence s (len bytes) when a terminal or a
+ * JavaScript parser would act on it rather than show it: the C1 controls
+ * U+0080-U+009F (U+009B is CSI, the start of an escape sequence) and the
+ * line and paragraph separators U+2028/U+2029. JSON allows them raw; an
+ * admin reading the answer on a terminal must not get them raw. 0 for
+ * anything else. */
+static uint32_t json_terminal_control(const unsigned char *s, size_t len)
+{
+	if (len == 2 && s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+		return s[1];
+	if (len == 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9))
+		return 0x2000u | (s[2] - 0x80u);
+	return 0;
+}
+
 void broker_json_strn(struct broker_json *j, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -192,7 +207,7 @@ void broker_json_strn(struct broker_json *j, const char *str, size_t n)
 	while (i < n && !j->failed) {
 		/* Copy the longest run that needs no escaping in one go. */
 		run = i;
-		while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' &&
+		while (run < n && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '"' &&
 		       s[run] != '\\')
 			run++;
 		if (run > i) {
@@ -203,9 +218,14 @@ void broker_json_strn(struct broker_json *j, const char *str, size_t n)
 		unsigned char c = s[i];
 		if (c >= 0x80) {
 			size_t len = utf8_seq(s + i, n - i);
+			uint32_t cp = json_terminal_control(s + i, len);
 			if (len == 0) {
 				json_put(j, "\\ufffd", 6);
 				i++;
+			} else if (cp) {
+				snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp);
+				json_put(j, esc, 6);
+				i += len;
 			} else {
 				json_put(j, str + i, len);
 				i += len;

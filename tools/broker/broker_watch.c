@@ -35,9 +35,12 @@ struct broker_watch *broker_watch_new(const char *path)
 	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->fd < 0)
 		goto fail;
-	/* CLOSE_WRITE: edited in place; MOVED_TO: replaced by rename (how
+	/* CLOSE_WRITE: edited in place (also by a writer that was killed:
+	 * the kernel closes its file); MOVED_TO: replaced by rename (how
 	 * stationctl and most editors save); CREATE: deleted and recreated;
-	 * DELETE: so that the log says the file went away. */
+	 * DELETE: so that the log says the file went away. No MODIFY: a file
+	 * still open for writing is not looked at before its writer closes
+	 * it. */
 	w->wd = inotify_add_watch(
 	    w->fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ONLYDIR);
 	if (w->wd < 0)
@@ -67,11 +70,11 @@ int broker_watch_fd(const struct broker_watch *w)
 	return w->fd;
 }
 
-bool broker_watch_drain(struct broker_watch *w)
+unsigned broker_watch_drain(struct broker_watch *w)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	const struct inotify_event *ev;
-	bool hit = false;
+	unsigned hit = 0;
 	ssize_t n;
 	char *p;
 
@@ -82,7 +85,9 @@ bool broker_watch_drain(struct broker_watch *w)
 		for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
 			ev = (const struct inotify_event *)p;
 			if (ev->mask & IN_Q_OVERFLOW) {
-				hit = true; /* events were lost: assume ours was one */
+				/* Events were lost: assume ours was one, of
+				 * the kind that needs the longer wait. */
+				hit |= BROKER_WATCH_WRITTEN;
 				continue;
 			}
 			if (ev->mask & IN_IGNORED) {
@@ -91,8 +96,10 @@ bool broker_watch_drain(struct broker_watch *w)
 					  NULL);
 				continue;
 			}
-			if (ev->len && strcmp(ev->name, w->name) == 0)
-				hit = true;
+			if (!ev->len || strcmp(ev->name, w->name) != 0)
+				continue;
+			hit |=
+			    (ev->mask & IN_MOVED_TO) ? BROKER_WATCH_REPLACED : BROKER_WATCH_WRITTEN;
 		}
 	}
 	return hit;

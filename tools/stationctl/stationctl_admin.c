@@ -107,8 +107,8 @@ static void stationctl_admin_http_error(long code, json_object *reply, const cha
 	stationctl_util_err("broker: %s: HTTP %ld%s%s", path, code, msg ? ": " : "", shown);
 }
 
-int stationctl_admin_request(const char *socket_path, const char *method, const char *path,
-			     const char *body, json_object **reply, int quiet)
+int stationctl_admin_request_status(const char *socket_path, const char *method, const char *path,
+				    const char *body, json_object **reply, long *status, int quiet)
 {
 	struct stationctl_admin_buf buf = {0};
 	struct curl_slist *headers = NULL;
@@ -121,6 +121,7 @@ int stationctl_admin_request(const char *socket_path, const char *method, const 
 	int ret = STATIONCTL_EXIT_BROKER;
 
 	*reply = NULL;
+	*status = 0;
 	snprintf(url, sizeof(url), "http://localhost%s", path);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(curl = curl_easy_init())) {
 		stationctl_util_err("cannot initialise libcurl");
@@ -163,6 +164,7 @@ int stationctl_admin_request(const char *socket_path, const char *method, const 
 		goto cleanup;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	*status = code;
 	if (buf.len > 0) {
 		tok = json_tokener_new();
 		if (tok) {
@@ -177,6 +179,10 @@ int stationctl_admin_request(const char *socket_path, const char *method, const 
 		if (!quiet)
 			stationctl_admin_http_error(code, obj, path);
 		ret = code == 404 ? STATIONCTL_EXIT_NOTFOUND : STATIONCTL_EXIT_INVALID;
+		if (obj && json_object_is_type(obj, json_type_object)) {
+			*reply = obj;
+			obj = NULL;
+		}
 		goto cleanup;
 	}
 	if (!obj || !json_object_is_type(obj, json_type_object)) {
@@ -196,6 +202,20 @@ cleanup:
 		curl_easy_cleanup(curl);
 	curl_global_cleanup();
 	free(buf.data);
+	return ret;
+}
+
+int stationctl_admin_request(const char *socket_path, const char *method, const char *path,
+			     const char *body, json_object **reply, int quiet)
+{
+	long status;
+	int ret =
+	    stationctl_admin_request_status(socket_path, method, path, body, reply, &status, quiet);
+
+	if (ret != STATIONCTL_EXIT_OK) {
+		json_object_put(*reply);
+		*reply = NULL;
+	}
 	return ret;
 }
 
@@ -269,8 +289,27 @@ int stationctl_admin_list_opts(int argc, char **argv, int *json, int *no_header)
 	return 0;
 }
 
+/* json-c writes the C1 controls (U+0080-U+009F) and U+2028/U+2029 raw, as
+ * JSON allows; a terminal acts on them (U+009B starts an escape sequence).
+ * Their UTF-8 forms (C2 80-9F, E2 80 A8/A9) can only be inside strings, so
+ * each is replaced by its \u escape, which leaves the same JSON value. */
 void stationctl_admin_print_json(json_object *reply)
 {
-	printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY |
-								 JSON_C_TO_STRING_NOSLASHESCAPE));
+	const unsigned char *s = (const unsigned char *)json_object_to_json_string_ext(
+	    reply, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	for (; *s; s++) {
+		if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) {
+			printf("\\u%04x", s[1]);
+			s++;
+		} else if (s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9)) {
+			printf("\\u%04x", 0x2000u | (s[2] - 0x80u));
+			s += 2;
+		} else if (s[0] == 0x7f) {
+			fputs("\\u007f", stdout);
+		} else {
+			putchar(*s);
+		}
+	}
+	putchar('\n');
 }

@@ -19,6 +19,12 @@
 int stationctl_admin_request(const char *socket_path, const char *method, const char *path,
 			     const char *body, json_object **reply, int quiet);
 
+/* The same, and also for HTTP errors: *status is the HTTP status (0 when
+ * there was no answer) and *reply the JSON object of an error answer too
+ * (NULL when it had none), for commands whose errors carry details. */
+int stationctl_admin_request_status(const char *socket_path, const char *method, const char *path,
+				    const char *body, json_object **reply, long *status, int quiet);
+
 /* GET path and take its array member key into *list (borrowed from *reply,
  * which the caller puts). A reply without that array is a broker error
  * (STATIONCTL_EXIT_BROKER, *reply freed). Prints the reason unless quiet. */
@@ -29,6 +35,8 @@ int stationctl_admin_get_list(const char *socket_path, const char *path, const c
  * (the reply as the broker sent it) and -H/--no-header. Returns 0, or the
  * usage exit code after printing the usage error. */
 int stationctl_admin_list_opts(int argc, char **argv, int *json, int *no_header);
+/* Prints reply as pretty JSON, with the characters a terminal would act on
+ * escaped as \uXXXX (the C1 controls, U+2028, U+2029 and DEL). */
 void stationctl_admin_print_json(json_object *reply);
 
 /* The string member key of obj, or NULL when absent or not a string. */

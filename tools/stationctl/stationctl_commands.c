@@ -96,6 +96,20 @@ static const struct stationctl_command stationctl_commands[] = {
      "  -j, --json        print the broker's JSON answer\n"
      "  -H, --no-header   leave out the header line\n",
      stationctl_status_main},
+    {"reload", "[--force] [--json]", "make the running broker read the stations file now",
+     "Asks the running broker (admin socket) to read the stations file now instead\n"
+     "of when it notices the change, and prints how many mappings it applied.\n"
+     "\n"
+     "A valid file that would leave the broker no mappings, or fewer than half of\n"
+     "those it serves, is held, not applied: a file emptied or cut short by a\n"
+     "writer that died half-way is valid too. The broker keeps serving the old\n"
+     "mappings, and reload says so and exits 1. If the file is what you want,\n"
+     "reload --force (or SIGHUP to the broker) applies it. A file with errors is\n"
+     "rejected; reload prints them and exits 1.\n"
+     "\n"
+     "  -F, --force   apply the file even if it drops most mappings\n"
+     "  -j, --json    print the broker's JSON answer (exit codes stay the same)\n",
+     stationctl_reload_main},
     {"passwd", "[-d] USER", "set or remove a login user of the broker",
      "Sets USER's password in the users file (-u, yescrypt hash). On a terminal\n"
      "the password is asked twice without echo; otherwise one line is read from\n"
