@@ -1,14 +1,16 @@
 #!/usr/bin/perl
 # The forger: from 127.0.0.2, sends COUNT session starts with made-up MACs
 # over CONNS kept-alive connections (at most SECONDS long), each claiming a
-# desktop at rdp://evil.example.org. Prints "sent ok limited other".
+# desktop at rdp://evil.example.org, without the session token that only a
+# station given a desktop has. Prints "sent ok limited refused other" (200,
+# 429, 403, anything else).
 use strict;
 use warnings;
 use IO::Socket::INET;
 use Time::HiRes qw(time);
 
 my ($port, $count, $conns, $secs) = @ARGV;
-my %n = (ok => 0, limited => 0, other => 0);
+my %n = (ok => 0, limited => 0, refused => 0, other => 0);
 my $sent = 0;
 my $end = time + $secs;
 
@@ -30,7 +32,8 @@ sub one_report {
 		my $r = sysread($s, my $buf, $len - $got) or return 0;
 		$got += $r;
 	}
-	$n{($code // 0) == 200 ? 'ok' : ($code // 0) == 429 ? 'limited' : 'other'}++;
+	$code //= 0;
+	$n{$code == 200 ? 'ok' : $code == 429 ? 'limited' : $code == 403 ? 'refused' : 'other'}++;
 	return 1;
 }
 
@@ -48,4 +51,4 @@ while ($sent < $count && time < $end) {
 		}
 	}
 }
-print "$sent $n{ok} $n{limited} $n{other}\n";
+print "$sent $n{ok} $n{limited} $n{refused} $n{other}\n";

@@ -134,6 +134,7 @@ is "$dups" 0 "no station holds two VMs, no VM two stations"
 is "$(vm_of 52:54:00:00:02:01)" "$vm" "station 1 kept its VM across the kills"
 r=$(lookup 52:54:00:00:02:01)
 is "$(jget endpoints.0.password <<<"$r")" "$pw1" "  ... and gets it again, same password"
+tok1=$(jget session <<<"$r")
 r=$(lookup 52:54:00:00:02:02)
 is "$(jget status <<<"$r")" ready "station 2 gets a VM"
 if [ "$(jget status <<<"$r2")" = ready ]; then
@@ -147,7 +148,7 @@ vm2=$(vm_of 52:54:00:00:02:02)
 ok $? "  ... not station 1's ($vm2)"
 
 # --- the session ends: the VM goes in libvirt, with its overlay ---
-bpost /v1/session '{"mac":"52:54:00:00:02:01","event":"end"}' >/dev/null
+bpost /v1/session '{"mac":"52:54:00:00:02:01","event":"end","session":"'"$tok1"'"}' >/dev/null
 gone() { ! running | grep -qx "$vm" && [ ! -e "$P/overlays/$vm.qcow2" ]; }
 WAIT_FOR_SECS=30 wait_for gone
 ok $? "session end: $vm is destroyed in libvirt, its overlay deleted"

@@ -111,6 +111,7 @@ r=$(lookup 52:54:00:00:01:01)
 is "$(jget endpoints.0.host <<<"$r"):$(jget endpoints.0.port <<<"$r")" 10.0.2.100:5960 \
 	"  ... station 1 is given that address, with its VM's port"
 is "$(jget endpoints.0.password <<<"$r")" "$pw1" "  ... for the same VM"
+tok1=$(jget session <<<"$r")
 "$CTL" -f "$S" set 52:54:00:00:01:04 display_host=10.0.2.100 >"$T/out" 2>&1
 is $? 1 "stationctl refuses display_host in a pool mapping"
 like "$(cat "$T/out")" "display_host .* goes in its \\[pool:NAME\\] section" "  ... saying where it goes"
@@ -127,6 +128,7 @@ ok $? "  ... with another password"
 wait_for ready_is 1
 ok $? "the pool refills up to max (3 VMs in all)"
 r3=$(lookup 52:54:00:00:01:03)
+tok3=$(jget session <<<"$r3")
 is "$(jget status <<<"$r3")" ready "station 3 gets the third VM"
 r=$(lookup 52:54:00:00:01:04)
 is "$(jget status <<<"$r")" starting "station 4: pool exhausted, starting"
@@ -145,7 +147,7 @@ r=$(lookup 52:54:00:00:01:04)
 is "$(jget queue_position <<<"$r")" 1 "station 4 asking again keeps position 1"
 
 # --- the end of a session destroys the VM and the pool refills ---
-r=$(bpost /v1/session '{"mac":"52:54:00:00:01:01","event":"end","reason":"user logged out"}')
+r=$(bpost /v1/session '{"mac":"52:54:00:00:01:01","event":"end","reason":"user logged out","session":"'"$tok1"'"}')
 is "$(jget status <<<"$r")" ok "station 1 reports its session's end"
 gone() { ! grep -q "\"$vm1\"" "$T/state/pools.json" && [ ! -e "$T/overlays/$vm1.qcow2" ]; }
 wait_for gone
@@ -158,6 +160,7 @@ r=$(lookup 52:54:00:00:01:05)
 is "$(jget status <<<"$r")" starting "station 5 (second in the queue) does not jump ahead"
 r=$(lookup 52:54:00:00:01:04)
 is "$(jget status <<<"$r")" ready "station 4 (first in the queue) gets it"
+tok4=$(jget session <<<"$r")
 [ "$(vm_of 52:54:00:00:01:04)" != "$vm1" ]
 ok $? "  ... a new VM, never $vm1 again"
 r=$(lookup 52:54:00:00:01:01)
@@ -173,7 +176,7 @@ is "$(jget message <<<"$r")" "The lab pool is being updated." "  ... with the po
 # --- idle timeout: handed out, never connected ---
 # Station 3's viewer connected (its session report says so); station 2's
 # never did.
-bpost /v1/session '{"mac":"52:54:00:00:01:03","event":"start","protocol":"spice","host":"127.0.0.1","port":5960}' >/dev/null
+bpost /v1/session '{"mac":"52:54:00:00:01:03","event":"start","protocol":"spice","host":"127.0.0.1","port":5960,"session":"'"$tok3"'"}' >/dev/null
 write_conf 1 2 2
 admin_post /v1/admin/reload >/dev/null
 no_vm() { [ -z "$(vm_of "$1")" ]; }
@@ -184,7 +187,7 @@ ok $? "  ... the log says: idle"
 r=$(lookup 52:54:00:00:01:03)
 is "$(jget status <<<"$r")" ready "a station whose viewer connected keeps its VM past idle_timeout"
 # --- size 0 drains: ready VMs go, handed-out ones stay ---
-bpost /v1/session '{"mac":"52:54:00:00:01:04","event":"end"}' >/dev/null
+bpost /v1/session '{"mac":"52:54:00:00:01:04","event":"end","session":"'"$tok4"'"}' >/dev/null
 wait_for ready_is 1
 ok $? "station 4's session ends: the pool has a ready VM again"
 write_conf 0 2 600

@@ -33,7 +33,11 @@ broker_start "$S" --trusted-proxy 127.0.0.5 --trusted-proxy 10.66.0.0/16 || {
 RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$'
 
 is "$(admin_get /v1/admin/stations)" '{"stations":[]}' "no station seen yet"
-is "$(lookup 52:54:00:00:00:01 st-one | jget status)" ready "desk-1 looks up"
+r=$(lookup 52:54:00:00:00:01 st-one)
+is "$(jget status <<<"$r")" ready "desk-1 looks up"
+# The ready answer's session token: what its reports must carry.
+tok1=$(jget session <<<"$r")
+like "$tok1" '^[0-9a-f]{32}$' "the ready answer carries a session token"
 
 # station_field MAC FIELD: one field of that station in the admin view.
 station_field() {
@@ -57,20 +61,21 @@ like "$(station_field 52:54:00:00:00:01 last_seen)" "$RFC3339" "admin view: last
 is "$(station_field 52:54:00:00:00:01 endpoint)" "(absent)" "idle: no endpoint"
 
 # --- session start ---
-r=$(bpost /v1/session '{"mac":"52:54:00:00:00:01","event":"start","protocol":"spice","host":"10.9.0.1","port":5900,"user":"CORP\\ann"}')
+r=$(bpost /v1/session '{"mac":"52:54:00:00:00:01","event":"start","protocol":"spice","host":"10.9.0.1","port":5900,"user":"CORP\\ann","session":"'"$tok1"'"}')
 is "$r" '{"status":"ok"}' "session start: ok"
 is "$(station_field 52:54:00:00:00:01 state)" connected "after start: connected"
 is "$(station_field 52:54:00:00:00:01 endpoint)" spice://10.9.0.1:5900 "connected: endpoint"
 is "$(station_field 52:54:00:00:00:01 user)" 'CORP\ann' "connected: user"
 like "$(station_field 52:54:00:00:00:01 since)" "$RFC3339" "connected: since"
-bpost /v1/session '{"mac":"52:54:00:00:00:02","event":"start","protocol":"rdp","host":"fd00::2","port":3389}' >/dev/null
+tok2=$(lookup 52:54:00:00:00:02 | jget session)
+bpost /v1/session '{"mac":"52:54:00:00:00:02","event":"start","protocol":"rdp","host":"fd00::2","port":3389,"session":"'"$tok2"'"}' >/dev/null
 is "$(station_field 52:54:00:00:00:02 endpoint)" 'rdp://[fd00::2]:3389' "IPv6 endpoint in brackets"
-is "$(station_field 52:54:00:00:00:02 name)" desk-2 "a station first heard of by a session report"
+is "$(station_field 52:54:00:00:00:02 name)" desk-2 "the admin view names the station's section"
 like "$(cat "$BROKER_LOG")" 'event=session mac=52:54:00:00:00:01 ip=127.0.0.1 kind=start endpoint=spice://10.9.0.1:5900' \
 	"session start logged"
 
 # --- session end ---
-r=$(bpost /v1/session '{"mac":"52:54:00:00:00:01","event":"end","reason":"user logged out"}')
+r=$(bpost /v1/session '{"mac":"52:54:00:00:00:01","event":"end","reason":"user logged out","session":"'"$tok1"'"}')
 is "$r" '{"status":"ok"}' "session end: ok"
 is "$(station_field 52:54:00:00:00:01 state)" idle "after end: idle"
 is "$(station_field 52:54:00:00:00:01 endpoint)" "(absent)" "after end: no endpoint"

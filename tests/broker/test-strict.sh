@@ -104,7 +104,9 @@ post_raw() {
 		-w ' %{http_code}' --data-binary @- "$BROKER_URL$1")
 	printf '%s %s' "${out##* }" "$(jget message <<<"${out% *}")"
 }
-end='{"mac":"52:54:00:00:00:01","event":"end",'
+# Reports that get past the parser must carry the station's session token.
+tok=$(lookup 52:54:00:00:00:01 | jget session)
+end='{"mac":"52:54:00:00:00:01","event":"end","session":"'"$tok"'",'
 for bad in '\xc0\x9b' '\xed\xa0\x80' '\xf4\x90\x80\x80' '\xe0\x80\xaf' '\x80' '\xf8\x88\x80\x80\x80'; do
 	is "$(post_raw /v1/session "${end}\"reason\":\"a${bad}b\"}")" "400 body: not valid JSON" \
 		"reason with $bad (not strict UTF-8): 400"
@@ -123,7 +125,7 @@ is "$(post_raw /v1/session "${end}\"reason\":\"Gr\\xc3\\xbc\\xc3\\x9fe \\xe2\\x9
 ok $? "none of it reached the log raw"
 
 # --- a user name with a space stays in its column of stationctl status ---
-is "$(post_raw /v1/session '{"mac":"52:54:00:00:00:01","event":"start","protocol":"spice","host":"10.9.0.1","port":5900,"user":"CORP\\\\ann smith"}')" \
+is "$(post_raw /v1/session '{"mac":"52:54:00:00:00:01","event":"start","protocol":"spice","host":"10.9.0.1","port":5900,"user":"CORP\\\\ann smith","session":"'"$tok"'"}')" \
 	"200 " "session start with user 'CORP\\ann smith' accepted"
 "$CTL" --socket "$BROKER_SOCK" status >"$T/status" 2>&1
 ok $? "stationctl status"

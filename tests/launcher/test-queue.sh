@@ -83,6 +83,7 @@ ready_is() { [ "$(pools ready)" = "$1" ]; }
 wait_for ready_is 1
 ok $? "the pool makes its one VM"
 r=$(lookup "$OTHER")
+other_tok=$(jget session <<<"$r")
 is "$(jget status <<<"$r")/$(jget endpoints.0.port <<<"$r")" "ready/$port" \
 	"another station takes it (port $port)"
 vm1=$(vm_of "$OTHER")
@@ -119,7 +120,7 @@ grep -q 'state=connecting' "$T/launcher.log"
 is $? 1 "  ... and no connection attempt while it waits"
 
 # The other station's session ends: its VM goes, the new one is ours.
-r=$(bpost /v1/session "{\"mac\":\"$OTHER\",\"event\":\"end\",\"reason\":\"user logged out\"}")
+r=$(bpost /v1/session "{\"mac\":\"$OTHER\",\"event\":\"end\",\"reason\":\"user logged out\",\"session\":\"$other_tok\"}")
 is "$(jget status <<<"$r")" ok "the other station reports the end of its session"
 launcher_wait_log "event=state state=connecting protocol=spice endpoint=127\\.0\\.0\\.1:$port " 15
 ok $? "the launcher leaves starting and connects to the pool's endpoint"

@@ -117,18 +117,19 @@ is "$rc" 0 "adopt --force of a MAC the broker has not seen"
 ok $? "adopt --force without a host name sets no name"
 
 # ---- status ----
-lookup 52:54:00:00:00:01 st-01 >/dev/null
+# The ready answer's session token goes into the station's reports.
+tok=$(lookup 52:54:00:00:00:01 st-01 | jget session)
 run "$CTL" status
 is "$rc" 0 "status exits 0"
 like "$out" "^MAC +IP +HOSTNAME +MATCH +STATE +ENDPOINT +USER +SINCE +LAST_SEEN +NAME" "status header"
 like "$(row 52:54:00:00:00:01)" "^52:54:00:00:00:01 +127\\.0\\.0\\.1 +st-01 +52:54:00:00:00:01 +idle +- +- +[0-9-]+T[0-9:]+Z +[0-9-]+T[0-9:]+Z +desk-1$" \
 	"status: an idle station with its section and name"
-bpost /v1/session '{"mac":"52:54:00:00:00:01","hostname":"st-01","event":"start","protocol":"spice","host":"10.9.0.5","port":5901,"user":"ann"}' >/dev/null
+bpost /v1/session '{"mac":"52:54:00:00:00:01","hostname":"st-01","event":"start","protocol":"spice","host":"10.9.0.5","port":5901,"user":"ann","session":"'"$tok"'"}' >/dev/null
 run "$CTL" status
 like "$(row 52:54:00:00:00:01)" " +connected +spice://10\\.9\\.0\\.5:5901 +ann +" "status: a connected station, its endpoint and user"
 run "$CTL" status --json
 is "$(jget stations.0.state <<<"$out")" connected "status --json: the broker's JSON"
-bpost /v1/session '{"mac":"52:54:00:00:00:01","hostname":"st-01","event":"end"}' >/dev/null
+bpost /v1/session '{"mac":"52:54:00:00:00:01","hostname":"st-01","event":"end","session":"'"$tok"'"}' >/dev/null
 run "$CTL" status -H
 like "$(row 52:54:00:00:00:01)" " +idle +" "status: idle again after the session ends"
 

@@ -108,6 +108,8 @@ static void check_json(const char *s, size_t len)
 	json_tokener_free(tok);
 }
 
+#define TOKEN "00112233445566778899aabbccddeeff"
+
 static void test_reply(gconstpointer data)
 {
 	const struct reply_case *c = data;
@@ -127,6 +129,21 @@ static void test_reply(gconstpointer data)
 	g_assert_nonnull(f);
 	s = broker_reply_station(f, &id, c->user, &len);
 	g_assert_cmpstr(s, ==, c->want);
+	g_assert_cmpuint(len, ==, strlen(s));
+	check_json(s, len);
+	free(s);
+
+	/* With a session token: added as the last member of an answer that
+	 * hands out the desktop (ready with endpoints), and nowhere else. */
+	s = broker_reply_station_session(f, &id, c->user, TOKEN, &len);
+	if (strstr(c->want, "\"status\":\"ready\"") && !strstr(c->want, "\"endpoints\":[]")) {
+		g_autofree char *want = g_strdup_printf("%.*s,\"session\":\"" TOKEN "\"}",
+							(int)strlen(c->want) - 1, c->want);
+
+		g_assert_cmpstr(s, ==, want);
+	} else {
+		g_assert_cmpstr(s, ==, c->want);
+	}
 	g_assert_cmpuint(len, ==, strlen(s));
 	check_json(s, len);
 	free(s);

@@ -218,27 +218,44 @@ struct session_case {
 	unsigned port;
 	const char *user;
 	const char *reason;
+	const char *session; /* NULL: "" */
 };
 
 #define SM "{\"mac\":\"52:54:00:12:34:56\","
 
 static const struct session_case session_cases[] = {
     {"start", SM "\"event\":\"start\",\"protocol\":\"spice\",\"host\":\"10.0.0.5\",\"port\":5900}",
-     NULL, BROKER_SESSION_START, true, ST_PROTO_SPICE, "10.0.0.5", 5900, "", ""},
+     NULL, BROKER_SESSION_START, true, ST_PROTO_SPICE, "10.0.0.5", 5900, "", "", NULL},
     {"start rdp user",
      SM "\"event\":\"start\",\"protocol\":\"rdp\",\"host\":\"rds.example.org\","
 	"\"port\":3389,\"user\":\"CORP\\\\ann\"}",
-     NULL, BROKER_SESSION_START, true, ST_PROTO_RDP, "rds.example.org", 3389, "CORP\\ann", ""},
+     NULL, BROKER_SESSION_START, true, ST_PROTO_RDP, "rds.example.org", 3389, "CORP\\ann", "",
+     NULL},
     {"start ipv6", SM "\"event\":\"start\",\"protocol\":\"vnc\",\"host\":\"fd00::5\",\"port\":1}",
-     NULL, BROKER_SESSION_START, true, ST_PROTO_VNC, "fd00::5", 1, "", ""},
+     NULL, BROKER_SESSION_START, true, ST_PROTO_VNC, "fd00::5", 1, "", "", NULL},
     {"end bare", SM "\"event\":\"end\"}", NULL, BROKER_SESSION_END, false, ST_PROTO_SPICE, "", 0,
-     "", ""},
+     "", "", NULL},
     {"end reason", SM "\"event\":\"end\",\"reason\":\"d\\u00e9connect\\u00e9\"}", NULL,
      BROKER_SESSION_END, false, ST_PROTO_SPICE, "", 0, "",
      "d\xc3\xa9"
-     "connect\xc3\xa9"},
+     "connect\xc3\xa9",
+     NULL},
     {"end with endpoint", SM "\"event\":\"end\",\"protocol\":\"vnc\",\"host\":\"h\",\"port\":5}",
-     NULL, BROKER_SESSION_END, true, ST_PROTO_VNC, "h", 5, "", ""},
+     NULL, BROKER_SESSION_END, true, ST_PROTO_VNC, "h", 5, "", "", NULL},
+    /* The token's form is checked against the station's tokens, later:
+     * a wrong one is a 403 there, not a 400 here. */
+    {"end with token", SM "\"event\":\"end\",\"session\":\"00112233445566778899aabbccddeeff\"}",
+     NULL, BROKER_SESSION_END, false, ST_PROTO_SPICE, "", 0, "", "",
+     "00112233445566778899aabbccddeeff"},
+    {"end with a malformed token", SM "\"event\":\"end\",\"session\":\"nope\"}", NULL,
+     BROKER_SESSION_END, false, ST_PROTO_SPICE, "", 0, "", "", "nope"},
+    {.name = "token too long",
+     .body = SM "\"event\":\"end\",\"session\":\"0123456789012345678901234567890123456789"
+		"0123456789012345678901234\"}",
+     .err = "session: longer than 64 bytes"},
+    {.name = "token not a string",
+     .body = SM "\"event\":\"end\",\"session\":12}",
+     .err = "session: must be a string"},
 
     {.name = "no event", .body = SM "\"protocol\":\"spice\"}", .err = "event: missing"},
     {.name = "bad event",
@@ -307,6 +324,9 @@ static void test_session(gconstpointer data)
 	}
 	g_assert_cmpstr(r.user, ==, c->user);
 	g_assert_cmpstr(r.reason, ==, c->reason);
+	g_assert_cmpstr(r.session, ==, c->session ? c->session : "");
+	broker_request_wipe_session(&r);
+	g_assert_cmpstr(r.session, ==, "");
 }
 
 /* A short error buffer truncates the message but never overflows. */

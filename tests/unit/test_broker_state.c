@@ -95,10 +95,11 @@ static void test_stations(void)
 	struct broker_state *s = broker_state_new(100, 10);
 	struct broker_station_info *v;
 	struct ipaddr ip1, ip2;
-	uint8_t m1[6], m2[6];
+	uint8_t m1[6], m2[6], tok[BROKER_TOKEN_LEN];
 	char ep[BROKER_ENDPOINT_STR_MAX];
 	size_t n;
 
+	g_assert_cmpint(broker_token_new(tok), ==, 0);
 	g_assert_cmpint(ip_parse("10.0.0.1", &ip1), ==, 0);
 	g_assert_cmpint(ip_parse("10.0.0.2", &ip2), ==, 0);
 	mac(m1, 2);
@@ -106,7 +107,8 @@ static void test_stations(void)
 	broker_state_seen(s, m1, &ip1, "st-a", 100);
 	broker_state_seen(s, m2, &ip2, "", 101);
 	broker_state_format_endpoint(ep, "spice", "10.9.0.1", 5900);
-	broker_state_session(s, m1, &ip2, "", ep, "ann", 150);
+	g_assert_cmpint(broker_state_issue(s, m1, tok, 120), ==, 0);
+	g_assert_true(broker_state_session(s, m1, &ip2, "", ep, "ann", tok, 150));
 	g_assert_cmpint(broker_state_list(s, &v, &n), ==, 0);
 	g_assert_cmpuint(n, ==, 2);
 	/* Sorted by MAC: m2 (…:01) first. */
@@ -123,7 +125,7 @@ static void test_stations(void)
 	g_assert_cmpint(v[1].last_seen, ==, 150);
 	free(v);
 
-	broker_state_session(s, m1, &ip2, "st-b", NULL, "ann", 200);
+	g_assert_true(broker_state_session(s, m1, &ip2, "st-b", NULL, "ann", tok, 200));
 	g_assert_cmpint(broker_state_list(s, &v, &n), ==, 0);
 	g_assert_false(v[1].connected);
 	g_assert_cmpstr(v[1].endpoint, ==, "");
@@ -206,33 +208,121 @@ static void test_station_cap(void)
 }
 
 /* A full table forgets idle stations, never one in a session, however many
- * new MACs come: the forged-report flood of a stranger. */
+ * new MACs come: lookups with made-up MACs that a CIDR mapping matches.
+ * Forged reports (no token) record nothing at all. */
 static void test_session_kept(void)
 {
 	struct broker_state *s = broker_state_new(32, 1);
 	struct broker_station_info *v;
 	struct ipaddr ip;
-	uint8_t m[6];
+	uint8_t m[6], tok[BROKER_TOKEN_LEN], forged[BROKER_TOKEN_LEN] = {0};
 	size_t n, i, connected = 0;
 	unsigned k;
 
 	g_assert_cmpint(ip_parse("10.0.0.1", &ip), ==, 0);
 	for (k = 0; k < 8; k++) {
 		mac(m, k);
-		broker_state_session(s, m, &ip, "real", "spice://10.9.0.1:5900", "ann", k);
+		g_assert_cmpint(broker_token_new(tok), ==, 0);
+		g_assert_cmpint(broker_state_issue(s, m, tok, k), ==, 0);
+		g_assert_true(broker_state_session(s, m, &ip, "real", "spice://10.9.0.1:5900",
+						   "ann", tok, k));
 	}
 	for (k = 100; k < 5000; k++) {
 		mac(m, k);
-		broker_state_session(s, m, &ip, "forged", NULL, NULL, k);
+		g_assert_false(
+		    broker_state_session(s, m, &ip, "forged", "rdp://evil:1", NULL, forged, k));
+		broker_state_seen(s, m, &ip, "lookup", k);
 	}
 	g_assert_cmpint(broker_state_list(s, &v, &n), ==, 0);
 	for (i = 0; i < n; i++)
 		if (v[i].connected && strcmp(v[i].hostname, "real") == 0)
 			connected++;
 	g_assert_cmpuint(connected, ==, 8);
+	for (i = 0; i < n; i++)
+		g_assert_cmpstr(v[i].hostname, !=, "forged");
 	g_assert_cmpuint(n, <=, 32 + 16);
 	free(v);
 	broker_state_free(s);
+}
+
+/* Session reports need a token of the station's: the newest, the previous
+ * one, or the one its session started with. */
+static void test_tokens(void)
+{
+	struct broker_state *s = broker_state_new(100, 1);
+	struct broker_station_info *v;
+	struct ipaddr ip;
+	uint8_t m[6], other[6], t1[BROKER_TOKEN_LEN], t2[BROKER_TOKEN_LEN], t3[BROKER_TOKEN_LEN],
+	    t4[BROKER_TOKEN_LEN], wrong[BROKER_TOKEN_LEN];
+	const char *ep = "spice://10.9.0.1:5900";
+	size_t n;
+
+	g_assert_cmpint(ip_parse("10.0.0.1", &ip), ==, 0);
+	mac(m, 7);
+	mac(other, 8);
+	g_assert_cmpint(broker_token_new(t1), ==, 0);
+	g_assert_cmpint(broker_token_new(t2), ==, 0);
+	g_assert_cmpint(broker_token_new(t3), ==, 0);
+	g_assert_cmpint(broker_token_new(t4), ==, 0);
+	memcpy(wrong, t1, sizeof(wrong));
+	wrong[BROKER_TOKEN_LEN - 1] ^= 1;
+
+	/* No record: nothing is created. */
+	g_assert_false(broker_state_session(s, m, &ip, "h", ep, NULL, t1, 1));
+	g_assert_cmpint(broker_state_list(s, &v, &n), ==, 0);
+	g_assert_cmpuint(n, ==, 0);
+	free(v);
+	/* A station that was seen but handed nothing has no token. */
+	broker_state_seen(s, m, &ip, "h", 2);
+	g_assert_false(broker_state_session(s, m, &ip, "h", ep, NULL, t1, 3));
+
+	g_assert_cmpint(broker_state_issue(s, m, t1, 4), ==, 0);
+	g_assert_cmpint(broker_state_issue(s, other, t2, 4), ==, 0);
+	g_assert_false(broker_state_session(s, m, &ip, "h", ep, NULL, wrong, 5));
+	/* Another station's token is not this one's. */
+	g_assert_false(broker_state_session(s, m, &ip, "h", ep, NULL, t2, 5));
+	g_assert_cmpint(broker_state_list(s, &v, &n), ==, 0);
+	g_assert_false(v[0].connected);
+	free(v);
+
+	/* Asked twice before connecting: the first answer's token still works. */
+	g_assert_cmpint(broker_state_issue(s, m, t3, 6), ==, 0);
+	g_assert_true(broker_state_session(s, m, &ip, "h", ep, "ann", t1, 7));
+	g_assert_cmpint(broker_state_list(s, &v, &n), ==, 0);
+	g_assert_true(v[0].connected);
+	free(v);
+	/* Two more ready answers (anyone naming this MAC) push t1 out of
+	 * newest and previous; the session's own end still works. */
+	g_assert_cmpint(broker_state_issue(s, m, t2, 8), ==, 0);
+	g_assert_cmpint(broker_state_issue(s, m, t4, 8), ==, 0);
+	g_assert_true(broker_state_session(s, m, &ip, "h", NULL, NULL, t1, 9));
+	/* Ended: t1 has no session to hold it any more. */
+	g_assert_false(broker_state_session(s, m, &ip, "h", ep, NULL, t1, 10));
+	g_assert_true(broker_state_session(s, m, &ip, "h", ep, NULL, t2, 11));
+	g_assert_true(broker_state_session(s, m, &ip, "h", NULL, NULL, t4, 12));
+	broker_state_free(s);
+}
+
+static void test_token_format(void)
+{
+	uint8_t a[BROKER_TOKEN_LEN], b[BROKER_TOKEN_LEN];
+	char str[BROKER_TOKEN_STR_LEN];
+
+	g_assert_cmpint(broker_token_new(a), ==, 0);
+	g_assert_cmpint(broker_token_new(b), ==, 0);
+	g_assert_false(broker_token_equal(a, b));
+	broker_token_format(a, str);
+	g_assert_cmpuint(strlen(str), ==, 32);
+	g_assert_cmpint(broker_token_parse(str, b), ==, 0);
+	g_assert_true(broker_token_equal(a, b));
+	g_assert_cmpint(broker_token_parse("", b), <, 0);
+	g_assert_cmpint(broker_token_parse(NULL, b), <, 0);
+	g_assert_cmpint(broker_token_parse("0123456789abcdef0123456789abcde", b), <, 0);
+	g_assert_cmpint(broker_token_parse("0123456789abcdef0123456789abcdef0", b), <, 0);
+	g_assert_cmpint(broker_token_parse("0123456789ABCDEF0123456789abcdef", b), <, 0);
+	g_assert_cmpint(broker_token_parse("0123456789abcdeg0123456789abcdef", b), <, 0);
+	g_assert_cmpint(broker_token_parse("00ff00ff00ff00ff00ff00ff00ff00ff", b), ==, 0);
+	g_assert_cmpint(b[1], ==, 0xff);
 }
 
 /* A shard full of sessions records no new station rather than drop one. */
@@ -241,15 +331,23 @@ static void test_all_in_session(void)
 	struct broker_state *s = broker_state_new(16, 1);
 	struct broker_station_info *v;
 	struct ipaddr ip;
-	uint8_t m[6];
-	size_t n, i, connected = 0;
+	uint8_t m[6], tok[BROKER_TOKEN_LEN];
+	size_t n, i, connected = 0, refused = 0;
 	unsigned k;
 
 	g_assert_cmpint(ip_parse("10.0.0.1", &ip), ==, 0);
+	g_assert_cmpint(broker_token_new(tok), ==, 0);
 	for (k = 0; k < 2000; k++) {
 		mac(m, k);
-		broker_state_session(s, m, &ip, "h", "rdp://10.9.0.1:3389", NULL, k);
+		/* No room, no token: the ready answer is not sent. */
+		if (broker_state_issue(s, m, tok, k) < 0) {
+			refused++;
+			continue;
+		}
+		g_assert_true(
+		    broker_state_session(s, m, &ip, "h", "rdp://10.9.0.1:3389", NULL, tok, k));
 	}
+	g_assert_cmpuint(refused, >, 0);
 	g_assert_cmpint(broker_state_list(s, &v, &n), ==, 0);
 	for (i = 0; i < n; i++)
 		connected += v[i].connected;
@@ -337,6 +435,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/broker/state/endpoint-format", test_endpoint_format);
 	g_test_add_func("/broker/state/session-kept", test_session_kept);
 	g_test_add_func("/broker/state/all-in-session", test_all_in_session);
+	g_test_add_func("/broker/state/tokens", test_tokens);
+	g_test_add_func("/broker/token/format", test_token_format);
 	g_test_add_func("/broker/state/report-rate", test_report_rate);
 	return g_test_run();
 }

@@ -11,12 +11,14 @@
 #include "broker_reply.h"
 #include "broker_request.h"
 #include "broker_time.h"
+#include "broker_token.h"
 #include "log.h"
 
 #define MSG_NO_CONFIG		"The broker has no valid station list yet. The station will retry."
 #define MSG_NO_LOGIN		"Logins are not available on the broker right now. The station will retry."
 #define RETRY_LOGIN_UNAVAILABLE 60
 #define MSG_LIBVIRT		"Your desktop could not be started. The station will retry."
+#define MSG_BUSY		"The broker is busy. The station will retry."
 /* How long a one-time graphics password lets a viewer in: the station
  * connects within a second or two of the answer. */
 #define LIBVIRT_PASSWORD_VALID_S 60
@@ -120,35 +122,40 @@ static bool api_desktop_starting(struct broker *b, const struct st_entry *e)
 /* A ready answer. Mappings with connection_file or connection_url get the
  * file, read now, whenever the answer carries the desktop (not in
  * maintenance, not a lookup that still waits for a login); a file that
- * cannot be had makes the answer an error the station shows. */
-static char *api_station_reply(const struct st_entry *e, const struct broker_frag *frag,
-			       const struct broker_reply_ident *rid, const char *user, size_t *len)
+ * cannot be had makes the answer an error the station shows. true when the
+ * answer hands out the desktop. */
+static bool api_station_reply(const struct st_entry *e, const struct broker_frag *frag,
+			      const struct broker_reply_ident *rid, const char *user,
+			      const char *session, struct broker_http_response *resp)
 {
-	char err[400], msg[480], *vv, *body;
+	char err[400], msg[480], *vv;
 	size_t vv_len;
+	bool desktop = !frag->maintenance && (!frag->login || user);
 
-	if ((!e->connection_file && !e->connection_url) || frag->maintenance ||
-	    (frag->login && !user))
-		return broker_reply_station(frag, rid, user, len);
+	if ((!e->connection_file && !e->connection_url) || !desktop) {
+		resp->body = broker_reply_station_session(frag, rid, user, session, &resp->len);
+		return desktop;
+	}
 	vv = broker_fetch_connection(e, &vv_len, err, sizeof(err));
 	if (!vv) {
 		snprintf(msg, sizeof(msg), "The desktop's connection details are not available: %s",
 			 err);
-		return broker_reply_trouble(msg, BROKER_RETRY_ERROR, len);
+		resp->body = broker_reply_trouble(msg, BROKER_RETRY_ERROR, &resp->len);
+		return false;
 	}
-	body = broker_reply_station_vv(frag, rid, user, vv, len);
+	resp->body = broker_reply_station_vv(frag, rid, user, session, vv, &resp->len);
 	explicit_bzero(vv, vv_len);
 	free(vv);
-	return body;
+	return true;
 }
 
 /* ready for a desktop found at lookup time (a libvirt domain or a pool VM):
  * its live address and password first, the mapping's fallbacks after. The
  * admin's display_host, when set, replaces the address libvirt reports. */
 static char *api_reply_live(const struct st_entry *e, const struct broker_reply_ident *rid,
-			    const char *user, const char *display_host, enum st_protocol protocol,
-			    const char *host, unsigned port, unsigned tls_port,
-			    const char *password, size_t *len)
+			    const char *user, const char *session, const char *display_host,
+			    enum st_protocol protocol, const char *host, unsigned port,
+			    unsigned tls_port, const char *password, size_t *len)
 {
 	const struct st_endpoint ep = {
 	    .protocol = protocol,
@@ -161,16 +168,17 @@ static char *api_reply_live(const struct st_entry *e, const struct broker_reply_
 	    .proxy = e->values[ST_KEY_PROXY],
 	};
 
-	return broker_reply_ready_with(e, rid, user, &ep, len);
+	return broker_reply_ready_with(e, rid, user, session, &ep, len);
 }
 
 /* A libvirt domain desktop: started if off, then its live address, port and
  * a new one-time password. The libvirt error itself goes to the log; the
  * station only learns that it should ask again. */
-static void api_answer_domain(struct broker *b, const struct st_entry *e,
+static bool api_answer_domain(struct broker *b, const struct st_entry *e,
 			      const struct broker_reply_ident *rid, const char *user,
-			      struct broker_http_response *resp)
+			      const char *session, struct broker_http_response *resp)
 {
+	bool ready = false;
 	enum st_protocol proto =
 	    strcmp(e->values[ST_KEY_PROTOCOL], "vnc") == 0 ? ST_PROTO_VNC : ST_PROTO_SPICE;
 	struct broker_libvirt_desktop d;
@@ -186,29 +194,28 @@ static void api_answer_domain(struct broker *b, const struct st_entry *e,
 		resp->body = broker_reply_starting(e, rid, &resp->len);
 		break;
 	case BROKER_LIBVIRT_READY:
-		resp->body = api_reply_live(e, rid, user, e->display_host, d.protocol, d.host,
-					    d.port, d.tls_port, d.password, &resp->len);
+		resp->body = api_reply_live(e, rid, user, session, e->display_host, d.protocol,
+					    d.host, d.port, d.tls_port, d.password, &resp->len);
+		ready = true;
 		break;
 	}
 	explicit_bzero(&d, sizeof(d));
+	return ready;
 }
 
 /* A pool mapping: the station's one-time VM, taken now (and saved as its
  * own before this answer leaves) or the one it already holds; no ready VM
  * means "starting" with the station's place in the queue. */
-static void api_answer_pool(struct broker *b, const struct st_entry *e,
+static bool api_answer_pool(struct broker *b, const struct st_entry *e,
 			    const struct broker_reply_ident *rid, const char *user,
+			    const char *session, const uint8_t mac[6],
 			    struct broker_http_response *resp)
 {
 	struct broker_pool_desktop d;
 	char err[BROKER_ERR_MAX];
-	uint8_t mac[6];
 	unsigned place = 0;
+	bool ready = false;
 
-	if (mac_parse(rid->mac, mac) < 0) {
-		resp->body = broker_reply_trouble(MSG_LIBVIRT, BROKER_RETRY_ERROR, &resp->len);
-		return;
-	}
 	switch (broker_pool_handout(b->pool, e->pool, mac, &d, &place, err, sizeof(err))) {
 	case BROKER_POOL_FAILED:
 		log_event(LOG_ERROR, "pool_handout", "pool", e->pool->name, "mac", rid->mac,
@@ -219,27 +226,53 @@ static void api_answer_pool(struct broker *b, const struct st_entry *e,
 		resp->body = broker_reply_starting_queued(e, rid, place, &resp->len);
 		break;
 	case BROKER_POOL_GOT:
-		resp->body = api_reply_live(e, rid, user, e->pool->display_host, d.protocol, d.host,
-					    d.port, d.tls_port, d.password, &resp->len);
+		resp->body =
+		    api_reply_live(e, rid, user, session, e->pool->display_host, d.protocol, d.host,
+				   d.port, d.tls_port, d.password, &resp->len);
+		ready = true;
 		break;
 	}
 	explicit_bzero(&d, sizeof(d));
+	return ready;
 }
 
 /* The answer for a matched station that is to get its desktop now (no
- * login pending): maintenance, starting, or ready. */
+ * login pending): maintenance, starting, or ready. A ready answer carries a
+ * new session token, recorded for the station before the answer leaves, so
+ * that its session reports can prove they come from whoever was given the
+ * desktop. */
 static void api_answer_desktop(struct broker *b, const struct st_entry *e,
 			       const struct broker_frag *frag, const struct broker_reply_ident *rid,
 			       const char *user, struct broker_http_response *resp)
 {
+	uint8_t mac[6], tok[BROKER_TOKEN_LEN];
+	char tok_str[BROKER_TOKEN_STR_LEN];
+	bool ready = false;
+
+	if (mac_parse(rid->mac, mac) < 0 || broker_token_new(tok) < 0) {
+		resp->body = broker_reply_trouble(MSG_BUSY, BROKER_RETRY_ERROR, &resp->len);
+		return;
+	}
+	broker_token_format(tok, tok_str);
 	if (e->pool && !frag->maintenance)
-		api_answer_pool(b, e, rid, user, resp);
+		ready = api_answer_pool(b, e, rid, user, tok_str, mac, resp);
 	else if (e->domain && !frag->maintenance)
-		api_answer_domain(b, e, rid, user, resp);
+		ready = api_answer_domain(b, e, rid, user, tok_str, resp);
 	else if (api_desktop_starting(b, e))
 		resp->body = broker_reply_starting(e, rid, &resp->len);
 	else
-		resp->body = api_station_reply(e, frag, rid, user, &resp->len);
+		ready = api_station_reply(e, frag, rid, user, tok_str, resp);
+	if (ready && resp->body && broker_state_issue(b->state, mac, tok, broker_time_now()) < 0) {
+		/* A desktop whose reports would all be refused is worse than
+		 * a retry: a pool VM stays the station's for the next one. */
+		log_event(LOG_WARN, "session_token", "mac", rid->mac, "error", "station table full",
+			  NULL);
+		explicit_bzero(resp->body, resp->len);
+		free(resp->body);
+		resp->body = broker_reply_trouble(MSG_BUSY, BROKER_RETRY_ERROR, &resp->len);
+	}
+	explicit_bzero(tok, sizeof(tok));
+	explicit_bzero(tok_str, sizeof(tok_str));
 }
 
 static void api_lookup(void *app, const struct broker_http_request *req,
@@ -376,6 +409,29 @@ cleanup:
 	broker_request_wipe_login(&lr);
 }
 
+/* A session report without the right token: 403, and a log line (at most
+ * one a second per address, with the count of those held back), since a
+ * refused report is either a forgery or a station that outlived a broker
+ * restart, and an admin should be able to tell which. */
+static void api_session_refused(struct broker *b, const struct broker_session_req *sr,
+				const struct ipaddr *ip, const char *ip_str, bool start,
+				uint64_t now_ms, struct broker_http_response *resp)
+{
+	unsigned long suppressed;
+	char num[24];
+
+	if (broker_state_log_allowed(b->state, ip, "refused", now_ms, &suppressed)) {
+		snprintf(num, sizeof(num), "%lu", suppressed);
+		log_event(LOG_WARN, "session_refused", "mac", sr->id.mac_str, "ip", ip_str, "kind",
+			  start ? "start" : "end", "why",
+			  sr->session[0] ? "wrong session token" : "no session token",
+			  suppressed ? "suppressed" : NULL, num, NULL);
+	}
+	broker_http_error(resp, 403, "session_refused",
+			  "This report does not carry the session token of the station's "
+			  "desktop.");
+}
+
 static void api_session(void *app, const struct broker_http_request *req,
 			struct broker_http_response *resp)
 {
@@ -383,6 +439,7 @@ static void api_session(void *app, const struct broker_http_request *req,
 	struct broker_session_req sr;
 	char err[BROKER_ERR_MAX], ip_str[IP_STR_LEN], endpoint[BROKER_ENDPOINT_STR_MAX];
 	char num[24];
+	uint8_t tok[BROKER_TOKEN_LEN];
 	struct ipaddr ip;
 	unsigned long suppressed;
 	uint64_t now_ms;
@@ -391,6 +448,7 @@ static void api_session(void *app, const struct broker_http_request *req,
 	if (broker_request_parse_session(req->body, req->body_len, &sr, err, sizeof(err)) < 0 ||
 	    api_client_ip(b, req, &ip, err, sizeof(err)) < 0) {
 		api_bad_request(req, resp, err);
+		broker_request_wipe_session(&sr);
 		return;
 	}
 	ip_format(&ip, ip_str);
@@ -410,6 +468,7 @@ static void api_session(void *app, const struct broker_http_request *req,
 		broker_http_error(resp, 429, "rate_limited",
 				  "Too many session reports from this address.");
 		resp->retry_after = 1;
+		broker_request_wipe_session(&sr);
 		return;
 	}
 	start = sr.event == BROKER_SESSION_START;
@@ -417,8 +476,17 @@ static void api_session(void *app, const struct broker_http_request *req,
 	if (sr.has_endpoint)
 		broker_state_format_endpoint(endpoint, st_protocol_name(sr.protocol), sr.host,
 					     sr.port);
-	broker_state_session(b->state, sr.id.mac, &ip, sr.id.hostname, start ? endpoint : NULL,
-			     sr.user, broker_time_now());
+	/* Only whoever was handed the desktop knows its token: a report
+	 * without it changes nothing, so that nobody can end (and so destroy)
+	 * another station's desktop, or show it connected elsewhere, by
+	 * naming its MAC. A token that is missing or not even well-formed is
+	 * refused at once: its shape is no secret. */
+	if (broker_token_parse(sr.session, tok) < 0 ||
+	    !broker_state_session(b->state, sr.id.mac, &ip, sr.id.hostname, start ? endpoint : NULL,
+				  sr.user, tok, broker_time_now())) {
+		api_session_refused(b, &sr, &ip, ip_str, start, now_ms, resp);
+		goto cleanup;
+	}
 	/* The end of a session is the end of the station's pool VM, if it
 	 * holds one: destroyed, never handed out again. */
 	broker_pool_session(b->pool, sr.id.mac, start);
@@ -431,6 +499,9 @@ static void api_session(void *app, const struct broker_http_request *req,
 			  NULL);
 	}
 	resp->body = broker_reply_ok(&resp->len);
+cleanup:
+	explicit_bzero(tok, sizeof(tok));
+	broker_request_wipe_session(&sr);
 }
 
 static void api_health(void *app, const struct broker_http_request *req,

@@ -278,9 +278,12 @@ static char *reply_put(char *p, const char *src, size_t n)
 #define PUT_LIT(p, lit) ((p) = reply_put((p), (lit), sizeof(lit) - 1))
 
 /* The identity members, all of them validated formats (a MAC, an IP, an
- * RFC 1123 host name, a broker user name) that need no escaping. */
-char *broker_reply_station(const struct broker_frag *f, const struct broker_reply_ident *id,
-			   const char *user, size_t *len)
+ * RFC 1123 host name, a broker user name) that need no escaping; so is the
+ * session token (hex). The token is per answer, so it is added here, after
+ * the shared tail: the tail's closing brace (the login tail has none) is
+ * written after the members that follow it. */
+char *broker_reply_station_session(const struct broker_frag *f, const struct broker_reply_ident *id,
+				   const char *user, const char *session, size_t *len)
 {
 	bool login = user && f->login;
 	const char *tail = login ? f->tail_login : f->tail;
@@ -288,10 +291,13 @@ char *broker_reply_station(const struct broker_frag *f, const struct broker_repl
 	size_t mac_len = strlen(id->mac), ip_len = strlen(id->ip);
 	size_t host_len = id->hostname ? strlen(id->hostname) : 0;
 	size_t user_len = login ? strlen(user) : 0;
+	/* Only an answer with the desktop in it starts a session. */
+	bool desktop = !f->maintenance && (!f->login || login);
+	size_t session_len = desktop && session ? strlen(session) : 0;
 	size_t total;
 	char *buf, *p;
 
-	total = f->head_len + tail_len + mac_len + ip_len + host_len + user_len + 64;
+	total = f->head_len + tail_len + mac_len + ip_len + host_len + user_len + session_len + 80;
 	buf = malloc(total);
 	if (!buf)
 		return NULL;
@@ -305,23 +311,35 @@ char *broker_reply_station(const struct broker_frag *f, const struct broker_repl
 		p = reply_put(p, id->hostname, host_len);
 	}
 	PUT_LIT(p, "\"");
-	p = reply_put(p, tail, tail_len);
+	p = reply_put(p, tail, login ? tail_len : tail_len - 1);
 	if (login) {
 		PUT_LIT(p, ",\"user\":\"");
 		p = reply_put(p, user, user_len);
-		PUT_LIT(p, "\"}");
+		PUT_LIT(p, "\"");
 	}
+	if (session_len) {
+		PUT_LIT(p, ",\"session\":\"");
+		p = reply_put(p, session, session_len);
+		PUT_LIT(p, "\"");
+	}
+	PUT_LIT(p, "}");
 	*p = '\0';
 	*len = (size_t)(p - buf);
 	return buf;
 }
 
+char *broker_reply_station(const struct broker_frag *f, const struct broker_reply_ident *id,
+			   const char *user, size_t *len)
+{
+	return broker_reply_station_session(f, id, user, NULL, len);
+}
+
 char *broker_reply_station_vv(const struct broker_frag *f, const struct broker_reply_ident *id,
-			      const char *user, const char *vv, size_t *len)
+			      const char *user, const char *session, const char *vv, size_t *len)
 {
 	struct broker_json j;
 	size_t n;
-	char *base = broker_reply_station(f, id, user, &n);
+	char *base = broker_reply_station_session(f, id, user, session, &n);
 
 	if (!base)
 		return NULL;
@@ -348,7 +366,8 @@ static void reply_ident(struct broker_json *j, const struct broker_reply_ident *
 }
 
 char *broker_reply_ready_with(const struct st_entry *e, const struct broker_reply_ident *id,
-			      const char *user, const struct st_endpoint *first, size_t *len)
+			      const char *user, const char *session,
+			      const struct st_endpoint *first, size_t *len)
 {
 	struct broker_frag f = {.login = user != NULL};
 	char *head, *tail, *out = NULL;
@@ -359,7 +378,7 @@ char *broker_reply_ready_with(const struct st_entry *e, const struct broker_repl
 		f.head = head;
 		f.tail = f.tail_login = tail;
 		f.tail_login_len = f.tail_len;
-		out = broker_reply_station(&f, id, user, len);
+		out = broker_reply_station_session(&f, id, user, session, len);
 	}
 	free(head);
 	if (tail) {

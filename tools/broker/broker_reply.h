@@ -56,16 +56,23 @@ struct broker_reply_ident {
  * login (and then the login tail, with endpoints, is used). */
 char *broker_reply_station(const struct broker_frag *f, const struct broker_reply_ident *id,
 			   const char *user, size_t *len);
+/* The same with the answer's session token (broker_token.h, as hex) as
+ * "session" when the answer hands out the desktop (ready, not a login form
+ * without endpoints); session may be NULL. Every answer below that takes a
+ * session does the same. */
+char *broker_reply_station_session(const struct broker_frag *f, const struct broker_reply_ident *id,
+				   const char *user, const char *session, size_t *len);
 /* The same with "connection_file": vv (a virt-viewer connection file's
  * text, already validated) as the last member, for mappings with
  * connection_file or connection_url. */
 char *broker_reply_station_vv(const struct broker_frag *f, const struct broker_reply_ident *id,
-			      const char *user, const char *vv, size_t *len);
+			      const char *user, const char *session, const char *vv, size_t *len);
 /* ready for a desktop found at lookup time (a libvirt domain): first is
  * the primary endpoint, the mapping's fallbacks follow. Built per request.
  * user as for broker_reply_station. */
 char *broker_reply_ready_with(const struct st_entry *e, const struct broker_reply_ident *id,
-			      const char *user, const struct st_endpoint *first, size_t *len);
+			      const char *user, const char *session,
+			      const struct st_endpoint *first, size_t *len);
 /* starting: the mapping's desktop is not accepting connections yet. Built per
  * request: it is only sent while a wait_ready desktop is down. */
 char *broker_reply_starting(const struct st_entry *e, const struct broker_reply_ident *id,

@@ -286,6 +286,11 @@ void broker_request_wipe_login(struct broker_login_req *req)
 	explicit_bzero(req->password, sizeof(req->password));
 }
 
+void broker_request_wipe_session(struct broker_session_req *req)
+{
+	explicit_bzero(req->session, sizeof(req->session));
+}
+
 bool broker_request_host_valid(const char *s)
 {
 	struct ipaddr ip;
@@ -411,8 +416,18 @@ int broker_request_parse_session(const char *body, size_t len, struct broker_ses
 		}
 		memcpy(out->reason, s, n + 1);
 	}
+
+	/* Checked against the station's tokens by the caller: a missing or
+	 * wrong one is refused there (403), not here. */
+	r = req_string(obj, "session", &s, &n, BROKER_SESSION_MAX, err, errlen);
+	if (r < 0)
+		goto cleanup;
+	if (r > 0)
+		memcpy(out->session, s, n + 1);
 	rc = 0;
 cleanup:
 	json_object_put(obj);
+	if (rc < 0)
+		broker_request_wipe_session(out);
 	return rc;
 }

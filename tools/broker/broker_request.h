@@ -22,6 +22,9 @@
 #define BROKER_VERSION_MAX 64
 #define BROKER_REASON_MAX  256
 #define BROKER_ERR_MAX	   160
+/* A session token is 32 hex digits (broker_token.h); room for a longer one
+ * lets a wrong token be refused as wrong (403), not as malformed (400). */
+#define BROKER_SESSION_MAX 64
 
 /* The identity a station sends about itself. */
 struct broker_ident {
@@ -45,7 +48,7 @@ struct broker_login_req {
 
 enum broker_session_event { BROKER_SESSION_START, BROKER_SESSION_END };
 
-/* POST /v1/session */
+/* POST /v1/session. The token is wiped by broker_request_wipe_session(). */
 struct broker_session_req {
 	struct broker_ident id;
 	enum broker_session_event event;
@@ -53,8 +56,9 @@ struct broker_session_req {
 	enum st_protocol protocol;
 	char host[HOSTNAME_MAX + 1];
 	unsigned port;
-	char user[USERNAME_MAX + 1];	    /* "" when not given */
-	char reason[BROKER_REASON_MAX + 1]; /* "" when not given */
+	char user[USERNAME_MAX + 1];	      /* "" when not given */
+	char reason[BROKER_REASON_MAX + 1];   /* "" when not given */
+	char session[BROKER_SESSION_MAX + 1]; /* the ready answer's token; "" when not given */
 };
 
 int broker_request_parse_lookup(const char *body, size_t len, struct broker_lookup_req *out,
@@ -64,6 +68,7 @@ int broker_request_parse_login(const char *body, size_t len, struct broker_login
 int broker_request_parse_session(const char *body, size_t len, struct broker_session_req *out,
 				 char *err, size_t errlen);
 void broker_request_wipe_login(struct broker_login_req *req);
+void broker_request_wipe_session(struct broker_session_req *req);
 
 /* A host as an endpoint names it: an RFC 1123 host name or an IP literal. */
 bool broker_request_host_valid(const char *s);

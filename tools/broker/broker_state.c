@@ -20,6 +20,9 @@
 #define STATE_LOG_RATE	1.0
 #define STATE_LOG_BURST 5.0
 
+/* The session tokens a station record keeps (broker_state.h says why). */
+enum { TOKEN_NEWEST, TOKEN_PREVIOUS, TOKEN_SESSION, STATE_TOKENS };
+
 /* Host names, endpoints and users are short in practice; keeping them
  * out of line keeps a record small when 100,000 stations are known. */
 struct station_rec {
@@ -29,6 +32,8 @@ struct station_rec {
 	char *endpoint; /* NULL when idle */
 	char *user;
 	time_t since, last_seen;
+	uint8_t tokens[STATE_TOKENS][BROKER_TOKEN_LEN];
+	uint8_t tokens_set; /* bit i: tokens[i] holds a token */
 };
 
 struct unknown_rec {
@@ -90,6 +95,7 @@ static void station_free(struct broker_lru_node *n)
 	free(r->hostname);
 	free(r->endpoint);
 	free(r->user);
+	explicit_bzero(r->tokens, sizeof(r->tokens));
 	free(r);
 }
 
@@ -236,8 +242,8 @@ void broker_state_seen(struct broker_state *s, const uint8_t mac[6], const struc
 	pthread_mutex_unlock(&sh->lock);
 }
 
-void broker_state_session(struct broker_state *s, const uint8_t mac[6], const struct ipaddr *ip,
-			  const char *hostname, const char *endpoint, const char *user, time_t now)
+int broker_state_issue(struct broker_state *s, const uint8_t mac[6],
+		       const uint8_t tok[BROKER_TOKEN_LEN], time_t now)
 {
 	uint64_t key = state_key(mac);
 	struct state_shard *sh = state_shard(s, key);
@@ -246,12 +252,59 @@ void broker_state_session(struct broker_state *s, const uint8_t mac[6], const st
 	pthread_mutex_lock(&sh->lock);
 	r = station_get(sh, key, now);
 	if (r) {
-		station_touch(r, ip, hostname, now);
-		state_set_str(&r->endpoint, endpoint);
-		state_set_str(&r->user, endpoint && user && user[0] ? user : NULL);
-		r->since = now;
+		memcpy(r->tokens[TOKEN_PREVIOUS], r->tokens[TOKEN_NEWEST], BROKER_TOKEN_LEN);
+		memcpy(r->tokens[TOKEN_NEWEST], tok, BROKER_TOKEN_LEN);
+		if (r->tokens_set & 1u << TOKEN_NEWEST)
+			r->tokens_set |= 1u << TOKEN_PREVIOUS;
+		r->tokens_set |= 1u << TOKEN_NEWEST;
 	}
 	pthread_mutex_unlock(&sh->lock);
+	return r ? 0 : -1;
+}
+
+/* Whether tok is one of r's tokens. Every slot is compared, set or not, so
+ * the time taken says nothing about which one matched. */
+static bool station_token_ok(const struct station_rec *r, const uint8_t tok[BROKER_TOKEN_LEN])
+{
+	bool ok = false;
+	int i;
+
+	for (i = 0; i < STATE_TOKENS; i++)
+		ok |= broker_token_equal(r->tokens[i], tok) & ((r->tokens_set >> i) & 1u);
+	return ok;
+}
+
+bool broker_state_session(struct broker_state *s, const uint8_t mac[6], const struct ipaddr *ip,
+			  const char *hostname, const char *endpoint, const char *user,
+			  const uint8_t tok[BROKER_TOKEN_LEN], time_t now)
+{
+	uint64_t key = state_key(mac);
+	struct state_shard *sh = state_shard(s, key);
+	struct station_rec *r;
+	bool ok = false;
+
+	pthread_mutex_lock(&sh->lock);
+	/* Never created here: a station that was handed no desktop has no
+	 * token, and a report must not make room for itself. */
+	r = (struct station_rec *)broker_lru_find(&sh->table, key, NULL, NULL);
+	if (!r || !station_token_ok(r, tok))
+		goto out;
+	broker_lru_touch(&sh->table, &r->node);
+	station_touch(r, ip, hostname, now);
+	state_set_str(&r->endpoint, endpoint);
+	state_set_str(&r->user, endpoint && user && user[0] ? user : NULL);
+	r->since = now;
+	if (endpoint) {
+		memcpy(r->tokens[TOKEN_SESSION], tok, BROKER_TOKEN_LEN);
+		r->tokens_set |= 1u << TOKEN_SESSION;
+	} else {
+		explicit_bzero(r->tokens[TOKEN_SESSION], BROKER_TOKEN_LEN);
+		r->tokens_set &= (uint8_t) ~(1u << TOKEN_SESSION);
+	}
+	ok = true;
+out:
+	pthread_mutex_unlock(&sh->lock);
+	return ok;
 }
 
 bool broker_state_unknown(struct broker_state *s, const uint8_t mac[6], const struct ipaddr *ip,

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "broker_token.h"
 #include "netaddr.h"
 
 #define BROKER_ENDPOINT_STR_MAX (16 + HOSTNAME_MAX + 8) /* "spice://[host]:port" */
@@ -29,10 +30,25 @@ void broker_state_free(struct broker_state *s);
 void broker_state_seen(struct broker_state *s, const uint8_t mac[6], const struct ipaddr *ip,
 		       const char *hostname, time_t now);
 
+/* A ready answer that hands out a desktop carries tok: it becomes the
+ * station's newest token, and the one it replaces stays valid as the
+ * previous one. 0, or -1 when the station cannot be recorded (out of memory,
+ * or its part of the table is full of stations in a session); the answer
+ * must then not be sent, as its reports would all be refused. */
+int broker_state_issue(struct broker_state *s, const uint8_t mac[6],
+		       const uint8_t tok[BROKER_TOKEN_LEN], time_t now);
+
 /* Session start (endpoint is "proto://host:port", user may be "") or end
- * (endpoint NULL). Also counts as seen. */
-void broker_state_session(struct broker_state *s, const uint8_t mac[6], const struct ipaddr *ip,
-			  const char *hostname, const char *endpoint, const char *user, time_t now);
+ * (endpoint NULL), with the token the station's report carries. It is
+ * applied, and counts as seen, only when tok is one of the station's: the
+ * newest, the previous, or the one its current session started with (so
+ * that a ready answer sent during a session, to anyone who names this MAC,
+ * does not make the session's own end report fail). A start makes tok the
+ * session's token; an end forgets it. true: applied; false: nothing
+ * changed (no such station, or a wrong token). */
+bool broker_state_session(struct broker_state *s, const uint8_t mac[6], const struct ipaddr *ip,
+			  const char *hostname, const char *endpoint, const char *user,
+			  const uint8_t tok[BROKER_TOKEN_LEN], time_t now);
 
 /* An unknown station asked. Returns true the first time the table hears of
  * this MAC (worth an info log line), false for a repeat. */
