@@ -1,11 +1,33 @@
 /* The broker object: see broker.h. */
 #include <string.h>
+#include <unistd.h>
 
 #include "broker.h"
+
+/* A hanging connection URL holds a fetch thread for its whole time-out
+ * (BROKER_FETCH_TIMEOUT_MS); stations asking for the same URL share one
+ * fetch, so a few threads serve many stations. */
+#define FETCH_THREADS 4
+#define FETCH_QUEUE   128
+/* A password check costs tens of ms of CPU: half the CPUs at most, at a
+ * lower priority than lookups, and a short queue (a class logging in at
+ * once waits well under a second; a flood is refused with 429). */
+#define LOGIN_QUEUE 32
+#define LOGIN_NICE  5
+
+static unsigned broker_login_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN) / 2;
+
+	return n < 1 ? 1 : n > 16 ? 16 : (unsigned)n;
+}
 
 int broker_init(struct broker *b, const struct broker_opts *opts)
 {
 	struct broker_ratelimit_params rl = BROKER_RATELIMIT_DEFAULTS;
+	const struct broker_workq_params fq = {"fetch", FETCH_THREADS, FETCH_QUEUE, 0, 503};
+	const struct broker_workq_params lq = {"login", broker_login_threads(), LOGIN_QUEUE,
+					       LOGIN_NICE, 429};
 
 	memset(b, 0, sizeof(*b));
 	b->opts = opts;
@@ -17,15 +39,26 @@ int broker_init(struct broker *b, const struct broker_opts *opts)
 	/* After libvirt: its event loop must exist before the pool manager
 	 * opens connections that want graphics events. */
 	b->pool = b->libvirt && b->config ? broker_pool_new(b->config, opts->state_dir) : NULL;
-	if (!b->config || !b->state || !b->login || !b->probe || !b->libvirt || !b->pool) {
+	b->fetch_q = broker_workq_new(&fq);
+	b->login_q = broker_workq_new(&lq);
+	if (!b->config || !b->state || !b->login || !b->probe || !b->libvirt || !b->pool ||
+	    !b->fetch_q || !b->login_q) {
 		broker_destroy(b);
 		return -1;
 	}
 	return 0;
 }
 
+void broker_stop_pools(struct broker *b)
+{
+	broker_workq_stop(b->fetch_q);
+	broker_workq_stop(b->login_q);
+}
+
 void broker_destroy(struct broker *b)
 {
+	broker_workq_free(b->fetch_q);
+	broker_workq_free(b->login_q);
 	broker_pool_free(b->pool);
 	broker_libvirt_free(b->libvirt);
 	broker_probe_free(b->probe);

@@ -13,6 +13,7 @@
 #include "broker_pool.h"
 #include "broker_probe.h"
 #include "broker_state.h"
+#include "broker_workq.h"
 
 struct broker {
 	const struct broker_opts *opts;
@@ -23,11 +24,17 @@ struct broker {
 	struct broker_libvirt *libvirt; /* desktops that are libvirt domains */
 	struct broker_pool *pool;	/* pools of one-time desktops */
 	struct broker_http *api;	/* set once the station API runs; NULL before */
+	/* Work kept off the threads that answer lookups (broker_workq.h). */
+	struct broker_workq *fetch_q; /* connection_url fetches */
+	struct broker_workq *login_q; /* password checks */
 };
 
 /* 0 or -1 (out of memory). */
 int broker_init(struct broker *b, const struct broker_opts *opts);
 void broker_destroy(struct broker *b);
+/* Answers every request waiting in the pools and stops their threads;
+ * before the HTTP server stops. */
+void broker_stop_pools(struct broker *b);
 
 /* Reloads the stations file (see broker_config_reload) and, when the new
  * file is applied, forgets unknown stations that it now maps. 0 or -1; d is

@@ -275,6 +275,36 @@ static void api_answer_desktop(struct broker *b, const struct st_entry *e,
 	explicit_bzero(tok_str, sizeof(tok_str));
 }
 
+/* Whether the answer for e fetches its connection URL, which may hang for
+ * the fetch's whole time-out: then it is not made on a thread that
+ * answers lookups (see api_station_reply for the same conditions). */
+static bool api_needs_fetch(const struct st_entry *e, const struct broker_frag *frag,
+			    const char *user)
+{
+	return e->connection_url && !e->pool && !e->domain && !frag->maintenance &&
+	       !(frag->login && !user);
+}
+
+/* Hands the request to the fetch pool, unless the URL failed a moment ago:
+ * that failure is answered at once. True when resp is now set either way. */
+static bool api_offload_fetch(struct broker *b, const struct broker_http_request *req,
+			      const struct st_entry *e, const struct broker_frag *frag,
+			      const char *user, struct broker_http_response *resp)
+{
+	char err[400], msg[480];
+
+	if (req->pooled || !api_needs_fetch(e, frag, user))
+		return false;
+	if (broker_fetch_failed_recently(e, err, sizeof(err))) {
+		snprintf(msg, sizeof(msg), "The desktop's connection details are not available: %s",
+			 err);
+		resp->body = broker_reply_trouble(msg, BROKER_RETRY_ERROR, &resp->len);
+		return true;
+	}
+	resp->offload = b->fetch_q;
+	return true;
+}
+
 static void api_lookup(void *app, const struct broker_http_request *req,
 		       struct broker_http_response *resp)
 {
@@ -303,7 +333,7 @@ static void api_lookup(void *app, const struct broker_http_request *req,
 	if (!e) {
 		api_log_debug("lookup", &lr.id, ip_str, "unknown", NULL);
 		api_answer_unknown(b, &lr.id, &ip, ip_str, resp);
-	} else {
+	} else if (!api_offload_fetch(b, req, e, frag, NULL, resp)) {
 		broker_state_seen(b->state, lr.id.mac, &ip, lr.id.hostname, broker_time_now());
 		rid = (struct broker_reply_ident){lr.id.mac_str, ip_str, lr.id.hostname};
 		/* A mapping with a login is probed (or its domain started) when
@@ -319,17 +349,14 @@ static void api_lookup(void *app, const struct broker_http_request *req,
 	broker_config_release(s);
 }
 
-static void api_login_result(struct broker *b, const struct broker_login_req *lr,
+static void api_login_answer(struct broker *b, const struct broker_login_req *lr,
 			     const struct st_entry *e, const struct broker_frag *frag,
 			     const struct broker_reply_ident *rid, const struct ipaddr *ip,
+			     enum broker_login_result res, unsigned retry,
 			     struct broker_http_response *resp)
 {
-	enum broker_login_result res;
-	unsigned retry = 0;
 	char wait[16];
 
-	res = broker_login_attempt(b->login, lr->id.mac_str, ip, lr->username, lr->password,
-				   broker_time_mono(), &retry);
 	snprintf(wait, sizeof(wait), "%u", retry);
 	/* Never the password: user, station and outcome are what an admin
 	 * needs to follow a lock-out. */
@@ -367,6 +394,18 @@ static void api_login_result(struct broker *b, const struct broker_login_req *lr
 	}
 }
 
+static void api_login_result(struct broker *b, const struct broker_login_req *lr,
+			     const struct st_entry *e, const struct broker_frag *frag,
+			     const struct broker_reply_ident *rid, const struct ipaddr *ip,
+			     struct broker_http_response *resp)
+{
+	unsigned retry = 0;
+	enum broker_login_result res = broker_login_attempt(
+	    b->login, lr->id.mac_str, ip, lr->username, lr->password, broker_time_mono(), &retry);
+
+	api_login_answer(b, lr, e, frag, rid, ip, res, retry, resp);
+}
+
 static void api_login(void *app, const struct broker_http_request *req,
 		      struct broker_http_response *resp)
 {
@@ -377,6 +416,8 @@ static void api_login(void *app, const struct broker_http_request *req,
 	const struct st_entry *e;
 	struct broker_reply_ident rid;
 	char err[BROKER_ERR_MAX], ip_str[IP_STR_LEN];
+	enum broker_login_result res;
+	unsigned retry;
 	struct ipaddr ip;
 
 	if (broker_request_parse_login(req->body, req->body_len, &lr, err, sizeof(err)) < 0 ||
@@ -399,8 +440,23 @@ static void api_login(void *app, const struct broker_http_request *req,
 	if (!frag->login) {
 		/* No login wanted (or in maintenance): the lookup answer. A
 		 * password sent anyway is not checked, so it cannot be probed. */
+		if (api_offload_fetch(b, req, e, frag, NULL, resp))
+			goto cleanup;
 		broker_state_seen(b->state, lr.id.mac, &ip, lr.id.hostname, broker_time_now());
 		api_answer_desktop(b, e, frag, &rid, NULL, resp);
+		goto cleanup;
+	}
+	/* A password check costs tens of ms of CPU: on the login pool, where
+	 * a flood of them queues (and is refused when the queue is full)
+	 * without slowing the threads that answer lookups. A mapping with a
+	 * connection URL then fetches it there too. */
+	if (!req->pooled) {
+		res = broker_login_precheck(b->login, lr.id.mac_str, &ip, lr.username,
+					    broker_time_mono(), &retry);
+		if (res == BROKER_LOGIN_OK)
+			resp->offload = b->login_q;
+		else
+			api_login_answer(b, &lr, e, frag, &rid, &ip, res, retry, resp);
 		goto cleanup;
 	}
 	api_login_result(b, &lr, e, frag, &rid, &ip, resp);

@@ -211,6 +211,7 @@ static int daemon_start(struct daemon *d)
 	    .max_connections = d->max_connections,
 	    .per_address = hp_per_address,
 	    .timeout = o->timeout,
+	    .request_timeout = o->request_timeout,
 	    .routes = routes,
 	    .n_routes = n_routes,
 	    .app = &d->b,
@@ -324,6 +325,10 @@ static void daemon_stop(struct daemon *d)
 {
 	/* Admin first: nothing should reload while the API drains. */
 	broker_http_stop(d->admin);
+	/* Then the pools, while the API still runs: every suspended request
+	 * is answered (queued ones with "stopping") and resumed, which the
+	 * HTTP server needs before it can stop. */
+	broker_stop_pools(&d->b);
 	d->b.api = NULL;
 	broker_http_stop(d->api);
 	if (d->admin_fd >= 0) {

@@ -3,14 +3,45 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker_time.h"
 #include "fileio.h"
 #include "log.h"
 #include "vv_file.h"
+
+/* One fetch of a URL in flight, shared by every station asking for it
+ * meanwhile: the first one fetches, the others wait for its result. */
+struct fetch_flight {
+	struct fetch_flight *next;
+	char *key;
+	unsigned waiters;
+	bool done;
+	char *text; /* a copy for the waiters; NULL with err on failure */
+	size_t len;
+	char err[400];
+	pthread_cond_t cv;
+};
+
+/* A URL that failed lately: asked again within BROKER_FETCH_FAIL_MEMORY_MS,
+ * the same failure is answered without fetching, so that a dead server is
+ * not hammered by every station that retries. */
+struct fetch_failure {
+	char *key;
+	long long until_ms;
+	char err[400];
+};
+
+#define FETCH_FAILURES_MAX 64
+
+static pthread_mutex_t fetch_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct fetch_flight *fetch_flights;
+static struct fetch_failure fetch_failures[FETCH_FAILURES_MAX];
 
 struct fetch_buf {
 	char *data;
@@ -25,6 +56,10 @@ int broker_fetch_init(void)
 
 void broker_fetch_cleanup(void)
 {
+	for (size_t i = 0; i < FETCH_FAILURES_MAX; i++) {
+		free(fetch_failures[i].key);
+		fetch_failures[i].key = NULL;
+	}
 	curl_global_cleanup();
 }
 
@@ -200,11 +235,205 @@ fail:
 	return NULL;
 }
 
+/* What makes two fetches the same: the URL, the Authorization file, the
+ * method and the CA the server must chain to (by a hash of its text). */
+static char *fetch_key(const struct st_entry *e)
+{
+	uint64_t h = 1469598103934665603ull;
+	const char *p;
+	size_t n;
+	char *key;
+
+	for (p = e->connection_ca_pem; p && *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	n = strlen(e->connection_url) + (e->connection_auth ? strlen(e->connection_auth) : 0) + 40;
+	key = malloc(n);
+	if (key)
+		snprintf(key, n, "%s\n%s\n%d\n%016llx", e->connection_url,
+			 e->connection_auth ? e->connection_auth : "", e->connection_post ? 1 : 0,
+			 (unsigned long long)h);
+	return key;
+}
+
+/* The remembered failure for key, if still fresh. Under fetch_lock. */
+static struct fetch_failure *fetch_failure_find(const char *key, long long now)
+{
+	for (size_t i = 0; i < FETCH_FAILURES_MAX; i++)
+		if (fetch_failures[i].key && fetch_failures[i].until_ms > now &&
+		    strcmp(fetch_failures[i].key, key) == 0)
+			return &fetch_failures[i];
+	return NULL;
+}
+
+/* Under fetch_lock. ok forgets any failure of key; otherwise it is
+ * remembered, in its old slot, a free or stale one, or the one that ends
+ * soonest. */
+static void fetch_failure_note(const char *key, bool ok, const char *err, long long now)
+{
+	struct fetch_failure *slot = NULL, *f;
+	size_t i;
+
+	for (i = 0; i < FETCH_FAILURES_MAX && !slot; i++)
+		if (fetch_failures[i].key && strcmp(fetch_failures[i].key, key) == 0)
+			slot = &fetch_failures[i];
+	if (ok) {
+		if (slot) {
+			free(slot->key);
+			slot->key = NULL;
+		}
+		return;
+	}
+	for (i = 0; i < FETCH_FAILURES_MAX && !slot; i++) {
+		f = &fetch_failures[i];
+		if (!f->key || f->until_ms <= now)
+			slot = f;
+	}
+	if (!slot) {
+		slot = &fetch_failures[0];
+		for (i = 1; i < FETCH_FAILURES_MAX; i++)
+			if (fetch_failures[i].until_ms < slot->until_ms)
+				slot = &fetch_failures[i];
+	}
+	if (!slot->key || strcmp(slot->key, key) != 0) {
+		free(slot->key);
+		slot->key = strdup(key);
+		if (!slot->key)
+			return;
+	}
+	slot->until_ms = now + BROKER_FETCH_FAIL_MEMORY_MS;
+	snprintf(slot->err, sizeof(slot->err), "%s", err);
+}
+
+bool broker_fetch_failed_recently(const struct st_entry *e, char *err, size_t errlen)
+{
+	struct fetch_failure *f;
+	char *key;
+	bool failed = false;
+
+	if (!e->connection_url)
+		return false;
+	key = fetch_key(e);
+	if (!key)
+		return false;
+	pthread_mutex_lock(&fetch_lock);
+	f = fetch_failure_find(key, broker_time_mono_ms());
+	if (f) {
+		snprintf(err, errlen, "%s", f->err);
+		failed = true;
+	}
+	pthread_mutex_unlock(&fetch_lock);
+	free(key);
+	return failed;
+}
+
+static void fetch_flight_free(struct fetch_flight *f)
+{
+	pthread_cond_destroy(&f->cv);
+	fetch_wipe(f->text, f->len);
+	free(f->key);
+	free(f);
+}
+
+static char *fetch_dup(const char *text, size_t len)
+{
+	char *copy = malloc(len + 1);
+
+	if (copy) {
+		memcpy(copy, text, len);
+		copy[len] = '\0';
+	}
+	return copy;
+}
+
+/* Waits for the flight f (under fetch_lock, which it releases) and takes
+ * a copy of its result. */
+static char *fetch_follow(struct fetch_flight *f, size_t *len, char *err, size_t errlen)
+{
+	char *text = NULL;
+
+	f->waiters++;
+	while (!f->done)
+		pthread_cond_wait(&f->cv, &fetch_lock);
+	if (f->text) {
+		text = fetch_dup(f->text, f->len);
+		*len = f->len;
+		if (!text)
+			snprintf(err, errlen, "out of memory");
+	} else {
+		snprintf(err, errlen, "%s", f->err);
+	}
+	if (--f->waiters == 0)
+		fetch_flight_free(f);
+	pthread_mutex_unlock(&fetch_lock);
+	return text;
+}
+
+/* The URL's text: from a failure remembered, from a fetch already in
+ * flight, or fetched now. *fetched says whether this call fetched (and so
+ * should log a failure). */
+static char *fetch_shared(const struct st_entry *e, const char *key, size_t *len, bool *fetched,
+			  char *err, size_t errlen)
+{
+	struct fetch_flight *f, **pp;
+	struct fetch_failure *fail;
+	char *text;
+
+	*fetched = false;
+	pthread_mutex_lock(&fetch_lock);
+	fail = fetch_failure_find(key, broker_time_mono_ms());
+	if (fail) {
+		snprintf(err, errlen, "%s", fail->err);
+		pthread_mutex_unlock(&fetch_lock);
+		return NULL;
+	}
+	for (f = fetch_flights; f; f = f->next)
+		if (strcmp(f->key, key) == 0)
+			return fetch_follow(f, len, err, errlen);
+	f = calloc(1, sizeof(*f));
+	if (f)
+		f->key = strdup(key);
+	if (!f || !f->key) {
+		free(f);
+		pthread_mutex_unlock(&fetch_lock);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pthread_cond_init(&f->cv, NULL);
+	f->next = fetch_flights;
+	fetch_flights = f;
+	pthread_mutex_unlock(&fetch_lock);
+
+	*fetched = true;
+	text = fetch_url(e, len, err, errlen);
+
+	pthread_mutex_lock(&fetch_lock);
+	for (pp = &fetch_flights; *pp; pp = &(*pp)->next)
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	f->done = true;
+	if (f->waiters) {
+		if (text) {
+			f->text = fetch_dup(text, *len);
+			f->len = *len;
+		}
+		if (!f->text)
+			snprintf(f->err, sizeof(f->err), "%s", text ? "out of memory" : err);
+		pthread_cond_broadcast(&f->cv);
+	} else {
+		fetch_flight_free(f);
+	}
+	pthread_mutex_unlock(&fetch_lock);
+	return text;
+}
+
 char *broker_fetch_connection(const struct st_entry *e, size_t *len, char *err, size_t errlen)
 {
 	char what[VV_FILE_ERR_MAX], source[256];
 	struct vv_file vv;
-	char *text = NULL;
+	char *text = NULL, *key = NULL;
+	bool fetched = true;
 
 	*len = 0;
 	if (e->connection_file) {
@@ -216,7 +445,12 @@ char *broker_fetch_connection(const struct st_entry *e, size_t *len, char *err, 
 		}
 	} else if (e->connection_url) {
 		fetch_url_for_log(e->connection_url, source, sizeof(source));
-		text = fetch_url(e, len, err, errlen);
+		key = fetch_key(e);
+		if (!key) {
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		text = fetch_shared(e, key, len, &fetched, err, errlen);
 	} else {
 		snprintf(err, errlen, "the mapping has no connection file");
 		return NULL;
@@ -226,9 +460,18 @@ char *broker_fetch_connection(const struct st_entry *e, size_t *len, char *err, 
 		fetch_wipe(text, *len);
 		text = NULL;
 	}
+	if (key) {
+		pthread_mutex_lock(&fetch_lock);
+		fetch_failure_note(key, text != NULL, err, broker_time_mono_ms());
+		pthread_mutex_unlock(&fetch_lock);
+		free(key);
+	}
 	if (!text) {
-		log_event(LOG_WARN, "connection_file", "match", e->target.text, "source", source,
-			  "error", err, NULL);
+		/* Once per failure, by the station that fetched; the others
+		 * were told the same. */
+		if (fetched)
+			log_event(LOG_WARN, "connection_file", "match", e->target.text, "source",
+				  source, "error", err, NULL);
 		*len = 0;
 		return NULL;
 	}

@@ -1,5 +1,6 @@
 /* HTTP server on libmicrohttpd: see broker_http.h. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -15,6 +17,8 @@
 #include "broker_http.h"
 #include "broker_reply.h"
 #include "broker_request.h"
+#include "broker_time.h"
+#include "broker_workq.h"
 #include "log.h"
 
 /* Per-connection memory for the request head and the reply headers. 16 KiB
@@ -28,18 +32,49 @@
 /* 413; the library renamed its constant between versions. */
 #define HTTP_CONTENT_TOO_LARGE 413
 
+/* One open connection, known to the deadline sweeper from the library's
+ * "started" notice to its "closed" one, which comes before the socket is
+ * closed: so a socket in the list is always still this connection's. */
+struct http_conn {
+	struct http_conn *prev, *next;
+	int fd;
+	/* When the request now arriving began: the connection's opening, or
+	 * the end of the previous answer on it. 0 while no request is being
+	 * received (a handler is running or the answer is being sent). */
+	_Atomic long long receiving_since;
+};
+
 struct broker_http {
 	struct MHD_Daemon *daemon;
 	struct broker_http_params p;
 	char name[16];
+	/* The deadline sweeper and its list of connections. */
+	pthread_mutex_t conns_lock;
+	pthread_cond_t sweeper_wake;
+	struct http_conn *conns;
+	pthread_t sweeper;
+	bool sweeper_running, stopping;
+	_Atomic unsigned long deadline_closed;
 };
+
+/* Where a request is in its life: its head and body arriving, waiting in
+ * (or running on) a work pool while its connection is suspended, or its
+ * answer ready to be sent when the connection is resumed. */
+enum http_req_state { HTTP_REQ_RECEIVING, HTTP_REQ_POOLED, HTTP_REQ_ANSWERED };
 
 /* State of one request, from its head to its completion. */
 struct http_req {
 	const struct broker_http_route *route;
+	enum http_req_state state;
 	size_t len, cap, discarded;
 	bool too_big;
 	char *body; /* inline or heap */
+	/* What a pool thread needs to run the handler: the request as the
+	 * handler sees it, and the answer it leaves for the resumed
+	 * connection. */
+	struct broker_http *h;
+	struct broker_http_request req;
+	struct broker_http_response resp;
 	char inline_body[HTTP_INLINE_BODY];
 };
 
@@ -72,14 +107,109 @@ static void http_free_req(struct http_req *r)
 		if (r->body != r->inline_body)
 			free(r->body);
 	}
+	/* An answer never sent (the client left while it was made). */
+	free(r->resp.body);
 	free(r);
+}
+
+static struct http_conn *http_conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return info ? info->socket_context : NULL;
 }
 
 static void http_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 			   enum MHD_RequestTerminationCode toe)
 {
+	struct http_conn *hc = http_conn_of(c);
+
 	http_free_req(*req_cls);
 	*req_cls = NULL;
+	/* A kept-alive connection starts its next request's time now. */
+	if (hc)
+		hc->receiving_since = broker_time_mono_ms();
+}
+
+/* Keeps the list of open connections for the sweeper. */
+static void http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+				   enum MHD_ConnectionNotificationCode toe)
+{
+	struct broker_http *h = cls;
+	struct http_conn *hc = *socket_context;
+	const union MHD_ConnectionInfo *info;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		hc = info ? calloc(1, sizeof(*hc)) : NULL;
+		if (!hc)
+			return; /* not swept: bounded still by --timeout */
+		hc->fd = info->connect_fd;
+		hc->receiving_since = broker_time_mono_ms();
+		pthread_mutex_lock(&h->conns_lock);
+		hc->next = h->conns;
+		if (h->conns)
+			h->conns->prev = hc;
+		h->conns = hc;
+		pthread_mutex_unlock(&h->conns_lock);
+		*socket_context = hc;
+		return;
+	}
+	if (!hc)
+		return;
+	pthread_mutex_lock(&h->conns_lock);
+	if (hc->prev)
+		hc->prev->next = hc->next;
+	else
+		h->conns = hc->next;
+	if (hc->next)
+		hc->next->prev = hc->prev;
+	pthread_mutex_unlock(&h->conns_lock);
+	free(hc);
+	*socket_context = NULL;
+}
+
+/* The idle time-out counts only silence: a client sending one byte every
+ * few seconds would keep a connection, and a thread's attention, for ever.
+ * Once a second, every connection still receiving a request after the
+ * deadline is shut down; the library then sees the socket end and closes
+ * it in its own thread. */
+static void *http_sweeper(void *arg)
+{
+	struct broker_http *h = arg;
+	struct http_conn *hc;
+	struct timespec ts;
+	long long now, since, limit = (long long)h->p.request_timeout * 1000;
+	unsigned long n;
+
+	pthread_mutex_lock(&h->conns_lock);
+	while (!h->stopping) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&h->sweeper_wake, &h->conns_lock, &ts);
+		if (h->stopping)
+			break;
+		now = broker_time_mono_ms();
+		n = 0;
+		for (hc = h->conns; hc; hc = hc->next) {
+			since = hc->receiving_since;
+			if (since && now - since > limit && hc->fd >= 0) {
+				shutdown(hc->fd, SHUT_RDWR);
+				hc->fd = -1; /* once is enough */
+				n++;
+			}
+		}
+		if (n) {
+			h->deadline_closed += n;
+			pthread_mutex_unlock(&h->conns_lock);
+			log_event(LOG_DEBUG, "http", "server", h->name, "msg",
+				  "closed connections past the request deadline", NULL);
+			pthread_mutex_lock(&h->conns_lock);
+		}
+	}
+	pthread_mutex_unlock(&h->conns_lock);
+	return NULL;
 }
 
 void broker_http_error(struct broker_http_response *resp, unsigned status, const char *code,
@@ -349,6 +479,55 @@ static enum MHD_Result http_body(struct http_req *r, const char *data, size_t n)
 	return MHD_YES;
 }
 
+/* Runs a handler on a pool thread, then wakes its connection. */
+static void http_pooled(void *arg, bool cancelled)
+{
+	struct http_req *r = arg;
+	struct MHD_Connection *c = r->req.conn;
+
+	if (cancelled) {
+		broker_http_error(&r->resp, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+				  "The broker is stopping. The station will retry.");
+	} else {
+		r->req.pooled = true;
+		r->resp.status = MHD_HTTP_OK;
+		r->route->fn(r->h->p.app, &r->req, &r->resp);
+		if (r->resp.offload) /* handlers offload only once */
+			broker_http_error(&r->resp, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+					  "internal error");
+	}
+	r->state = HTTP_REQ_ANSWERED;
+	/* The last use of r here: once resumed, the connection's thread
+	 * sends the answer and frees r. */
+	MHD_resume_connection(c);
+}
+
+/* The handler asked for a pool: the connection is suspended (its thread
+ * goes on serving others) until the pool has run the handler again. A
+ * full queue is answered at once. */
+static enum MHD_Result http_offload(struct broker_http *h, struct MHD_Connection *c,
+				    struct http_req *r, const struct broker_http_request *req,
+				    const struct broker_http_response *resp)
+{
+	struct broker_workq *q = resp->offload;
+
+	r->h = h;
+	r->req = *req;
+	r->resp = (struct broker_http_response){0};
+	r->state = HTTP_REQ_POOLED;
+	/* Suspended before the job is queued: a job that ran at once would
+	 * otherwise resume a connection not yet suspended. */
+	MHD_suspend_connection(c);
+	if (broker_workq_submit(q, http_pooled, r) == 0)
+		return MHD_YES;
+	broker_http_error(&r->resp, broker_workq_full_status(q), "busy",
+			  "The broker is busy. The station will retry.");
+	r->resp.retry_after = 2;
+	r->state = HTTP_REQ_ANSWERED;
+	MHD_resume_connection(c);
+	return MHD_YES;
+}
+
 static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const char *url,
 				   const char *method, const char *version, const char *upload_data,
 				   size_t *upload_data_size, void **req_cls)
@@ -358,15 +537,22 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
 	struct broker_http_request req;
 	struct broker_http_response resp = {0};
 	const union MHD_ConnectionInfo *info;
+	struct http_conn *hc;
 	enum MHD_Result ret;
 
 	if (!r)
 		return http_begin(h, c, url, method, version, req_cls);
+	if (r->state == HTTP_REQ_ANSWERED)
+		return http_send(c, &r->resp, NULL);
 	if (*upload_data_size) {
 		ret = http_body(r, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return ret;
 	}
+	/* The whole request is in: its deadline no longer runs. */
+	hc = http_conn_of(c);
+	if (hc)
+		hc->receiving_since = 0;
 	if (r->too_big)
 		return http_fail(c, HTTP_CONTENT_TOO_LARGE, "payload_too_large",
 				 "request body larger than 8192 bytes", NULL);
@@ -384,6 +570,8 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *c, const ch
 	}
 	resp.status = MHD_HTTP_OK;
 	r->route->fn(h->p.app, &req, &resp);
+	if (resp.offload)
+		return http_offload(h, c, r, &req, &resp);
 	return http_send(c, &resp, NULL);
 }
 
@@ -402,6 +590,13 @@ static size_t http_no_unescape(void *cls, struct MHD_Connection *c, char *uri)
 	return strlen(uri);
 }
 
+static void http_free(struct broker_http *h)
+{
+	pthread_cond_destroy(&h->sweeper_wake);
+	pthread_mutex_destroy(&h->conns_lock);
+	free(h);
+}
+
 struct broker_http *broker_http_start(const struct broker_http_params *p, char *err, size_t errlen)
 {
 	struct MHD_OptionItem o[16];
@@ -416,12 +611,15 @@ struct broker_http *broker_http_start(const struct broker_http_params *p, char *
 	}
 	h->p = *p;
 	snprintf(h->name, sizeof(h->name), "%s", p->name);
+	pthread_mutex_init(&h->conns_lock, NULL);
+	pthread_cond_init(&h->sweeper_wake, NULL);
 
 	/* epoll with a pool of threads sharing the listen socket: each thread
 	 * accepts and serves its own connections, no hand-offs. Not
 	 * MHD_USE_TURBO: with it, 0.9.75 never times out an idle TLS
 	 * connection, which a slow-client attack would exploit. */
-	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+		MHD_ALLOW_SUSPEND_RESUME;
 	if (p->tls_cert_pem)
 		flags |= MHD_USE_TLS;
 
@@ -438,6 +636,9 @@ struct broker_http *broker_http_start(const struct broker_http_params *p, char *
 	    (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL};
 	o[n++] =
 	    (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)http_completed, NULL};
+	if (p->request_timeout)
+		o[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
+						 (intptr_t)http_notify_connection, h};
 	o[n++] =
 	    (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)http_no_unescape, NULL};
 	if (p->threads > 1)
@@ -456,10 +657,25 @@ struct broker_http *broker_http_start(const struct broker_http_params *p, char *
 				     MHD_OPTION_END);
 	if (!h->daemon) {
 		snprintf(err, errlen, "cannot start the HTTP server (see the http log lines)");
-		free(h);
+		http_free(h);
 		return NULL;
 	}
+	if (p->request_timeout) {
+		if (pthread_create(&h->sweeper, NULL, http_sweeper, h) != 0) {
+			snprintf(err, errlen, "cannot start the request deadline thread");
+			MHD_stop_daemon(h->daemon);
+			http_free(h);
+			return NULL;
+		}
+		pthread_setname_np(h->sweeper, "vdi-deadline");
+		h->sweeper_running = true;
+	}
 	return h;
+}
+
+unsigned long broker_http_deadline_closed(const struct broker_http *h)
+{
+	return h ? h->deadline_closed : 0;
 }
 
 unsigned broker_http_connections(const struct broker_http *h)
@@ -480,5 +696,13 @@ void broker_http_stop(struct broker_http *h)
 	 * pool threads over the epoll set and can abort the process. Stopping
 	 * joins every thread, each after the request it is handling. */
 	MHD_stop_daemon(h->daemon);
-	free(h);
+	/* After the library: its "closed" notices have emptied the list. */
+	if (h->sweeper_running) {
+		pthread_mutex_lock(&h->conns_lock);
+		h->stopping = true;
+		pthread_cond_signal(&h->sweeper_wake);
+		pthread_mutex_unlock(&h->conns_lock);
+		pthread_join(h->sweeper, NULL);
+	}
+	http_free(h);
 }

@@ -7,9 +7,13 @@
  * known path with another method → 405 with Allow; a declared body larger
  * than BROKER_BODY_MAX → 413 (an undeclared, chunked one is cut off at the
  * same size). The head itself is bounded by the per-connection memory
- * limit, and a connection silent for --timeout seconds is closed. Handlers
- * run once the whole body is in, on a worker thread, and must not block for
- * long. */
+ * limit, a connection silent for --timeout seconds is closed, and one
+ * whose request has not wholly arrived request_timeout seconds after it
+ * began (at the connection's opening, or at the end of the previous answer
+ * on it) is closed too. Handlers run once the whole body is in, on a
+ * worker thread, and must not block for long: work that may is handed to
+ * a pool (broker_workq) by setting resp->offload, which runs the handler
+ * again there, with req->pooled set, while the connection waits. */
 #ifndef BROKER_HTTP_H
 #define BROKER_HTTP_H
 
@@ -28,13 +32,19 @@ struct broker_http_request {
 	size_t body_len;
 	const struct sockaddr *peer; /* NULL on the admin socket */
 	struct MHD_Connection *conn;
+	bool pooled; /* running on a pool thread (after an offload) */
 };
+
+struct broker_workq;
 
 struct broker_http_response {
 	unsigned status; /* 200 unless set */
 	char *body;	 /* malloc'd JSON, owned by the server once set */
 	size_t len;
 	unsigned retry_after; /* > 0 adds a Retry-After header */
+	/* Set by a handler (leaving body unset) to be run again on this pool.
+	 * A full pool answers with its busy status and Retry-After. */
+	struct broker_workq *offload;
 };
 
 typedef void (*broker_http_handler_fn)(void *app, const struct broker_http_request *req,
@@ -55,6 +65,7 @@ struct broker_http_params {
 	unsigned max_connections;
 	unsigned per_address; /* connections from one client address; 0: no limit */
 	unsigned timeout;
+	unsigned request_timeout; /* seconds for a whole request; 0: none */
 	/* Admin socket: a request is served only when the peer process runs as
 	 * root or as the broker's own user (SO_PEERCRED). */
 	bool peer_cred_check;
@@ -73,6 +84,8 @@ void broker_http_stop(struct broker_http *h);
 
 /* Open connections right now (for the admin health view). */
 unsigned broker_http_connections(const struct broker_http *h);
+/* Connections closed for missing the request deadline, since start. */
+unsigned long broker_http_deadline_closed(const struct broker_http *h);
 
 /* Every value of a request header, in the order received (up to max).
  * Returns how many there were, which may exceed max. */

@@ -256,29 +256,62 @@ static unsigned login_max(unsigned a, unsigned b)
 	return a > b ? a : b;
 }
 
+/* The three keys of an attempt. */
+struct login_keys {
+	char mac[RL_KEY_MAX], user[RL_KEY_MAX], addr[RL_KEY_MAX];
+};
+
+static void login_keys(struct login_keys *k, const char *mac, const struct ipaddr *ip,
+		       const char *user)
+{
+	snprintf(k->mac, sizeof(k->mac), "mac:%s", mac);
+	snprintf(k->user, sizeof(k->user), "user:%s", user);
+	login_addr_key(ip, k->addr, sizeof(k->addr));
+}
+
+static enum broker_login_result login_limits(struct broker_login *l, const struct login_keys *k,
+					     time_t now, unsigned *retry_after)
+{
+	unsigned w1, w2, w3;
+
+	*retry_after = 0;
+	if (!l->users_path)
+		return BROKER_LOGIN_UNAVAILABLE;
+	w1 = broker_ratelimit_check(l->rl, k->mac, now);
+	w2 = broker_ratelimit_check(l->rl, k->user, now);
+	w3 = broker_ratelimit_check(l->rl_addr, k->addr, now);
+	if (w1 || w2 || w3) {
+		*retry_after = login_max(login_max(w1, w2), w3);
+		return BROKER_LOGIN_LIMITED;
+	}
+	return BROKER_LOGIN_OK;
+}
+
+enum broker_login_result broker_login_precheck(struct broker_login *l, const char *mac,
+					       const struct ipaddr *ip, const char *user,
+					       time_t now, unsigned *retry_after)
+{
+	struct login_keys k;
+
+	login_keys(&k, mac, ip, user);
+	return login_limits(l, &k, now, retry_after);
+}
+
 enum broker_login_result broker_login_attempt(struct broker_login *l, const char *mac,
 					      const struct ipaddr *ip, const char *user,
 					      const char *password, time_t now,
 					      unsigned *retry_after)
 {
-	char kmac[RL_KEY_MAX], kuser[RL_KEY_MAX], kaddr[RL_KEY_MAX];
+	struct login_keys k;
+	const char *kmac = k.mac, *kuser = k.user, *kaddr = k.addr;
+	enum broker_login_result res;
 	unsigned w1, w2, w3;
 	int r;
 
-	*retry_after = 0;
-	if (!l->users_path)
-		return BROKER_LOGIN_UNAVAILABLE;
-	snprintf(kmac, sizeof(kmac), "mac:%s", mac);
-	snprintf(kuser, sizeof(kuser), "user:%s", user);
-	login_addr_key(ip, kaddr, sizeof(kaddr));
-
-	w1 = broker_ratelimit_check(l->rl, kmac, now);
-	w2 = broker_ratelimit_check(l->rl, kuser, now);
-	w3 = broker_ratelimit_check(l->rl_addr, kaddr, now);
-	if (w1 || w2 || w3) {
-		*retry_after = login_max(login_max(w1, w2), w3);
-		return BROKER_LOGIN_LIMITED;
-	}
+	login_keys(&k, mac, ip, user);
+	res = login_limits(l, &k, now, retry_after);
+	if (res != BROKER_LOGIN_OK)
+		return res;
 
 	r = users_check(l->users_path, user, password);
 	if (r < 0)

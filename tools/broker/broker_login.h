@@ -74,6 +74,13 @@ enum broker_login_result broker_login_attempt(struct broker_login *l, const char
 					      const struct ipaddr *ip, const char *user,
 					      const char *password, time_t now,
 					      unsigned *retry_after);
+/* The same refusals as broker_login_attempt, without the password check:
+ * BROKER_LOGIN_OK means "may try". Cheap, for the threads that answer
+ * lookups, so that a blocked guesser never waits in the login pool's
+ * queue nor fills it. */
+enum broker_login_result broker_login_precheck(struct broker_login *l, const char *mac,
+					       const struct ipaddr *ip, const char *user,
+					       time_t now, unsigned *retry_after);
 const char *broker_login_result_name(enum broker_login_result r);
 
 #endif

@@ -31,6 +31,7 @@ enum {
 	OPT_PER_ADDRESS,
 	OPT_REPORT_RATE,
 	OPT_MAX_STATIONS,
+	OPT_REQUEST_TIMEOUT,
 };
 
 static const struct option opts_long[] = {
@@ -51,6 +52,7 @@ static const struct option opts_long[] = {
     {"per-address-connections", required_argument, NULL, OPT_PER_ADDRESS},
     {"report-rate", required_argument, NULL, OPT_REPORT_RATE},
     {"max-stations", required_argument, NULL, OPT_MAX_STATIONS},
+    {"request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -94,6 +96,10 @@ static void opts_usage(FILE *out)
 		"                           --max-connections). Raise it when many stations\n"
 		"                           share one address (NAT, a proxy).\n"
 		"      --timeout SECONDS    drop a connection silent this long (default %d)\n"
+		"      --request-timeout SECONDS\n"
+		"                           drop a connection whose request has not wholly\n"
+		"                           arrived this long after it began, however\n"
+		"                           steadily it trickles in (default %d)\n"
 		"      --report-rate N      session reports accepted per second from one\n"
 		"                           client address, in bursts of up to %d seconds'\n"
 		"                           worth (default %d; 0: no limit); more get 429\n"
@@ -116,8 +122,9 @@ static void opts_usage(FILE *out)
 		"Logs are key=value lines on standard error. SIGHUP reloads the stations\n"
 		"file, SIGTERM and SIGINT stop the broker gracefully.\n",
 		BROKER_PROXY_MAX, BROKER_MAX_CONNECTIONS_DEFAULT, BROKER_PER_ADDRESS_DEFAULT,
-		BROKER_TIMEOUT_DEFAULT, BROKER_REPORT_BURST_S, BROKER_REPORT_RATE_DEFAULT,
-		BROKER_MAX_STATIONS_DEFAULT, BROKER_MAX_UNKNOWN_DEFAULT);
+		BROKER_TIMEOUT_DEFAULT, BROKER_REQUEST_TIMEOUT_DEFAULT, BROKER_REPORT_BURST_S,
+		BROKER_REPORT_RATE_DEFAULT, BROKER_MAX_STATIONS_DEFAULT,
+		BROKER_MAX_UNKNOWN_DEFAULT);
 }
 
 static int opts_number(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -220,6 +227,7 @@ enum broker_opts_result broker_opts_parse(int argc, char **argv, struct broker_o
 	o->state_dir = BROKER_STATE_DIR_DEFAULT;
 	o->max_connections = BROKER_MAX_CONNECTIONS_DEFAULT;
 	o->timeout = BROKER_TIMEOUT_DEFAULT;
+	o->request_timeout = BROKER_REQUEST_TIMEOUT_DEFAULT;
 	o->max_unknown = BROKER_MAX_UNKNOWN_DEFAULT;
 	o->max_stations = BROKER_MAX_STATIONS_DEFAULT;
 	o->per_address = BROKER_PER_ADDRESS_DEFAULT;
@@ -289,6 +297,12 @@ enum broker_opts_result broker_opts_parse(int argc, char **argv, struct broker_o
 				return opts_fail(err, "--timeout %s: expected 1..3600 seconds",
 						 optarg);
 			o->timeout = (unsigned)n;
+			break;
+		case OPT_REQUEST_TIMEOUT:
+			if (opts_number(optarg, 1, 3600, &n) < 0)
+				return opts_fail(
+				    err, "--request-timeout %s: expected 1..3600 seconds", optarg);
+			o->request_timeout = (unsigned)n;
 			break;
 		case OPT_MAX_UNKNOWN:
 			if (opts_number(optarg, 1, 1000000, &n) < 0)

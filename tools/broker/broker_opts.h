@@ -16,6 +16,10 @@
 #define BROKER_STATE_DIR_DEFAULT       "/var/lib/vdi-broker"
 #define BROKER_MAX_CONNECTIONS_DEFAULT 10000
 #define BROKER_TIMEOUT_DEFAULT	       15
+/* A station's request is a few hundred bytes, sent at once; this is room
+ * for a very slow link, not for a client trickling bytes to hold a
+ * connection. */
+#define BROKER_REQUEST_TIMEOUT_DEFAULT 30
 #define BROKER_MAX_UNKNOWN_DEFAULT     10000
 #define BROKER_MAX_STATIONS_DEFAULT    200000
 /* Room for a few hundred stations behind one NAT booting at once, while one
@@ -47,7 +51,8 @@ struct broker_opts {
 	size_t n_trusted;
 	unsigned threads; /* 0: one per CPU */
 	unsigned max_connections;
-	unsigned timeout; /* seconds of silence before a connection is dropped */
+	unsigned timeout;	  /* seconds of silence before a connection is dropped */
+	unsigned request_timeout; /* seconds for a whole request, head and body */
 	size_t max_unknown;
 	size_t max_stations;
 	unsigned per_address; /* connections from one client address */
