@@ -102,6 +102,19 @@ static bool reply_proxy_ok(const char *s)
 	return strlen(s) > 8;
 }
 
+/* Letters, digits, '-' and '_' (hex or base64url): a token goes back to
+ * the broker inside JSON and is never shown, so nothing else is needed. */
+static bool reply_session_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= 'A' && *p <= 'Z') || *p == '-' || *p == '_'))
+			return false;
+	return true;
+}
+
 static bool reply_usb_filter_ok(const char *s)
 {
 	struct usb_filter f;
@@ -414,7 +427,9 @@ static int reply_parse_root(struct json_object *root, struct broker_reply *r, st
 		      e) < 0 ||
 	    reply_station(root, r, e) < 0 || reply_policy(root, r, e) < 0 ||
 	    reply_endpoints(root, r, e) < 0 || reply_connection_file(root, r, e) < 0 ||
-	    reply_str(root, "user", "user", 64, 0, NULL, &r->user, e) < 0)
+	    reply_str(root, "user", "user", 64, 0, NULL, &r->user, e) < 0 ||
+	    reply_str(root, "session", "session", BROKER_REPLY_SESSION_MAX, STR_SECRET,
+		      reply_session_ok, &r->session, e) < 0)
 		return -1;
 	r->retry_after = (int)retry;
 	r->queue_position = (unsigned)queue;
@@ -620,6 +635,7 @@ void broker_reply_clear(struct broker_reply *r)
 		broker_endpoint_clear(&r->endpoints[i]);
 	free(r->endpoints);
 	free(r->user);
+	reply_free_secret(r->session);
 	memset(r, 0, sizeof(*r));
 	r->retry_after = -1;
 }

@@ -23,6 +23,8 @@
 #define BROKER_REPLY_RETRY_MAX	86400
 #define BROKER_REPLY_QUEUE_MAX	100000 /* queue_position */
 #define BROKER_REPLY_SECRET_MAX 255
+/* The session token of a ready reply: a few dozen URL-safe characters. */
+#define BROKER_REPLY_SESSION_MAX 128
 /* A virt-viewer connection file in a ready reply ("connection_file"). */
 #define BROKER_REPLY_VV_MAX (64 * 1024)
 /* The usbredir filter that matches every device and refuses it. */
@@ -88,6 +90,11 @@ struct broker_reply {
 	struct broker_endpoint *endpoints;
 	size_t n_endpoints;
 	char *user;
+	/* A ready reply's session token: the station's start and end reports
+	 * carry it, so that the broker knows they come from the station that
+	 * was given this desktop. A secret: wiped by broker_reply_clear. NULL
+	 * when absent (an older broker). */
+	char *session;
 };
 
 /* Parses len bytes at data (which need not be NUL-terminated). On success

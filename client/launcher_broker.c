@@ -359,11 +359,13 @@ void launcher_broker_login_async(LauncherBroker *b, const LauncherIdentity *id,
 
 void launcher_broker_session_async(LauncherBroker *b, const LauncherIdentity *id, const char *event,
 				   const char *protocol, const char *host, unsigned port,
-				   const char *user, const char *reason, GCancellable *cancellable,
-				   GAsyncReadyCallback callback, gpointer user_data)
+				   const char *user, const char *reason, const char *session,
+				   GCancellable *cancellable, GAsyncReadyCallback callback,
+				   gpointer user_data)
 {
 	gsize len;
-	char *body = launcher_request_session(id, event, protocol, host, port, user, reason, &len);
+	char *body =
+	    launcher_request_session(id, event, protocol, host, port, user, reason, session, &len);
 
 	broker_start(b, "/v1/session", "session", body, len, cancellable, callback, user_data);
 }

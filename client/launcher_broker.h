@@ -49,11 +49,12 @@ void launcher_broker_login_async(LauncherBroker *b, const LauncherIdentity *id,
 				 GCancellable *cancellable, GAsyncReadyCallback callback,
 				 gpointer user_data);
 
-/* POST /v1/session. */
+/* POST /v1/session. session: the ready reply's token (NULL: none). */
 void launcher_broker_session_async(LauncherBroker *b, const LauncherIdentity *id, const char *event,
 				   const char *protocol, const char *host, unsigned port,
-				   const char *user, const char *reason, GCancellable *cancellable,
-				   GAsyncReadyCallback callback, gpointer user_data);
+				   const char *user, const char *reason, const char *session,
+				   GCancellable *cancellable, GAsyncReadyCallback callback,
+				   gpointer user_data);
 
 /* Ends any of the above. TRUE with *reply filled (clear it with
  * broker_reply_clear) on a 200 with a valid body. On failure FALSE with

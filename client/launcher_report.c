@@ -1,11 +1,13 @@
 /* Session reports: see launcher_report.h. */
 #include "launcher_report.h"
 
+#include "launcher_secret.h"
 #include "log.h"
 
 struct report {
 	LauncherIdentity id;
 	char *event, *protocol, *host, *user, *reason;
+	char *session; /* the desktop's token: wiped like a password */
 	unsigned port;
 };
 
@@ -27,6 +29,7 @@ static void report_free(struct report *rep)
 	g_free(rep->host);
 	g_free(rep->user);
 	g_free(rep->reason);
+	launcher_secret_clear(&rep->session);
 	g_free(rep);
 }
 
@@ -96,7 +99,8 @@ static void report_send(LauncherReport *r)
 		return;
 	r->in_flight = TRUE;
 	launcher_broker_session_async(r->broker, &rep->id, rep->event, rep->protocol, rep->host,
-				      rep->port, rep->user, rep->reason, r->cancel, report_done, r);
+				      rep->port, rep->user, rep->reason, rep->session, r->cancel,
+				      report_done, r);
 }
 
 LauncherReport *launcher_report_new(LauncherBroker *broker)
@@ -123,7 +127,7 @@ void launcher_report_free(LauncherReport *r)
 
 void launcher_report_push(LauncherReport *r, const LauncherIdentity *id, const char *event,
 			  const char *protocol, const char *host, unsigned port, const char *user,
-			  const char *reason)
+			  const char *reason, const char *session)
 {
 	struct report *rep = g_new0(struct report, 1);
 
@@ -134,6 +138,7 @@ void launcher_report_push(LauncherReport *r, const LauncherIdentity *id, const c
 	rep->port = port;
 	rep->user = g_strdup(user);
 	rep->reason = g_strdup(reason);
+	rep->session = launcher_secret_dup(session);
 	/* A station that stays offline for long keeps only the newest. */
 	while (r->queue.length >= LAUNCHER_REPORT_QUEUE_MAX && !r->in_flight)
 		report_free(g_queue_pop_head(&r->queue));

@@ -16,10 +16,12 @@ LauncherReport *launcher_report_new(LauncherBroker *broker);
 void launcher_report_free(LauncherReport *r);
 
 /* Queues a report (event "start" or "end") and sends it as soon as those
- * before it are through. */
+ * before it are through. session is the token of the ready reply that
+ * handed out this desktop (NULL: none); the broker refuses a report without
+ * it. Each report keeps its own copy, wiped when the report is done. */
 void launcher_report_push(LauncherReport *r, const LauncherIdentity *id, const char *event,
 			  const char *protocol, const char *host, unsigned port, const char *user,
-			  const char *reason);
+			  const char *reason, const char *session);
 
 /* Calls done once the queue is empty, or after timeout_ms, whichever is
  * first (for a clean stop). */

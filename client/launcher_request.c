@@ -122,13 +122,14 @@ char *launcher_request_login(const LauncherIdentity *id, const char *username, c
 
 char *launcher_request_session(const LauncherIdentity *id, const char *event, const char *protocol,
 			       const char *host, unsigned port, const char *user,
-			       const char *reason, gsize *len)
+			       const char *reason, const char *session, gsize *len)
 {
 	const struct request_field f[] = {
-	    {"mac", id->mac, -1}, {"hostname", request_hostname(id), -1},
-	    {"event", event, -1}, {"protocol", protocol, -1},
-	    {"host", host, -1},	  {"port", NULL, port ? (long)port : -1},
-	    {"user", user, -1},	  {"reason", reason, -1},
+	    {"mac", id->mac, -1},     {"hostname", request_hostname(id), -1},
+	    {"event", event, -1},     {"protocol", protocol, -1},
+	    {"host", host, -1},	      {"port", NULL, port ? (long)port : -1},
+	    {"user", user, -1},	      {"reason", reason, -1},
+	    {"session", session, -1},
 	};
 	return request_build(f, G_N_ELEMENTS(f), len);
 }

@@ -16,10 +16,12 @@ char *launcher_request_lookup(const LauncherIdentity *id, const char *version, g
 char *launcher_request_login(const LauncherIdentity *id, const char *username, const char *password,
 			     gsize *len);
 
-/* {"mac","hostname","event","protocol","host","port","user"?,"reason"?}. */
+/* {"mac","hostname","event","protocol","host","port","user"?,"reason"?,
+ * "session"?}; session is the ready reply's token (the body is wiped when
+ * freed, like every request body). */
 char *launcher_request_session(const LauncherIdentity *id, const char *event, const char *protocol,
 			       const char *host, unsigned port, const char *user,
-			       const char *reason, gsize *len);
+			       const char *reason, const char *session, gsize *len);
 
 /* s as a JSON string (with quotes) appended at out; returns the bytes
  * written, or only counts them when out is NULL. */

@@ -76,6 +76,9 @@ struct LauncherSession {
 	struct broker_endpoint current;
 	GString *failures;
 	char *user; /* who logged in through the broker, for the reports */
+	/* The ready reply's session token, which the start and end reports
+	 * of this desktop carry: wiped with the other credentials. */
+	char *session_token;
 	/* A login the broker accepted while the desktop was still starting:
 	 * sent again when it says to ask again, wiped on any other answer. */
 	char *pending_user, *pending_password;
@@ -160,6 +163,7 @@ static void session_clear_credentials(LauncherSession *s)
 	session_clear_endpoints(s);
 	broker_endpoint_clear(&s->current);
 	g_clear_pointer(&s->user, g_free);
+	launcher_secret_clear(&s->session_token);
 }
 
 static void session_discover(LauncherSession *s)
@@ -245,6 +249,10 @@ static void session_take_endpoints(LauncherSession *s, struct broker_reply *r)
 		g_free(s->user);
 		s->user = g_strdup(r->user);
 	}
+	/* The token goes with these endpoints: a reply without one (an
+	 * older broker) leaves none from an earlier reply behind. */
+	launcher_secret_clear(&s->session_token);
+	s->session_token = launcher_secret_dup(r->session);
 }
 
 /* ---- message and error screens ---- */
@@ -769,7 +777,7 @@ static void session_viewer_opened(gpointer user_data)
 	launcher_backoff_reset(&s->desktop_backoff);
 	if (!s->direct)
 		launcher_report_push(s->report, &s->id, "start", s->current.protocol_name,
-				     s->current.host, port, s->user, NULL);
+				     s->current.host, port, s->user, NULL, s->session_token);
 	if (s->ep_index > 0) {
 		/* The user should know the usual way failed: a fallback may
 		 * lack USB or sound, and the admin should hear of it. */
@@ -818,7 +826,7 @@ static void session_end(LauncherSession *s, const char *reason)
 	session_viewer_disconnect(s);
 	if (!s->direct)
 		launcher_report_push(s->report, &s->id, "end", protocol ? protocol : "spice",
-				     s->current.host, port, s->user, reason);
+				     s->current.host, port, s->user, reason, s->session_token);
 	session_clear_credentials(s);
 	if (lasted >= SHORT_SESSION_US)
 		launcher_backoff_reset(&s->auto_backoff);

@@ -4,6 +4,11 @@
 # broker is unreachable when the end is to be reported (the report waits and
 # goes out once the broker is back). With autoconnect, the launcher connects
 # again by itself after a short wait.
+#
+# The station reaches the broker through a TCP relay (socat) that the test
+# cuts and restores: an outage on the way, while the broker itself keeps
+# running with the session token it gave the station. (A restarted broker
+# knows no token of an earlier session, and refuses its reports.)
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source=tests/lib/broker.sh
@@ -15,7 +20,7 @@
 # shellcheck source=tests/launcher/common.sh
 . "$VDI_ROOT/tests/launcher/common.sh"
 
-plan 19
+plan 20
 
 x11_start 1024x768 || exit 1
 fake_sysfs eth9 "$STATION_MAC"
@@ -30,9 +35,32 @@ host = 127.0.0.1
 port = $port
 autoconnect = yes
 CONF
-BROKER_LISTEN=127.0.0.1:$bport broker_start "$T/stations.conf" || exit 1
+broker_start "$T/stations.conf" || exit 1
 
-launcher_start --broker "$BROKER_URL" --ca "$BROKER_CA" --mac "$STATION_MAC" -o retry_base=2
+# relay_start / relay_stop: the station's way to the broker, on $bport.
+RELAY_PID=
+relay_start() {
+	local i
+	setsid socat "TCP-LISTEN:$bport,bind=127.0.0.1,reuseaddr,fork" \
+		"TCP:127.0.0.1:${BROKER_URL##*:}" 2>>"$T/relay.log" &
+	RELAY_PID=$!
+	for ((i = 0; i < 50; i++)); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$bport") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+relay_stop() {
+	# The whole group: socat forks one child per open connection.
+	[ -n "$RELAY_PID" ] && kill -- "-$RELAY_PID" 2>/dev/null
+	wait "$RELAY_PID" 2>/dev/null
+	RELAY_PID=
+}
+at_exit relay_stop
+relay_start || exit 1
+
+launcher_start --broker "https://127.0.0.1:$bport" --ca "$BROKER_CA" --mac "$STATION_MAC" \
+	-o retry_base=2
 launcher_wait_state "^state=connected protocol=spice endpoint=127\\.0\\.0\\.1:$port "
 ok $? "autoconnect: connected without a key press: $(cat "$T/status")"
 wait_for spice_clients desk 1
@@ -63,29 +91,32 @@ ok $? "the desktop's SPICE server has the viewer again ($(spice_channels desk) c
 # above is reported in the background; it must have gone out first, or the
 # end would queue behind its retry (10 s) rather than be tried at once.
 wait_count 'event=session_report event=start result=ok' 2 10
-broker_stop
+relay_stop
 qemu_quit desk
 launcher_wait_state '^state=idle ' 5
-ok $? "server gone: back at the login screen while the broker is down"
+ok $? "server gone: back at the login screen while the broker is unreachable"
 launcher_wait_log 'event=session_report event=end result=retry' 5
 ok $? "the end report could not go out and is kept"
-BROKER_LISTEN=127.0.0.1:$bport broker_start "$T/stations.conf" || exit 1
+# Until the report arrives the broker still has the station connected.
+is "$(admin_get /v1/admin/stations | grep -Eo "\"mac\":\"$STATION_MAC\",[^}]*\"state\":\"[a-z]*\"" | grep -Eo '[a-z]*"$')" \
+	'connected"' "the broker has not heard of the end yet"
+relay_start || exit 1
 # The first end (link down) was reported at once; this is the second.
 wait_count 'event=session_report event=end result=ok' 2 15
 ok $? "once the broker is back, the kept report goes out"
 sleep 0.5
 is "$(count_log 'event=session_report event=end result=ok')" 2 "two session ends, each reported once"
-# The new broker's own record: exactly one session report from this
-# station, an end with the reason of the second session (the server quit),
-# and no start (that went to the first broker). Its admin socket knows the
-# station and has it idle, with no endpoint.
+# The broker's own record: two sessions from this station, each started and
+# ended, the last end with the reason of the second session (the server
+# quit), accepted with the token of that session's ready answer. Its admin
+# socket has the station idle, with no endpoint.
 reports=$(grep -E "event=session mac=$STATION_MAC " "$BROKER_LOG")
 is "$(printf '%s\n' "$reports" | grep -Ec ' kind=end( |$)')/$(printf '%s\n' "$reports" | grep -Ec ' kind=start( |$)')" \
-	1/0 "the new broker got one end and no start: $(printf '%s' "$reports" | sed -n 's/.*\( kind=[a-z]*\).*\( reason=[a-z_]*\).*/\1\2/p' | tr '\n' ' ')"
-like "$reports" ' kind=end .*reason=server_closed' "the end says why: the server closed"
+	2/2 "the broker got two starts and two ends: $(printf '%s' "$reports" | sed -n 's/.*\( kind=[a-z]*\).*\( reason=[a-z_]*\).*/\1\2/p' | tr '\n' ' ')"
+like "$(printf '%s\n' "$reports" | tail -n 1)" ' kind=end .*reason=server_closed' "the last end says why: the server closed"
 station=$(admin_wait_like /v1/admin/stations "\"mac\":\"$STATION_MAC\"")
 like "$station" "\"mac\":\"$STATION_MAC\",[^}]*\"state\":\"idle\"" \
-	"the new broker's admin socket has the station idle"
+	"the broker's admin socket has the station idle again"
 ! printf '%s' "$station" | grep -q '"endpoint"'
 ok $? "with no session endpoint: $station"
 launcher_stop

@@ -87,15 +87,16 @@ static void test_requests(void)
 
 	id.hostname[0] = '\0';
 	body = launcher_request_session(&id, "end", "spice", "10.0.0.5", 5900, NULL,
-					"server_closed", &len);
+					"server_closed", "0a1b2c", &len);
 	g_assert_cmpstr(body, ==,
 			"{\"mac\":\"52:54:00:12:34:56\",\"event\":\"end\","
 			"\"protocol\":\"spice\",\"host\":\"10.0.0.5\",\"port\":5900,"
-			"\"reason\":\"server_closed\"}");
+			"\"reason\":\"server_closed\",\"session\":\"0a1b2c\"}");
 	g_free(body);
-	body = launcher_request_session(&id, "start", "spice", "h", 0, "bob", NULL, &len);
+	body = launcher_request_session(&id, "start", "spice", "h", 0, "bob", NULL, NULL, &len);
 	o = parse_body(body, len);
 	g_assert_null(member(o, "port"));
+	g_assert_null(member(o, "session"));
 	g_assert_cmpstr(member(o, "user"), ==, "bob");
 	json_object_put(o);
 	g_free(body);

@@ -135,7 +135,8 @@ static void test_login_reply(void)
 	const char *json = "{\"status\":\"ready\",\"message\":\"m\",\"station\":{\"mac\":"
 			   "\"52:54:00:12:34:56\",\"ip\":\"10.0.0.1\"},\"policy\":{\"login\":"
 			   "\"broker\",\"autoconnect\":true},\"endpoints\":[{\"protocol\":"
-			   "\"spice\",\"host\":\"h\",\"tls_port\":5901}],\"user\":\"alice\"}";
+			   "\"spice\",\"host\":\"h\",\"tls_port\":5901}],\"user\":\"alice\","
+			   "\"session\":\"00112233445566778899aabbccddeeff\"}";
 	struct broker_reply r;
 	char err[160];
 
@@ -145,6 +146,7 @@ static void test_login_reply(void)
 	g_assert_false(r.policy.sso);		   /* no single sign-on unless allowed */
 	g_assert_null(r.policy.usb_auto_redirect); /* the launcher's default */
 	g_assert_cmpstr(r.user, ==, "alice");
+	g_assert_cmpstr(r.session, ==, "00112233445566778899aabbccddeeff");
 	g_assert_cmpuint(r.endpoints[0].port, ==, 0);
 	g_assert_cmpuint(r.endpoints[0].tls_port, ==, 5901);
 	broker_reply_clear(&r);
@@ -191,6 +193,10 @@ static void test_malformed(void)
 	     "queue_position: not an integer"},
 	    {"{\"status\":\"starting\",\"queue_position\":2.0}", "queue_position: not an integer"},
 	    {"{\"status\":\"ok\",\"error\":\"Bad Code\"}", "error: malformed"},
+	    {"{\"status\":\"ok\",\"session\":\"a b\"}", "session: malformed"},
+	    {"{\"status\":\"ok\",\"session\":\"\"}", "session: malformed"},
+	    {"{\"status\":\"ok\",\"session\":\"a\\\"b\"}", "session: malformed"},
+	    {"{\"status\":\"ok\",\"session\":7}", "session: not a string"},
 	    {"{\"status\":\"ok\",\"station\":[]}", "station: not an object"},
 	    {"{\"status\":\"ok\",\"station\":{\"mac\":\"52:54:00:12:34\"}}", "station.mac"},
 	    {"{\"status\":\"ok\",\"station\":{\"ip\":\"10.0.0.256\"}}", "station.ip"},
