@@ -37,7 +37,7 @@ good >"$S"
 jstr() {
 	perl -MJSON::PP -e '
 		binmode STDOUT, ":encoding(UTF-8)";
-		my $v = JSON::PP->new->decode(do { local $/; <STDIN> });
+		my $v = JSON::PP->new->utf8->decode(do { local $/; <STDIN> });
 		$v = ref $v eq "ARRAY" ? $v->[$_] : $v->{$_} for split /\./, $ARGV[0];
 		print $v;
 	' "$1"
