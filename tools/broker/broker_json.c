@@ -207,7 +207,7 @@ void broker_json_strn(struct broker_json *j, const char *str, size_t n)
 	while (i < n && !j->failed) {
 		/* Copy the longest run that needs no escaping in one go. */
 		run = i;
-		while (run < n && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '"' &&
+		while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' &&
 		       s[run] != '\\')
 			run++;
 		if (run > i) {

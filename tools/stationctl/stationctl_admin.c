@@ -305,8 +305,6 @@ void stationctl_admin_print_json(json_object *reply)
 		} else if (s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9)) {
 			printf("\\u%04x", 0x2000u | (s[2] - 0x80u));
 			s += 2;
-		} else if (s[0] == 0x7f) {
-			fputs("\\u007f", stdout);
 		} else {
 			putchar(*s);
 		}

@@ -36,7 +36,7 @@ int stationctl_admin_get_list(const char *socket_path, const char *path, const c
  * usage exit code after printing the usage error. */
 int stationctl_admin_list_opts(int argc, char **argv, int *json, int *no_header);
 /* Prints reply as pretty JSON, with the characters a terminal would act on
- * escaped as \uXXXX (the C1 controls, U+2028, U+2029 and DEL). */
+ * escaped as \uXXXX (the C1 controls, U+2028 and U+2029). */
 void stationctl_admin_print_json(json_object *reply);
 
 /* The string member key of obj, or NULL when absent or not a string. */
