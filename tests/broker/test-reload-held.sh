@@ -6,8 +6,10 @@
 # the file is emptied (: >FILE); it is replaced by one with comments only.
 # Each of these leaves a valid file with fewer than half of the mappings, so
 # the broker holds it. Then the admin confirms it with `stationctl reload
-# --force`, or with SIGHUP; and an intended edit (`stationctl del` of one
-# mapping of three) applies at once.
+# --force`, or with SIGHUP; an intended edit (`stationctl del` of one
+# mapping of three) applies at once, and so does a script's in-place rewrite
+# in two steps, once, after the second; `stationctl del` of the very last
+# mapping waits for --force like any file without mappings.
 #
 # What proves it, from outside the broker's log: real POST /v1/lookup
 # answers for the stations the short file lost (still their desktops while
@@ -247,6 +249,22 @@ is $? 1 "the edit is not held"
 ctl reload
 is "$rc" 0 "stationctl reload after the edit: exit 0"
 like "$out" 'applied its stations file: 2 mapping' "  ... 2 mappings"
+
+# Deleting down to one mapping applies each time (2 -> 1 keeps half); deleting
+# the last one (1 -> 0) is held like any file without mappings, until the
+# admin confirms it.
+ctl del 52:54:00:00:00:01
+wait_mappings 1
+ok $? "stationctl del 2 -> 1: applied"
+ctl del 52:54:00:00:00:03
+is "$rc" 0 "stationctl del of the last mapping: exit 0"
+wait_held
+ok $? "the file without mappings is held"
+is "$(name_of 3)" desk-3 "held: 03 still gets its desktop"
+ctl reload --force
+is "$rc" 0 "stationctl reload --force: exit 0"
+is "$(mappings)" 0 "after --force: no mappings"
+is "$(status_of 3)" unknown "after --force: 03 is unknown"
 
 broker_alive
 ok $? "broker alive"
