@@ -1,7 +1,8 @@
 # VDI Station — one entry point.
 #   make          build everything (installs missing Debian packages first)
 #   make check    build, then run every test (TAP, one prove summary)
-#   make bench    benchmarks (broker vs nginx, launcher vs remote-viewer,
+#   make bench    benchmarks (broker vs nginx, broker under attack vs idle,
+#                 launcher vs remote-viewer,
 #                 launcher vs xfreerdp and gvncviewer,
 #                 firmware payload, boot stages, station RAM, typed login
 #                 vs autoconnect and USB hot-plug on a station); figures are
@@ -204,6 +205,7 @@ $(BUILD)/bench/%: $(O)/tools/bench/%.o $(LIB_BROKER) $(LIB_COMMON)
 bench: all
 	@$(MAKE) --no-print-directory $(BENCH_BINS) firmware-test
 	tools/bench/run.sh
+	tools/bench/broker-attacks.sh
 	tools/bench/launcher-session.sh
 	tools/bench/viewers.sh
 	tools/bench/firmware.sh
