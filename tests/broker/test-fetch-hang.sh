@@ -109,6 +109,8 @@ diag "hanging server: $(cat "$T/hang.stats")"
 is "$([ "$max" -le 4 ] && echo 1)" 1 "never more than 4 fetches at once (saw $max)"
 health=$(admin_get /v1/admin/health)
 diag "health: $health"
+is "$(jget fetches.running <<<"$health")" 4 "admin health: 4 fetches running"
+is "$(jget fetches.queued <<<"$health")" 46 "admin health: the other 46 queued"
 
 # Stopping answers the queued stations ("stopping") instead of hanging.
 t0=$(date +%s)

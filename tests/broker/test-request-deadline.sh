@@ -67,6 +67,10 @@ r=$(perl -MIO::Socket::INET -MTime::HiRes=sleep -e '
 diag "kept-alive connection, three slow requests: $r"
 is "$r" "200 200 200" "each request on a kept-alive connection has its own deadline"
 
+closed=$(admin_get /v1/admin/health | jget deadline_closed)
+# The two trickles, and the kept-alive connection left idle after its
+# answer (a next request that never came).
+is "$closed" 3 "admin health counts the connections closed at the deadline"
 lookup_code 52:54:00:00:00:01 >"$T/code"
 is "$(cat "$T/code")" 200 "the broker still answers"
 broker_stop

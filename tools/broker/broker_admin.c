@@ -220,6 +220,23 @@ static void admin_reload(void *app, const struct broker_http_request *req,
 		admin_oom(resp);
 }
 
+/* A pool's load: what runs, what waits, and what was refused since start. */
+static void admin_workq_json(struct broker_json *j, const char *key, struct broker_workq *q)
+{
+	unsigned running, queued;
+	unsigned long refused;
+
+	if (!q)
+		return;
+	broker_workq_counts(q, &running, &queued, &refused);
+	broker_json_key(j, key);
+	broker_json_open(j);
+	broker_json_kv_uint(j, "running", running);
+	broker_json_kv_uint(j, "queued", queued);
+	broker_json_kv_uint(j, "refused", refused);
+	broker_json_close(j);
+}
+
 static void admin_health(void *app, const struct broker_http_request *req,
 			 struct broker_http_response *resp)
 {
@@ -240,6 +257,9 @@ static void admin_health(void *app, const struct broker_http_request *req,
 		admin_hold_json(&j, &h);
 	broker_json_kv_uint(&j, "unknown", broker_state_unknown_count(b->state));
 	broker_json_kv_uint(&j, "connections", broker_http_connections(b->api));
+	broker_json_kv_uint(&j, "deadline_closed", broker_http_deadline_closed(b->api));
+	admin_workq_json(&j, "fetches", b->fetch_q);
+	admin_workq_json(&j, "logins", b->login_q);
 	broker_json_close(&j);
 	broker_config_release(s);
 	resp->body = broker_json_take(&j, &resp->len);
