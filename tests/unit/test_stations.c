@@ -115,11 +115,11 @@ static void test_inheritance(void)
 	const struct st_entry *e = match(cfg, "52:54:00:12:34:56", NULL, NULL);
 	g_assert_cmpstr(e->name, ==, "teacher");
 	g_assert_cmpstr(e->values[ST_KEY_HOST], ==, "10.0.0.5");
-	g_assert_cmpstr(e->origin[ST_KEY_HOST].section, ==, "group:lab");
-	g_assert_cmpuint(e->origin[ST_KEY_HOST].line, ==, 4);
-	g_assert_cmpstr(e->origin[ST_KEY_PORT].section, ==, "52:54:00:12:34:56");
-	g_assert_cmpuint(e->origin[ST_KEY_PORT].line, ==, 12);
-	g_assert_null(e->origin[ST_KEY_LOGIN].section); /* built-in */
+	g_assert_cmpstr(st_entry_origin(e, ST_KEY_HOST).section, ==, "group:lab");
+	g_assert_cmpuint(st_entry_origin(e, ST_KEY_HOST).line, ==, 4);
+	g_assert_cmpstr(st_entry_origin(e, ST_KEY_PORT).section, ==, "52:54:00:12:34:56");
+	g_assert_cmpuint(st_entry_origin(e, ST_KEY_PORT).line, ==, 12);
+	g_assert_null(st_entry_origin(e, ST_KEY_LOGIN).section); /* built-in */
 	g_assert_cmpstr(e->message, ==, "  Welcome\nto the lab ");
 	g_assert_cmpuint(e->n_endpoints, ==, 2);
 	g_assert_cmpint(e->endpoints[0].protocol, ==, ST_PROTO_SPICE);

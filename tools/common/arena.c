@@ -3,7 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARENA_CHUNK (64 * 1024)
+/* Above glibc's mmap threshold: each chunk is its own mapping and goes back
+ * to the system as soon as the config is freed, instead of leaving holes in
+ * the heap that a reload's peak would grow around. */
+#define ARENA_CHUNK (256 * 1024)
 
 struct arena_chunk {
 	struct arena_chunk *next;
@@ -11,11 +14,12 @@ struct arena_chunk {
 	char data[];
 };
 
-void *arena_alloc(struct arena *a, size_t size)
+static void *arena_take(struct arena *a, size_t size, size_t align)
 {
-	size = (size + 15) & ~(size_t)15;
 	struct arena_chunk *c = a->head;
-	if (!c || c->cap - c->used < size) {
+	size_t at = c ? (c->used + align - 1) & ~(align - 1) : 0;
+
+	if (!c || at > c->cap || c->cap - at < size) {
 		size_t cap = size > ARENA_CHUNK ? size : ARENA_CHUNK;
 		c = malloc(sizeof(*c) + cap);
 		if (!c)
@@ -24,10 +28,16 @@ void *arena_alloc(struct arena *a, size_t size)
 		c->cap = cap;
 		c->next = a->head;
 		a->head = c;
+		at = 0;
 	}
-	void *p = c->data + c->used;
-	c->used += size;
-	return p;
+	c->used = at + size;
+	return c->data + at;
+}
+
+void *arena_alloc(struct arena *a, size_t size)
+{
+	_Static_assert(sizeof(struct arena_chunk) % 8 == 0, "chunk data stays 8-aligned");
+	return arena_take(a, size, 8);
 }
 
 char *arena_strdup(struct arena *a, const char *s)
@@ -35,7 +45,7 @@ char *arena_strdup(struct arena *a, const char *s)
 	if (!s)
 		return NULL;
 	size_t n = strlen(s) + 1;
-	char *p = arena_alloc(a, n);
+	char *p = arena_take(a, n, 1);
 	if (p)
 		memcpy(p, s, n);
 	return p;

@@ -57,6 +57,19 @@ struct st_target {
 int st_target_parse(const char *s, struct st_target *t, char *err, size_t errlen);
 const char *st_kind_name(enum st_kind kind); /* "mac", "ip", "cidr", ... */
 
+/* A header as a config (and a document's section table) keeps it: the same
+ * fields as a st_target, but the canonical text stored once elsewhere, so
+ * that a million sections do not each carry a 264-byte buffer. */
+struct st_match {
+	const char *text; /* canonical form, as written back to the file */
+	struct ipaddr ip; /* ST_IP, ST_CIDR (network) */
+	enum st_kind kind;
+	uint8_t prefix; /* ST_CIDR, in the 128-bit space */
+	uint8_t mac[6]; /* ST_MAC */
+};
+/* The st_target form of m, for the document edits. */
+void st_match_target(const struct st_match *m, struct st_target *t);
+
 enum st_key {
 	ST_KEY_NAME,
 	ST_KEY_GROUP,
@@ -112,17 +125,22 @@ int st_value_check(enum st_key key, const char *value, char *err, size_t errlen)
  * a group is in no group. 0 or -1 with err. */
 int st_key_allowed(enum st_kind kind, enum st_key key, char *err, size_t errlen);
 
-/* Diagnostics, printed as "file:line: message". line 0 means the whole file. */
+/* Diagnostics, printed as "file:line: message". line 0 means the whole file.
+ * n counts every error; only the first ST_DIAGS_KEPT are kept in v, so a
+ * file with a million errors does not hold a million records (callers show
+ * a few and the count). */
+#define ST_DIAGS_KEPT 1000
 struct st_diag {
 	unsigned line;
 	char msg[320];
 };
 struct st_diags {
 	char file[256];
-	struct st_diag *v;
+	struct st_diag *v; /* the first min(n, ST_DIAGS_KEPT) */
 	size_t n, cap;
 };
 void st_diags_free(struct st_diags *d);
+/* The kept diagnostics, then "N more errors" when some were not kept. */
 void st_diags_print(const struct st_diags *d, FILE *out);
 
 /* ---- Document layer (lines kept for minimal edits) ---- */
@@ -194,17 +212,21 @@ struct st_pool {
 };
 
 struct st_entry {
-	struct st_target target;
-	unsigned line; /* of the section header */
-	size_t index;  /* position among entries, stable for one config */
+	struct st_match target;
+	unsigned line;	/* of the section header */
+	uint32_t index; /* position among entries, stable for one config */
 
 	/* Effective values after inheritance (station, then its group, then
 	 * built-in defaults); NULL when unset. For fallback, the first one;
-	 * all of them are in fallbacks. */
+	 * all of them are in fallbacks. Where each came from is not stored
+	 * per key: st_entry_origin() works it out from the keys the section
+	 * wrote itself and its group's. */
 	const char *values[ST_KEY__COUNT];
-	struct st_origin origin[ST_KEY__COUNT];
-	const char *fallbacks[ST_FALLBACK_MAX];
-	size_t n_fallbacks;
+	const char *const *fallbacks; /* shared with the group when inherited */
+	unsigned n_fallbacks;
+	uint64_t own_keys;	      /* bit k: this section writes key k */
+	const unsigned *own_lines;    /* their lines, in key order */
+	const struct st_entry *group; /* the [group:NAME] it is in, or NULL */
 
 	/* Typed views of the same values. endpoints[0] is the primary; the
 	 * fallbacks follow in file order. Empty for groups and for stations
@@ -274,6 +296,8 @@ const struct st_entry *st_config_match(const struct st_config *cfg, const uint8_
 const struct st_entry *st_config_find(const struct st_config *cfg, const struct st_target *t);
 size_t st_config_count(const struct st_config *cfg);
 const struct st_entry *st_config_entry(const struct st_config *cfg, size_t i);
+/* Where e's value of key came from (for fallback: its first one). */
+struct st_origin st_entry_origin(const struct st_entry *e, enum st_key key);
 
 /* Built-in USB policy: redirect storage, still-image (scanners, cameras) and
  * video devices; never HID. Filters use the usbredir rule syntax

@@ -15,6 +15,8 @@
 #include "fileio.h"
 #include "hashidx.h"
 
+_Static_assert(ST_KEY__COUNT <= 64, "st_entry.own_keys has a bit per key");
+
 struct st_config {
 	struct arena arena;
 	struct st_entry *entries;
@@ -30,7 +32,8 @@ struct st_config {
 	uint32_t default_idx;
 };
 
-/* A section's own keys, before inheritance. */
+/* A section's own keys, before inheritance (one at a time, while the
+ * section is read). */
 struct st_own {
 	const char *val[ST_KEY__COUNT];
 	unsigned line[ST_KEY__COUNT];
@@ -177,46 +180,94 @@ static unsigned st_uint(const char *s)
 	return s ? (unsigned)strtoul(s, NULL, 10) : 0;
 }
 
-/* Effective values of one entry: own keys, then the group's, then built-in. */
-static void st_resolve(struct st_entry *e, const struct st_own *own, const struct st_entry *grp,
-		       const struct st_own *gown, const char *own_text)
+static uint64_t st_bit(int k)
 {
+	return (uint64_t)1 << k;
+}
+
+/* A section's own keys into its entry, strings copied into the arena, so
+ * that nothing of the document is needed once the sections are read: only
+ * the keys the section writes take room. */
+static int st_entry_own(struct st_config *cfg, struct st_entry *e, const struct st_own *own)
+{
+	unsigned *lines;
+	const char **fb = NULL;
+	size_t n = 0;
+
+	for (int k = 0; k < ST_KEY__COUNT; k++)
+		if (own->val[k])
+			n++;
+	n += own->nfb ? 1 : 0;
+	lines = arena_alloc(&cfg->arena, (n ? n : 1) * sizeof(*lines));
+	if (own->nfb)
+		fb = arena_alloc(&cfg->arena, own->nfb * sizeof(*fb));
+	if (!lines || (own->nfb && !fb))
+		return -1;
+	n = 0;
 	for (int k = 0; k < ST_KEY__COUNT; k++) {
-		if (k == ST_KEY_FALLBACK)
+		if (k == ST_KEY_FALLBACK && own->nfb) {
+			e->own_keys |= st_bit(k);
+			lines[n++] = own->fbline;
 			continue;
-		if (own->val[k]) {
-			e->values[k] = own->val[k];
-			e->origin[k] = (struct st_origin){own_text, own->line[k]};
-		} else if (grp && gown->val[k] && k != ST_KEY_GROUP) {
-			e->values[k] = gown->val[k];
-			e->origin[k] = (struct st_origin){grp->target.text, gown->line[k]};
+		}
+		if (!own->val[k])
+			continue;
+		if (!(e->values[k] = arena_strdup(&cfg->arena, own->val[k])))
+			return -1;
+		e->own_keys |= st_bit(k);
+		lines[n++] = own->line[k];
+	}
+	for (size_t i = 0; i < own->nfb; i++)
+		if (!(fb[i] = arena_strdup(&cfg->arena, own->fb[i])))
+			return -1;
+	e->own_lines = lines;
+	e->fallbacks = fb;
+	e->n_fallbacks = (unsigned)own->nfb;
+	e->values[ST_KEY_FALLBACK] = own->nfb ? fb[0] : NULL;
+	return 0;
+}
+
+/* Effective values of one entry: own keys, then the group's, then built-in.
+ * The group's strings are shared, not copied; built-in ones are literals. */
+static void st_resolve(struct st_entry *e, const struct st_entry *grp)
+{
+	e->group = grp;
+	for (int k = 0; k < ST_KEY__COUNT; k++) {
+		if (e->own_keys & st_bit(k))
+			continue;
+		if (k == ST_KEY_FALLBACK) {
+			/* Fallbacks are a list: a station's own list replaces
+			 * its group's. */
+			if (grp && (grp->own_keys & st_bit(k))) {
+				e->fallbacks = grp->fallbacks;
+				e->n_fallbacks = grp->n_fallbacks;
+				e->values[k] = grp->fallbacks[0];
+			}
+		} else if (grp && k != ST_KEY_GROUP && (grp->own_keys & st_bit(k))) {
+			e->values[k] = grp->values[k];
 		} else {
 			e->values[k] = st_builtin(k);
-			e->origin[k] = (struct st_origin){NULL, 0};
 		}
-	}
-	/* Fallbacks are a list: a station's own list replaces its group's. */
-	const struct st_own *fsrc = own->nfb ? own : (grp ? gown : NULL);
-	if (fsrc && fsrc->nfb) {
-		e->n_fallbacks = fsrc->nfb;
-		memcpy(e->fallbacks, fsrc->fb, fsrc->nfb * sizeof(fsrc->fb[0]));
-		e->values[ST_KEY_FALLBACK] = fsrc->fb[0];
-		e->origin[ST_KEY_FALLBACK] =
-		    (struct st_origin){fsrc == own ? own_text : grp->target.text, fsrc->fbline};
 	}
 }
 
-/* Moves every string of an entry into the arena so the config outlives the
- * document it was built from. */
-static int st_entry_own_strings(struct st_config *cfg, struct st_entry *e)
+static unsigned st_own_line(const struct st_entry *e, int k)
 {
-	for (int k = 0; k < ST_KEY__COUNT; k++)
-		if (e->values[k] && !(e->values[k] = arena_strdup(&cfg->arena, e->values[k])))
-			return -1;
-	for (size_t i = 0; i < e->n_fallbacks; i++)
-		if (!(e->fallbacks[i] = arena_strdup(&cfg->arena, e->fallbacks[i])))
-			return -1;
-	return 0;
+	uint64_t below = e->own_keys & (st_bit(k) - 1);
+	return e->own_lines[__builtin_popcountll(below)];
+}
+
+struct st_origin st_entry_origin(const struct st_entry *e, enum st_key key)
+{
+	const struct st_entry *g = e->group;
+
+	if ((unsigned)key >= ST_KEY__COUNT)
+		return (struct st_origin){NULL, 0};
+	if (e->own_keys & st_bit(key))
+		return (struct st_origin){e->target.text, st_own_line(e, key)};
+	if (g && key != ST_KEY_GROUP && (g->own_keys & st_bit(key)))
+		return (struct st_origin){g->target.text, st_own_line(g, key)};
+	return (struct st_origin){NULL, 0};
 }
 
 /* A path as written in the stations file, relative to its folder (like
@@ -317,7 +368,7 @@ static int st_check_domain(const struct st_entry *e, char *err, size_t errlen)
 		snprintf(err, errlen,
 			 "[%.100s] sets both 'domain' and '%s' (from [%.60s]): with 'domain', %s",
 			 e->target.text, st_key_name(k),
-			 e->origin[k].section ? e->origin[k].section : "?",
+			 st_entry_origin(e, k).section ? st_entry_origin(e, k).section : "?",
 			 k == ST_KEY_PASSWORD
 			     ? "the password comes from the broker (domain_password)"
 			     : "address and ports come from the running domain");
@@ -346,19 +397,19 @@ static int st_check_pool_mapping(const struct st_entry *e, char *err, size_t err
 		enum st_key k = other[i];
 
 		/* protocol has a built-in default: only one written counts. */
-		if (!e->values[k] || !e->origin[k].section)
+		if (!e->values[k] || !st_entry_origin(e, k).section)
 			continue;
 		if (k == ST_KEY_DISPLAY_HOST) {
 			snprintf(err, errlen,
 				 "[%.100s] sets display_host (from [%.60s]) next to 'pool': a "
 				 "pool's display_host goes in its [pool:NAME] section",
-				 e->target.text, e->origin[k].section);
+				 e->target.text, st_entry_origin(e, k).section);
 			return -1;
 		}
 		snprintf(err, errlen,
 			 "[%.100s] sets both 'pool' and '%s' (from [%.60s]): the pool's section "
 			 "describes its desktops",
-			 e->target.text, st_key_name(k), e->origin[k].section);
+			 e->target.text, st_key_name(k), st_entry_origin(e, k).section);
 		return -1;
 	}
 	return 0;
@@ -425,8 +476,9 @@ static int st_check_effective(const struct st_entry *e, char *err, size_t errlen
 			 e->target.text);
 		return -1;
 	}
-	if (!e->values[ST_KEY_CONNECTION_URL] && (e->origin[ST_KEY_CONNECTION_AUTH].section ||
-						  e->origin[ST_KEY_CONNECTION_METHOD].section)) {
+	if (!e->values[ST_KEY_CONNECTION_URL] &&
+	    (st_entry_origin(e, ST_KEY_CONNECTION_AUTH).section ||
+	     st_entry_origin(e, ST_KEY_CONNECTION_METHOD).section)) {
 		snprintf(err, errlen,
 			 "[%.200s] has connection_auth or connection_method but no "
 			 "connection_url",
@@ -453,19 +505,52 @@ static int st_check_effective(const struct st_entry *e, char *err, size_t errlen
 	return 0;
 }
 
-static int st_index(struct st_config *cfg, struct st_diags *d, const struct st_doc *doc)
+/* The indexes keep no keys of their own: these read them from the
+ * entries. */
+static bool st_eq_text(const void *ctx, uint32_t v, const void *key, uint32_t len)
 {
-	size_t n = cfg->n;
-	if (hashidx_init(&cfg->by_mac, n) < 0 || hashidx_init(&cfg->by_ip, n) < 0 ||
-	    hashidx_init(&cfg->by_cidr, n) < 0)
+	const char *t = ((const struct st_config *)ctx)->entries[v].target.text;
+	return strncmp(t, key, len) == 0 && t[len] == '\0';
+}
+
+static bool st_eq_mac(const void *ctx, uint32_t v, const void *key, uint32_t len)
+{
+	return len == 6 &&
+	       memcmp(((const struct st_config *)ctx)->entries[v].target.mac, key, 6) == 0;
+}
+
+static bool st_eq_ip(const void *ctx, uint32_t v, const void *key, uint32_t len)
+{
+	return len == 16 &&
+	       memcmp(((const struct st_config *)ctx)->entries[v].target.ip.b, key, 16) == 0;
+}
+
+static bool st_eq_cidr(const void *ctx, uint32_t v, const void *key, uint32_t len)
+{
+	const struct st_match *t = &((const struct st_config *)ctx)->entries[v].target;
+	const uint8_t *k = key;
+	return len == 17 && k[0] == t->prefix && memcmp(t->ip.b, k + 1, 16) == 0;
+}
+
+static int st_index(struct st_config *cfg)
+{
+	size_t n = cfg->n, count[ST_POOL + 1] = {0};
+
+	/* Each index sized for its own kind: a file of MACs needs no room
+	 * for addresses. */
+	for (size_t i = 0; i < n; i++)
+		count[cfg->entries[i].target.kind]++;
+	if (hashidx_init(&cfg->by_mac, count[ST_MAC], st_eq_mac, cfg) < 0 ||
+	    hashidx_init(&cfg->by_ip, count[ST_IP], st_eq_ip, cfg) < 0 ||
+	    hashidx_init(&cfg->by_cidr, count[ST_CIDR], st_eq_cidr, cfg) < 0)
 		return -1;
-	cfg->globs = calloc(n ? n : 1, sizeof(*cfg->globs));
+	cfg->globs = calloc(count[ST_GLOB] ? count[ST_GLOB] : 1, sizeof(*cfg->globs));
 	if (!cfg->globs)
 		return -1;
 	bool lens[129] = {false};
 	for (size_t i = 0; i < n; i++) {
 		struct st_entry *e = &cfg->entries[i];
-		uint8_t *key;
+		uint8_t key[17];
 		switch (e->target.kind) {
 		case ST_MAC:
 			hashidx_put(&cfg->by_mac, e->target.mac, 6, (uint32_t)i);
@@ -474,10 +559,7 @@ static int st_index(struct st_config *cfg, struct st_diags *d, const struct st_d
 			hashidx_put(&cfg->by_ip, e->target.ip.b, 16, (uint32_t)i);
 			break;
 		case ST_CIDR:
-			key = arena_alloc(&cfg->arena, 17);
-			if (!key)
-				return -1;
-			key[0] = (uint8_t)e->target.prefix;
+			key[0] = e->target.prefix;
 			memcpy(key + 1, e->target.ip.b, 16);
 			hashidx_put(&cfg->by_cidr, key, 17, (uint32_t)i);
 			lens[e->target.prefix] = true;
@@ -499,8 +581,6 @@ static int st_index(struct st_config *cfg, struct st_diags *d, const struct st_d
 	st_sort_cfg = cfg;
 	qsort(cfg->globs, cfg->n_globs, sizeof(*cfg->globs), st_glob_cmp);
 	st_sort_cfg = NULL;
-	(void)d;
-	(void)doc;
 	return 0;
 }
 
@@ -575,7 +655,6 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 {
 	size_t nerr = 0;
 	char err[320];
-	struct st_own *own = NULL;
 	struct st_ca_cache *cache = NULL;
 	struct st_config *cfg = calloc(1, sizeof(*cfg));
 	if (!cfg)
@@ -585,19 +664,24 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 	cfg->default_idx = HASHIDX_NONE;
 	size_t ns = doc->nsec;
 	cfg->entries = calloc(ns ? ns : 1, sizeof(*cfg->entries));
-	own = calloc(ns ? ns : 1, sizeof(*own));
-	if (!cfg->entries || !own || hashidx_init(&cfg->by_text, ns) < 0)
+	if (!cfg->entries || hashidx_init(&cfg->by_text, ns, st_eq_text, cfg) < 0)
 		goto oom;
 
-	/* Pass 1: headers and own keys; section names must be unique. */
+	/* Pass 1: headers and own keys; section names must be unique. After
+	 * it, the config holds copies of everything it needs from doc. */
 	for (size_t s = 0; s < ns; s++) {
 		const struct st_section *sec = &doc->secs[s];
+		struct st_own own;
 		if (!sec->valid)
 			continue; /* already reported by the parser */
 		struct st_entry *e = &cfg->entries[cfg->n];
+		memset(e, 0, sizeof(*e));
 		e->target = sec->t;
+		e->target.text = arena_strdup(&cfg->arena, sec->t.text);
+		if (!e->target.text)
+			goto oom;
 		e->line = (unsigned)sec->line + 1;
-		e->index = cfg->n;
+		e->index = (uint32_t)cfg->n;
 		uint32_t prev = hashidx_put(&cfg->by_text, e->target.text,
 					    (uint32_t)strlen(e->target.text), (uint32_t)cfg->n);
 		if (prev != HASHIDX_NONE) {
@@ -606,7 +690,9 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 			nerr++;
 			continue;
 		}
-		st_collect_own(doc, s, &own[cfg->n], d, &nerr);
+		st_collect_own(doc, s, &own, d, &nerr);
+		if (st_entry_own(cfg, e, &own) < 0)
+			goto oom;
 		cfg->n++;
 	}
 
@@ -614,23 +700,21 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 	for (size_t i = 0; i < cfg->n; i++) {
 		struct st_entry *e = &cfg->entries[i];
 		const struct st_entry *grp = NULL;
-		const struct st_own *gown = NULL;
-		const char *gname = own[i].val[ST_KEY_GROUP];
+		const char *gname = e->values[ST_KEY_GROUP]; /* own: groups are in none */
 		if (gname) {
 			char gt[ST_TARGET_MAX];
 			snprintf(gt, sizeof(gt), "group:%s", gname);
 			uint32_t g = hashidx_get(&cfg->by_text, gt, (uint32_t)strlen(gt));
 			if (g == HASHIDX_NONE) {
-				st_diag_add(d, own[i].line[ST_KEY_GROUP],
+				st_diag_add(d, st_entry_origin(e, ST_KEY_GROUP).line,
 					    "group '%s' is not defined (no [group:%s] section)",
 					    gname, gname);
 				nerr++;
 				continue;
 			}
 			grp = &cfg->entries[g];
-			gown = &own[g];
 		}
-		st_resolve(e, &own[i], grp, gown, e->target.text);
+		st_resolve(e, grp);
 		bool b = false;
 		st_bool_parse(e->values[ST_KEY_MAINTENANCE], &b);
 		e->maintenance = b;
@@ -656,7 +740,7 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 		}
 		if (e->target.kind != ST_GROUP && e->values[ST_KEY_POOL] &&
 		    !st_pool_entry(cfg, e->values[ST_KEY_POOL])) {
-			st_diag_add(d, e->origin[ST_KEY_POOL].line,
+			st_diag_add(d, st_entry_origin(e, ST_KEY_POOL).line,
 				    "pool '%s' is not defined (no [pool:%s] section)",
 				    e->values[ST_KEY_POOL], e->values[ST_KEY_POOL]);
 			nerr++;
@@ -669,8 +753,7 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 		goto fail;
 	}
 
-	/* Pass 3: copy strings out of the document and type the endpoints.
-	 * Origins point at section names, which must be copied first. */
+	/* Pass 3: ca files, and the typed views of the values. */
 	for (size_t i = 0; i < cfg->n; i++) {
 		struct st_entry *e = &cfg->entries[i];
 		const char *ca_pem = NULL;
@@ -678,14 +761,12 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 			ca_pem = st_read_ca(cfg, &cache, base_dir, e->values[ST_KEY_CA], err,
 					    sizeof(err));
 			if (!ca_pem) {
-				unsigned line = e->origin[ST_KEY_CA].line;
+				unsigned line = st_entry_origin(e, ST_KEY_CA).line;
 				st_diag_add(d, line, "%s", err);
 				nerr++;
 				continue;
 			}
 		}
-		if (st_entry_own_strings(cfg, e) < 0)
-			goto oom;
 		e->name = e->values[ST_KEY_NAME];
 		e->message = e->values[ST_KEY_MESSAGE];
 		e->usb_redirect = e->values[ST_KEY_USB_REDIRECT];
@@ -713,22 +794,11 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 			nerr++;
 		}
 	}
-	for (size_t i = 0; i < cfg->n; i++) {
-		struct st_entry *e = &cfg->entries[i];
-		for (int k = 0; k < ST_KEY__COUNT; k++) {
-			const char *sec = e->origin[k].section;
-			if (!sec)
-				continue;
-			uint32_t o = hashidx_get(&cfg->by_text, sec, (uint32_t)strlen(sec));
-			e->origin[k].section = cfg->entries[o].target.text;
-		}
-	}
 	if (nerr)
 		goto fail;
 	st_pool_link(cfg);
-	if (st_index(cfg, d, doc) < 0)
+	if (st_index(cfg) < 0)
 		goto oom;
-	free(own);
 	while (cache) {
 		struct st_ca_cache *next = cache->next;
 		free(cache->path);
@@ -739,7 +809,6 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 oom:
 	st_diag_add(d, 0, "out of memory");
 fail:
-	free(own);
 	while (cache) {
 		struct st_ca_cache *next = cache->next;
 		free(cache->path);

@@ -110,10 +110,17 @@ static int st_doc_classify(struct st_doc *doc, size_t idx, struct st_diags *d)
 	return 0;
 }
 
+static void st_doc_secs_clear(struct st_doc *doc)
+{
+	for (size_t i = 0; i < doc->nsec; i++)
+		free((char *)doc->secs[i].t.text);
+	doc->nsec = 0;
+}
+
 /* Rebuilds the section table and every line's section after lines moved. */
 static int st_doc_reindex(struct st_doc *doc, struct st_diags *d, bool count)
 {
-	doc->nsec = 0;
+	st_doc_secs_clear(doc);
 	long cur = -1;
 	for (size_t i = 0; i < doc->n; i++) {
 		struct st_line *l = &doc->lines[i];
@@ -127,6 +134,7 @@ static int st_doc_reindex(struct st_doc *doc, struct st_diags *d, bool count)
 				doc->seccap = ncap;
 			}
 			struct st_section *sec = &doc->secs[doc->nsec];
+			struct st_target t;
 			char err[256];
 			char *copy = strdup(l->text);
 			if (!copy)
@@ -135,9 +143,14 @@ static int st_doc_reindex(struct st_doc *doc, struct st_diags *d, bool count)
 			char *close = strchr(s, ']');
 			if (close)
 				*close = '\0';
-			sec->valid = close && st_target_parse(st_doc_trim(s + 1), &sec->t, err,
-							      sizeof(err)) == 0;
+			sec->valid =
+			    close && st_target_parse(st_doc_trim(s + 1), &t, err, sizeof(err)) == 0;
 			free(copy);
+			/* Only the canonical text's own length is kept: a
+			 * section table of a million headers stays small. */
+			st_match_from(&sec->t, &t, NULL);
+			if (sec->valid && !(sec->t.text = strdup(t.text)))
+				return -1;
 			sec->line = i;
 			cur = (long)doc->nsec++;
 		} else if (l->kind == ST_L_KV && cur < 0 && count) {
@@ -227,6 +240,7 @@ void st_doc_free(struct st_doc *doc)
 		return;
 	for (size_t i = 0; i < doc->n; i++)
 		st_line_clear(&doc->lines[i]);
+	st_doc_secs_clear(doc);
 	free(doc->lines);
 	free(doc->secs);
 	free(doc);
@@ -389,6 +403,7 @@ static int st_doc_restore(struct st_doc *doc, const char *snap, size_t len)
 		return -1;
 	for (size_t i = 0; i < doc->n; i++)
 		st_line_clear(&doc->lines[i]);
+	st_doc_secs_clear(doc);
 	free(doc->lines);
 	free(doc->secs);
 	*doc = *fresh;

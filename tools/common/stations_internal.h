@@ -17,9 +17,9 @@ struct st_line {
 };
 
 struct st_section {
-	struct st_target t;
-	size_t line; /* index of the header line */
-	bool valid;  /* header parsed */
+	struct st_match t; /* t.text is malloc'd, NULL when not valid */
+	size_t line;	   /* index of the header line */
+	bool valid;	   /* header parsed */
 };
 
 struct st_doc {
@@ -34,6 +34,9 @@ struct st_doc {
  * that edits which fix or remove a bad line are counted right without a
  * re-parse. */
 size_t st_doc_error_count(const struct st_doc *doc);
+
+/* t's fields into m, its text pointing at text. */
+void st_match_from(struct st_match *m, const struct st_target *t, const char *text);
 
 void st_diag_add(struct st_diags *d, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

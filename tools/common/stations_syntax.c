@@ -120,10 +120,35 @@ static int st_protocol_parse(const char *s, enum st_protocol *p)
 	return 0;
 }
 
+void st_match_from(struct st_match *m, const struct st_target *t, const char *text)
+{
+	memset(m, 0, sizeof(*m));
+	m->text = text;
+	m->ip = t->ip;
+	m->kind = t->kind;
+	m->prefix = (uint8_t)t->prefix;
+	memcpy(m->mac, t->mac, sizeof(m->mac));
+}
+
+void st_match_target(const struct st_match *m, struct st_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->kind = m->kind;
+	memcpy(t->mac, m->mac, sizeof(t->mac));
+	t->ip = m->ip;
+	t->prefix = m->prefix;
+	snprintf(t->text, sizeof(t->text), "%s", m->text);
+}
+
 void st_diag_add(struct st_diags *d, unsigned line, const char *fmt, ...)
 {
 	if (!d)
 		return;
+	/* Past the cap only the count grows. */
+	if (d->n >= ST_DIAGS_KEPT) {
+		d->n++;
+		return;
+	}
 	if (d->n == d->cap) {
 		size_t ncap = d->cap ? d->cap * 2 : 16;
 		struct st_diag *nv = realloc(d->v, ncap * sizeof(*nv));
@@ -149,12 +174,16 @@ void st_diags_free(struct st_diags *d)
 
 void st_diags_print(const struct st_diags *d, FILE *out)
 {
-	for (size_t i = 0; i < d->n; i++) {
+	size_t kept = d->n < ST_DIAGS_KEPT ? d->n : ST_DIAGS_KEPT;
+
+	for (size_t i = 0; i < kept; i++) {
 		if (d->v[i].line)
 			fprintf(out, "%s:%u: %s\n", d->file, d->v[i].line, d->v[i].msg);
 		else
 			fprintf(out, "%s: %s\n", d->file, d->v[i].msg);
 	}
+	if (d->n > kept)
+		fprintf(out, "%s: and %zu more errors\n", d->file, d->n - kept);
 }
 
 static bool st_group_name_valid(const char *s)

@@ -36,7 +36,7 @@ struct maint_domain {
 /* Whether e's own section wrote key k (not its group, not a default). */
 static bool maint_own(const struct st_entry *e, enum st_key k)
 {
-	return e->origin[k].section && strcmp(e->origin[k].section, e->target.text) == 0;
+	return st_entry_origin(e, k).section == e->target.text;
 }
 
 static int maint_domain_apply(struct st_doc *doc, void *arg)
@@ -73,7 +73,7 @@ static int maint_domain_apply(struct st_doc *doc, void *arg)
 		if (e->target.kind == ST_POOL || !dom || strcmp(dom, m->domain) != 0)
 			continue;
 		if (maint_own(e, ST_KEY_DOMAIN) || maint_own(e, ST_KEY_MAINTENANCE))
-			hit[n++] = e->target;
+			st_match_target(&e->target, &hit[n++]);
 	}
 	if (n == 0) {
 		stationctl_util_err("no section of %s uses domain %s", m->file, m->domain);

@@ -91,18 +91,19 @@ static void stationctl_show_entry(const struct st_entry *e, bool secrets)
 		if (st_key_allowed(e->target.kind, (enum st_key)k, err, sizeof(err)) < 0)
 			continue;
 
+		struct st_origin origin = st_entry_origin(e, (enum st_key)k);
+
 		if (k == ST_KEY_FALLBACK && e->n_fallbacks > 0) {
 			/* Only the first fallback's line is recorded; the
 			 * others come from the same section. */
-			struct st_origin rest = {e->origin[k].section, 0};
+			struct st_origin rest = {origin.section, 0};
 
 			for (size_t i = 0; i < e->n_fallbacks; i++)
-				stationctl_show_line(key, e->fallbacks[i],
-						     i == 0 ? &e->origin[k] : &rest, false);
+				stationctl_show_line(key, e->fallbacks[i], i == 0 ? &origin : &rest,
+						     false);
 			continue;
 		}
-		stationctl_show_line(key, e->values[k], &e->origin[k],
-				     k == ST_KEY_PASSWORD && !secrets);
+		stationctl_show_line(key, e->values[k], &origin, k == ST_KEY_PASSWORD && !secrets);
 	}
 	if (e->target.kind == ST_GROUP)
 		return;
