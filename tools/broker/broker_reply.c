@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "broker_json.h"
 #include "broker_lru.h"
 #include "broker_reply.h"
@@ -12,23 +13,25 @@
 #define MSG_MAINTENANCE "This station is in maintenance. Please try again later."
 #define MSG_STARTING	"Your desktop is starting. This can take a minute."
 
+/* The fragments' text is packed into an arena, byte after byte: a
+ * fragment is mostly unique to its section (its name, match and host), and
+ * one malloc'd buffer each, with its unused capacity, cost more than the
+ * text itself at 100,000 mappings. */
 struct broker_frags {
 	struct broker_frag *v;
 	size_t n;
-	/* Every distinct string, owned here; the fragments point into them. */
-	char **strings;
-	size_t n_strings, cap_strings;
+	struct arena text; /* every distinct string; the fragments point into it */
 	size_t bytes;
-	/* Build-time dedup index over strings (open addressing). */
-	size_t *slots; /* index + 1, 0 = empty */
+	/* Build-time dedup index over the strings (open addressing). */
+	const char **slots; /* NULL = empty */
 	uint64_t *slot_hash;
-	size_t n_slots;
+	size_t n_slots, n_strings;
 };
 
 static int frags_grow_index(struct broker_frags *f)
 {
 	size_t n = f->n_slots ? f->n_slots * 2 : 64;
-	size_t *slots = calloc(n, sizeof(*slots));
+	const char **slots = calloc(n, sizeof(*slots));
 	uint64_t *hashes = calloc(n, sizeof(*hashes));
 	size_t i, j;
 
@@ -53,44 +56,36 @@ static int frags_grow_index(struct broker_frags *f)
 	return 0;
 }
 
-/* Takes ownership of s (from broker_json_take) and returns the shared copy
- * with the same text, freeing s when one exists. NULL on out of memory. */
+/* Takes ownership of s (from broker_json_take), frees it, and returns the
+ * arena's copy of the same text, shared with every fragment that has it.
+ * NULL on out of memory. */
 static const char *frags_intern(struct broker_frags *f, char *s, size_t len)
 {
+	const char *copy = NULL;
 	uint64_t h;
 	size_t j;
-	char **bigger;
 
 	if (!s)
 		return NULL;
 	if ((f->n_strings + 1) * 2 > f->n_slots && frags_grow_index(f) < 0)
-		goto fail;
+		goto done;
 	h = broker_lru_hash(s, len, 0);
 	for (j = h & (f->n_slots - 1); f->slots[j]; j = (j + 1) & (f->n_slots - 1)) {
-		const char *other = f->strings[f->slots[j] - 1];
-
-		if (f->slot_hash[j] == h && strcmp(other, s) == 0) {
-			free(s);
-			return other;
+		if (f->slot_hash[j] == h && strcmp(f->slots[j], s) == 0) {
+			copy = f->slots[j];
+			goto done;
 		}
 	}
-	if (f->n_strings == f->cap_strings) {
-		size_t cap = f->cap_strings ? f->cap_strings * 2 : 64;
-
-		bigger = realloc(f->strings, cap * sizeof(*bigger));
-		if (!bigger)
-			goto fail;
-		f->strings = bigger;
-		f->cap_strings = cap;
-	}
-	f->strings[f->n_strings++] = s;
-	f->slots[j] = f->n_strings;
+	copy = arena_strdup(&f->text, s);
+	if (!copy)
+		goto done;
+	f->slots[j] = copy;
 	f->slot_hash[j] = h;
+	f->n_strings++;
 	f->bytes += len + 1;
-	return s;
-fail:
+done:
 	free(s);
-	return NULL;
+	return copy;
 }
 
 static void frag_endpoint(struct broker_json *j, const struct st_endpoint *e)
@@ -110,9 +105,10 @@ static void frag_endpoint(struct broker_json *j, const struct st_endpoint *e)
 }
 
 /* "},"policy":{...},"endpoints":[...]" and, when close, the final "}".
- * first, when set, comes before the entry's own endpoints. */
+ * first, when set, comes before the entry's own endpoints. policy_len, when
+ * set, gets the length up to and with "endpoints":[. */
 static char *frag_ready_tail(const struct st_entry *e, bool endpoints, bool close,
-			     const struct st_endpoint *first, size_t *len)
+			     const struct st_endpoint *first, size_t *len, size_t *policy_len)
 {
 	struct broker_json j;
 	size_t i;
@@ -134,6 +130,8 @@ static char *frag_ready_tail(const struct st_entry *e, bool endpoints, bool clos
 	broker_json_close(&j);
 	broker_json_key(&j, "endpoints");
 	broker_json_open_array(&j);
+	if (policy_len)
+		*policy_len = j.len;
 	if (endpoints && first)
 		frag_endpoint(&j, first);
 	for (i = 0; endpoints && i < e->n_endpoints; i++)
@@ -165,11 +163,29 @@ static char *frag_head(const struct st_entry *e, size_t *len)
 	return broker_json_take(&j, len);
 }
 
+/* Splits a ready tail (s, from frag_ready_tail) where its endpoints
+ * begin. The policy part is the same for most sections (a group's members,
+ * every station on the defaults) and is stored once; only the endpoints
+ * are each section's own. Takes ownership of s. 0 or -1. */
+static int frag_split(struct broker_frags *f, char *s, size_t len, size_t policy_len,
+		      const char **policy, size_t *plen, const char **rest, size_t *rlen)
+{
+	char *a = s ? strndup(s, policy_len) : NULL;
+	char *b = s ? strdup(s + policy_len) : NULL;
+
+	free(s);
+	*policy = frags_intern(f, a, policy_len);
+	*plen = policy_len;
+	*rest = frags_intern(f, b, len - policy_len);
+	*rlen = len - policy_len;
+	return *policy && *rest ? 0 : -1;
+}
+
 static int frag_build(struct broker_frags *f, const struct st_entry *e, struct broker_frag *out)
 {
 	static const char maint_tail[] = "},\"retry_after\":60}";
 	char *s;
-	size_t len;
+	size_t len, policy_len = 0;
 
 	_Static_assert(BROKER_RETRY_MAINTENANCE == 60, "maint_tail spells the retry time");
 	out->maintenance = e->maintenance;
@@ -182,6 +198,8 @@ static int frag_build(struct broker_frags *f, const struct st_entry *e, struct b
 		return -1;
 
 	if (e->maintenance) {
+		out->policy = "";
+		out->policy_len = 0;
 		s = strdup(maint_tail);
 		len = sizeof(maint_tail) - 1;
 		out->tail = frags_intern(f, s, len);
@@ -191,20 +209,25 @@ static int frag_build(struct broker_frags *f, const struct st_entry *e, struct b
 		return out->tail ? 0 : -1;
 	}
 
-	s = frag_ready_tail(e, !out->login, true, NULL, &len);
-	out->tail = frags_intern(f, s, len);
-	out->tail_len = len;
-	if (!out->tail)
+	s = frag_ready_tail(e, !out->login, true, NULL, &len, &policy_len);
+	if (frag_split(f, s, len, policy_len, &out->policy, &out->policy_len, &out->tail,
+		       &out->tail_len) < 0)
 		return -1;
 	if (!out->login) {
 		out->tail_login = out->tail;
 		out->tail_login_len = out->tail_len;
 		return 0;
 	}
-	/* The login tail stays open: the reply appends "user" and closes. */
-	s = frag_ready_tail(e, true, false, NULL, &len);
-	out->tail_login = frags_intern(f, s, len);
-	out->tail_login_len = len;
+	/* The login tail stays open: the reply appends "user" and closes.
+	 * Its policy is the same text as the lookup tail's. */
+	s = frag_ready_tail(e, true, false, NULL, &len, &policy_len);
+	if (s && (policy_len != out->policy_len || memcmp(s, out->policy, policy_len) != 0)) {
+		free(s);
+		return -1;
+	}
+	out->tail_login = frags_intern(f, s ? strdup(s + policy_len) : NULL, len - policy_len);
+	out->tail_login_len = len - policy_len;
+	free(s);
 	return out->tail_login ? 0 : -1;
 }
 
@@ -243,13 +266,9 @@ fail:
 
 void broker_reply_frags_free(struct broker_frags *f)
 {
-	size_t i;
-
 	if (!f)
 		return;
-	for (i = 0; i < f->n_strings; i++)
-		free(f->strings[i]);
-	free(f->strings);
+	arena_free(&f->text);
 	free(f->slots);
 	free(f->slot_hash);
 	free(f->v);
@@ -297,7 +316,8 @@ char *broker_reply_station_session(const struct broker_frag *f, const struct bro
 	size_t total;
 	char *buf, *p;
 
-	total = f->head_len + tail_len + mac_len + ip_len + host_len + user_len + session_len + 80;
+	total = f->head_len + f->policy_len + tail_len + mac_len + ip_len + host_len + user_len +
+		session_len + 80;
 	buf = malloc(total);
 	if (!buf)
 		return NULL;
@@ -311,6 +331,7 @@ char *broker_reply_station_session(const struct broker_frag *f, const struct bro
 		p = reply_put(p, id->hostname, host_len);
 	}
 	PUT_LIT(p, "\"");
+	p = reply_put(p, f->policy, f->policy_len);
 	p = reply_put(p, tail, login ? tail_len : tail_len - 1);
 	if (login) {
 		PUT_LIT(p, ",\"user\":\"");
@@ -369,11 +390,11 @@ char *broker_reply_ready_with(const struct st_entry *e, const struct broker_repl
 			      const char *user, const char *session,
 			      const struct st_endpoint *first, size_t *len)
 {
-	struct broker_frag f = {.login = user != NULL};
+	struct broker_frag f = {.login = user != NULL, .policy = ""};
 	char *head, *tail, *out = NULL;
 
 	head = frag_head(e, &f.head_len);
-	tail = frag_ready_tail(e, true, !user, first, &f.tail_len);
+	tail = frag_ready_tail(e, true, !user, first, &f.tail_len, NULL);
 	if (head && tail) {
 		f.head = head;
 		f.tail = f.tail_login = tail;

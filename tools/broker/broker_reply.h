@@ -4,9 +4,10 @@
  * file is written once, when a config is loaded: for every station section a
  * "head" (status, message, the section's name and match) and a "tail"
  * (policy and endpoints, or retry_after in maintenance). A reply is then
- * head + the station's identity + tail, three memcpy calls. Tails are shared
- * between sections whose text is identical, which is the common case for
- * the members of a group, so 100,000 mappings cost little memory. */
+ * head + the station's identity + policy + tail, four memcpy calls. Every
+ * piece is stored once however many sections share its text (a policy is
+ * usually the same for a whole group or file), so 100,000 mappings cost
+ * little memory. */
 #ifndef BROKER_REPLY_H
 #define BROKER_REPLY_H
 
@@ -25,6 +26,10 @@
 struct broker_frag {
 	const char *head;
 	size_t head_len;
+	/* "},"policy":{...},"endpoints":[, shared by every section with the
+	 * same policy; "" in maintenance. The tails follow it. */
+	const char *policy;
+	size_t policy_len;
 	const char *tail; /* lookup: endpoints empty when the section wants a login */
 	size_t tail_len;
 	const char *tail_login; /* login: endpoints, and open for "user" */
