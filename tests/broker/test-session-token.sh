@@ -13,6 +13,7 @@
 # Ann's own end, with her token, destroys the VM. The log lines about
 # refused reports are limited per address and say how many were held
 # back. The pool runs on libvirt's test driver, in the broker's process.
+# A libvirt domain desktop and a connection file's desktop get tokens too.
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source=tests/lib/broker.sh
@@ -25,10 +26,29 @@ command -v qemu-img >/dev/null || skip_all "qemu-img (qemu-utils) is not install
 CTL=$VDI_BUILD/bin/stationctl
 ANN=52:54:00:00:03:01
 DESK=52:54:00:00:03:02
+DOM=52:54:00:00:03:03
+VV=52:54:00:00:03:04
 FORGER=127.0.0.9
 mkdir -p "$T/state"
 pool_files_test "$T" 5961 --nic
 ok $? "a base image"
+
+# A running SPICE domain of the test driver, without a graphics password.
+cat >"$T/node.xml" <<'XML'
+<node>
+  <domain type='test'>
+    <name>desk-dom</name>
+    <memory>65536</memory>
+    <os><type>hvm</type></os>
+    <devices>
+      <graphics type='spice' port='5962' autoport='no'>
+        <listen type='address' address='127.0.0.1'/>
+      </graphics>
+    </devices>
+  </domain>
+</node>
+XML
+printf '[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport=5963\n' >"$T/desk.vv"
 
 S=$T/stations.conf
 cat >"$S" <<CONF
@@ -47,6 +67,14 @@ login = broker
 name = front-desk
 host = 10.9.0.2
 port = 5900
+
+[$DOM]
+libvirt_uri = test://$T/node.xml
+domain_password = none
+domain = desk-dom
+
+[$VV]
+connection_file = $T/desk.vv
 CONF
 printf 'ann-password\n' | VDI_USERS_FILE=$T/users "$CTL" passwd ann >/dev/null
 ok $? "a broker user ann"
@@ -161,6 +189,22 @@ sleep 1.2
 forge 127.0.0.10 "$end}" >/dev/null
 grep -Eq 'event=session_refused .*ip=127\.0\.0\.10 .*suppressed=[1-9]' "$BROKER_LOG"
 ok $? "  ... and the next line says how many were held back"
+
+# --- a libvirt domain and a connection file: tokens too ---
+# token_desktop MAC WHAT: MAC's ready answer has a token that its start
+# report needs.
+token_desktop() {
+	local r t start
+	r=$(lookup "$1")
+	t=$(jget session <<<"$r")
+	like "$(jget status <<<"$r") $t" '^ready [0-9a-f]{32}$' "$2: ready with a token"
+	start='{"mac":"'"$1"'","event":"start","protocol":"spice","host":"127.0.0.1","port":5962'
+	is "$(forge "$FORGER" "$start}")" 403 "  ... a forged start without it: 403"
+	is "$(bpost_code /v1/session "$start,\"session\":\"$t\"}")" 200 "  ... the station's start with it: 200"
+	like "$(status_row "$1")" ' connected ' "  ... stationctl status: connected"
+}
+token_desktop "$DOM" "a libvirt domain"
+token_desktop "$VV" "a connection file"
 
 # --- Ann's own end, with her token, ends the VM ---
 is "$(bpost_code /v1/session "$end,\"session\":\"$tok\"}")" 200 "Ann's own end with her token: 200"
