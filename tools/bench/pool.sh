@@ -142,7 +142,8 @@ one_run() {
 	done
 	tcp_open "$port" || die "$kind run $2: SPICE port $port never opened"
 	eval "${kind}_port+=($(($(now_ms) - t0)))"
-	bpost /v1/session "{\"mac\":\"$mac\",\"event\":\"end\"}" >/dev/null
+	# The end needs the ready answer's session token, or the VM stays.
+	bpost /v1/session "{\"mac\":\"$mac\",\"event\":\"end\",\"session\":\"$(jget session <<<"$r")\"}" >/dev/null
 }
 
 for ((i = 1; i <= runs; i++)); do
