@@ -509,9 +509,9 @@ static void api_session(void *app, const struct broker_http_request *req,
 	}
 	ip_format(&ip, ip_str);
 	now_ms = (uint64_t)broker_time_mono_ms();
-	/* Reports carry no credential, so one address sending thousands of
-	 * them with made-up MACs is a flood, not stations: refuse beyond the
-	 * rate, and log that once a second at most. */
+	/* One address sending thousands of reports is a flood, not
+	 * stations: refuse beyond the rate before anything else (the token
+	 * check below included), and log that once a second at most. */
 	if (!broker_state_report_allowed(b->state, &ip, now_ms)) {
 		if (broker_state_log_allowed(b->state, &ip, "report_limited", now_ms,
 					     &suppressed)) {
