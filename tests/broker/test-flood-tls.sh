@@ -18,10 +18,7 @@
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ATTACK=2000
-ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
-if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((ATTACK + 200)) ]; then
-	skip_all "open file limit $(ulimit -n) is below $((ATTACK + 200))"
-fi
+need_open_files $((ATTACK + 200))
 
 S=$T/stations.conf
 printf '[52:54:00:00:00:01]\nname = desk\nhost = 10.9.0.1\nport = 5900\n' >"$S"

@@ -20,6 +20,8 @@
 #   bpost_code PATH JSON     the same, prints the HTTP status only
 #   bcurl [CURL ARGS] URL-PATH   any request, body on stdout
 #   admin_get PATH, admin_post PATH   the admin socket (curl --unix-socket)
+#   need_open_files N        raises the open-file limit to at least N, or
+#                            skips the whole test (skip_all) when it cannot
 #   jget PATH                reads JSON on stdin, prints the value at PATH
 #                            (station.name, endpoints.0.host; objects and
 #                            arrays as compact JSON); exit 1 when absent
@@ -46,6 +48,13 @@ gen_tls() {
 		-CAcreateserial -days 2 -extfile "$dir/server.ext" -out "$dir/server.crt" \
 		>/dev/null 2>&1 || return 1
 	chmod 600 "$dir/server.key" "$dir/ca.key"
+}
+
+need_open_files() {
+	ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+	if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$1" ]; then
+		skip_all "open file limit $(ulimit -n) is below $1"
+	fi
 }
 
 broker_alive() {

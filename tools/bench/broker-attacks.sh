@@ -37,7 +37,7 @@ RUNS=${BENCH_ATTACK_RUNS:-3}
 SECS=5
 mkdir -p "$VDI_BUILD/bench"
 bench_report "$VDI_BUILD/bench/broker-attacks.txt"
-ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+need_open_files 2400
 
 perl "$TB/hang-server.pl" "$T/hang.port" "$T/hang.stats" &
 at_exit "kill $!"
