@@ -24,7 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		st_config_match(cfg, NULL, NULL, NULL);
 		for (size_t i = 0; i < st_config_count(cfg); i++) {
 			const struct st_entry *e = st_config_entry(cfg, i);
-			if (st_config_find(cfg, &e->target) != e)
+			struct st_target t;
+			st_match_target(&e->target, &t);
+			if (st_config_find(cfg, &t) != e)
 				abort();
 		}
 		st_config_free(cfg);

@@ -35,11 +35,31 @@ static int st_doc_grow(struct st_doc *doc, size_t extra)
 	return 0;
 }
 
+static void st_line_value_clear(struct st_line *l)
+{
+	if (l->value_own)
+		free((char *)l->value);
+	l->value = NULL;
+	l->value_own = false;
+}
+
 static void st_line_clear(struct st_line *l)
 {
-	free(l->text);
-	free(l->value);
-	l->text = l->value = NULL;
+	st_line_value_clear(l);
+	if (l->text_own)
+		free(l->text);
+	l->text = NULL;
+	l->text_own = false;
+}
+
+/* Replaces a line's text with text (malloc'd, now the line's). */
+static void st_line_set_text(struct st_line *l, char *text)
+{
+	st_line_value_clear(l);
+	if (l->text_own)
+		free(l->text);
+	l->text = text;
+	l->text_own = true;
 }
 
 /* Classifies one line; d gets its errors (line numbers are 1-based). Returns
@@ -56,8 +76,7 @@ static int st_doc_classify(struct st_doc *doc, size_t idx, struct st_diags *d)
 	l->kind = ST_L_BAD;
 	l->bad = false;
 	l->key = -1;
-	free(l->value);
-	l->value = NULL;
+	st_line_value_clear(l);
 
 	if (*s == '\0') {
 		l->kind = ST_L_BLANK;
@@ -95,7 +114,15 @@ static int st_doc_classify(struct st_doc *doc, size_t idx, struct st_diags *d)
 				st_diag_add(d, lineno, "unknown key '%.60s'", key);
 				l->bad = true;
 			}
-			l->value = st_value_decode(raw, err, sizeof(err));
+			/* copy has the offsets of text: an unquoted value that
+			 * ends the line is text's tail, and needs no copy. */
+			size_t off = (size_t)(raw - copy);
+			if (raw[0] != '"' && off + strlen(raw) == strlen(l->text)) {
+				l->value = l->text + off;
+			} else {
+				l->value = st_value_decode(raw, err, sizeof(err));
+				l->value_own = l->value != NULL;
+			}
 			if (!l->value) {
 				st_diag_add(d, lineno, "%s", err);
 				l->bad = true;
@@ -161,18 +188,38 @@ static int st_doc_reindex(struct st_doc *doc, struct st_diags *d, bool count)
 	return 0;
 }
 
-struct st_doc *st_doc_parse(const char *text, size_t len, const char *filename, struct st_diags *d)
+/* Parses buf (len bytes and a NUL after them), which the document takes
+ * over: its lines are terminated in place and point into it. */
+static struct st_doc *st_doc_parse_buf(char *buf, size_t len, const char *filename,
+				       struct st_diags *d)
 {
 	struct st_doc *doc = calloc(1, sizeof(*doc));
-	if (!doc)
+	size_t lines = 0;
+	if (!doc) {
+		free(buf);
 		return NULL;
+	}
+	doc->buf = buf;
 	snprintf(doc->filename, sizeof(doc->filename), "%s", filename ? filename : "-");
 	if (d)
 		snprintf(d->file, sizeof(d->file), "%s", doc->filename);
 
-	const char *p = text, *end = text + len;
+	/* The line table at its final size: doubling it as it fills would
+	 * leave up to half of it unused. */
+	for (const char *q = buf; (q = memchr(q, '\n', (size_t)(buf + len - q))); q++)
+		lines++;
+	if (len && buf[len - 1] != '\n')
+		lines++;
+	if (lines) {
+		doc->lines = malloc(lines * sizeof(*doc->lines));
+		if (!doc->lines)
+			goto oom;
+		doc->cap = lines;
+	}
+
+	char *p = buf, *end = buf + len;
 	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t llen = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		if (st_doc_grow(doc, 1) < 0)
 			goto oom;
@@ -182,19 +229,18 @@ struct st_doc *st_doc_parse(const char *text, size_t len, const char *filename, 
 		/* A '\r' before the newline (a file edited on Windows) stays in
 		 * the text, so the file is written back as it was; the
 		 * classifier trims it like any blank. */
-		size_t keep = llen;
 		if (memchr(p, '\0', llen)) {
 			st_diag_add(d, lineno, "line contains a NUL byte");
 			l->bad_raw = true;
-			keep = 0;
+			*p = '\0';
 		} else if (llen > ST_LINE_MAX) {
 			st_diag_add(d, lineno, "line is longer than %u bytes", ST_LINE_MAX);
 			l->bad_raw = true;
-			keep = 0;
+			*p = '\0';
 		}
-		l->text = strndup(p, keep);
-		if (!l->text)
-			goto oom;
+		if (nl)
+			*nl = '\0';
+		l->text = p;
 		doc->n++;
 		if (st_doc_classify(doc, doc->n - 1, d) < 0)
 			goto oom;
@@ -206,6 +252,16 @@ struct st_doc *st_doc_parse(const char *text, size_t len, const char *filename, 
 oom:
 	st_doc_free(doc);
 	return NULL;
+}
+
+struct st_doc *st_doc_parse(const char *text, size_t len, const char *filename, struct st_diags *d)
+{
+	char *buf = malloc(len + 1);
+	if (!buf)
+		return NULL;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	return st_doc_parse_buf(buf, len, filename, d);
 }
 
 int st_doc_load(const char *path, bool missing_ok, struct st_doc **out, struct st_diags *d)
@@ -225,8 +281,9 @@ int st_doc_load(const char *path, bool missing_ok, struct st_doc **out, struct s
 			st_diag_add(d, 0, "cannot read: %s", file_strerror(errno));
 		return -1;
 	}
-	*out = st_doc_parse(text, len, path, d);
-	free(text);
+	/* The text read becomes the document's buffer: no second copy of a
+	 * large file. */
+	*out = st_doc_parse_buf(text, len, path, d);
 	if (!*out) {
 		st_diag_add(d, 0, "out of memory");
 		return -1;
@@ -243,6 +300,7 @@ void st_doc_free(struct st_doc *doc)
 	st_doc_secs_clear(doc);
 	free(doc->lines);
 	free(doc->secs);
+	free(doc->buf);
 	free(doc);
 }
 
@@ -364,6 +422,7 @@ static int st_doc_insert(struct st_doc *doc, size_t at, char *text)
 	memmove(&doc->lines[at + 1], &doc->lines[at], (doc->n - at) * sizeof(*doc->lines));
 	memset(&doc->lines[at], 0, sizeof(*doc->lines));
 	doc->lines[at].text = text;
+	doc->lines[at].text_own = true;
 	doc->n++;
 	return st_doc_classify(doc, at, NULL);
 }
@@ -406,6 +465,7 @@ static int st_doc_restore(struct st_doc *doc, const char *snap, size_t len)
 	st_doc_secs_clear(doc);
 	free(doc->lines);
 	free(doc->secs);
+	free(doc->buf);
 	*doc = *fresh;
 	free(fresh);
 	return 0;
@@ -513,8 +573,7 @@ int st_doc_set(struct st_doc *doc, const struct st_target *t, char *const *kvs, 
 				char *text = st_doc_kv_text(key, val);
 				if (!text)
 					goto fail;
-				free(l->text);
-				l->text = text;
+				st_line_set_text(l, text);
 				if (st_doc_classify(doc, j, NULL) < 0)
 					goto fail;
 				replaced = true;

@@ -2,18 +2,26 @@
 #ifndef VDI_STATIONS_INTERNAL_H
 #define VDI_STATIONS_INTERNAL_H
 
+#include <stdint.h>
+
 #include "stations.h"
 
 enum st_line_kind { ST_L_BLANK, ST_L_COMMENT, ST_L_SECTION, ST_L_KV, ST_L_BAD };
 
+/* A million-section file has several million lines: a line is kept in 32
+ * bytes, its text in the document's copy of the file until an edit replaces
+ * it, and its value inside that text when the value is the text's tail (the
+ * usual unquoted "key = value"). */
 struct st_line {
-	char *text;  /* the line as written, without its newline */
-	char *value; /* ST_L_KV: decoded value */
-	enum st_line_kind kind;
-	int key;      /* ST_L_KV: enum st_key, or -1 for an unknown key */
-	long section; /* index into sections, -1 before the first header */
-	bool bad;     /* the classifier found an error on this line */
-	bool bad_raw; /* NUL byte or over-long line (its text was dropped) */
+	char *text;	   /* the line as written, without its newline */
+	const char *value; /* ST_L_KV: decoded value */
+	int32_t section;   /* index into sections, -1 before the first header */
+	int8_t key;	   /* ST_L_KV: enum st_key, or -1 for an unknown key */
+	uint8_t kind;	   /* enum st_line_kind */
+	bool bad;	   /* the classifier found an error on this line */
+	bool bad_raw;	   /* NUL byte or over-long line (its text was dropped) */
+	bool text_own;	   /* text is malloc'd, not in the document's buffer */
+	bool value_own;	   /* value is malloc'd, not in text */
 };
 
 struct st_section {
@@ -24,6 +32,7 @@ struct st_section {
 
 struct st_doc {
 	char filename[256];
+	char *buf; /* the file as read, each line NUL-terminated in place */
 	struct st_line *lines;
 	size_t n, cap;
 	struct st_section *secs;
