@@ -214,6 +214,11 @@ int broker_config_reload(struct broker_config *c, const char *trigger, struct st
 	if (st_doc_load(c->path, false, &doc, d) < 0)
 		goto cleanup;
 	cfg = st_config_build(doc, c->dir, d);
+	/* The config keeps copies of everything it needs: the document goes
+	 * before the reply fragments are built, so the two are never in
+	 * memory together (a reload's peak is the old config plus this). */
+	st_doc_free(doc);
+	doc = NULL;
 	if (!cfg)
 		goto cleanup;
 	s = calloc(1, sizeof(*s));
