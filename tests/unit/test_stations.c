@@ -2,6 +2,7 @@
  * inheritance, and edits that keep every untouched line. */
 #include <glib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "stations.h"
@@ -120,6 +121,12 @@ static void test_inheritance(void)
 	g_assert_cmpstr(st_entry_origin(e, ST_KEY_PORT).section, ==, "52:54:00:12:34:56");
 	g_assert_cmpuint(st_entry_origin(e, ST_KEY_PORT).line, ==, 12);
 	g_assert_null(st_entry_origin(e, ST_KEY_LOGIN).section); /* built-in */
+	g_assert_cmpstr(st_entry_origin(e, ST_KEY_GROUP).section, ==, "52:54:00:12:34:56");
+	/* The group's fallback list, with the group's line for its first. */
+	g_assert_cmpuint(e->n_fallbacks, ==, 1);
+	g_assert_cmpstr(e->fallbacks[0], ==, "vnc://10.0.0.5:5901");
+	g_assert_cmpstr(st_entry_origin(e, ST_KEY_FALLBACK).section, ==, "group:lab");
+	g_assert_cmpuint(st_entry_origin(e, ST_KEY_FALLBACK).line, ==, 6);
 	g_assert_cmpstr(e->message, ==, "  Welcome\nto the lab ");
 	g_assert_cmpuint(e->n_endpoints, ==, 2);
 	g_assert_cmpint(e->endpoints[0].protocol, ==, ST_PROTO_SPICE);
@@ -439,6 +446,37 @@ static void test_all_errors(void)
 	st_diags_free(&d);
 }
 
+/* A file with more errors than are kept: every one counted, the first
+ * ST_DIAGS_KEPT kept in order, and the rest printed as a count. */
+static void test_diag_cap(void)
+{
+	const unsigned n = ST_DIAGS_KEPT + 500;
+	GString *s = g_string_new("");
+	for (unsigned i = 0; i < n; i++)
+		g_string_append_printf(s, "junk %u\n", i);
+	struct st_diags d = {0};
+	g_assert_null(build(s->str, &d));
+	g_assert_cmpuint(d.n, ==, n);
+	g_assert_cmpuint(d.cap, <=, ST_DIAGS_KEPT);
+	g_assert_cmpuint(d.v[0].line, ==, 1);
+	g_assert_cmpuint(d.v[ST_DIAGS_KEPT - 1].line, ==, ST_DIAGS_KEPT);
+
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	g_assert_nonnull(f);
+	st_diags_print(&d, f);
+	fclose(f);
+	unsigned lines = 0;
+	for (const char *p = out; (p = strchr(p, '\n')); p++)
+		lines++;
+	g_assert_cmpuint(lines, ==, ST_DIAGS_KEPT + 1);
+	g_assert_nonnull(strstr(out, "stations.conf: and 500 more errors\n"));
+	free(out);
+	st_diags_free(&d);
+	g_string_free(s, TRUE);
+}
+
 static char *edit_text(const char *text,
 		       int (*fn)(struct st_doc *, const struct st_target *, char *const *, size_t,
 				 char *, size_t),
@@ -577,6 +615,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/stations/inheritance", test_inheritance);
 	g_test_add_func("/stations/validation", test_validation);
 	g_test_add_func("/stations/all-errors", test_all_errors);
+	g_test_add_func("/stations/diag-cap", test_diag_cap);
 	g_test_add_func("/stations/connection-keys", test_connection_keys);
 	g_test_add_func("/stations/domain", test_domain);
 	g_test_add_func("/stations/pool", test_pool);

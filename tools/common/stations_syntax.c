@@ -151,6 +151,8 @@ void st_diag_add(struct st_diags *d, unsigned line, const char *fmt, ...)
 	}
 	if (d->n == d->cap) {
 		size_t ncap = d->cap ? d->cap * 2 : 16;
+		if (ncap > ST_DIAGS_KEPT)
+			ncap = ST_DIAGS_KEPT;
 		struct st_diag *nv = realloc(d->v, ncap * sizeof(*nv));
 		if (!nv)
 			return;
