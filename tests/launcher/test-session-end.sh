@@ -38,23 +38,30 @@ CONF
 broker_start "$T/stations.conf" || exit 1
 
 # relay_start / relay_stop: the station's way to the broker, on $bport.
-RELAY_PID=
+# Every relay started is stopped, also one whose start failed.
+RELAY_PIDS=()
 relay_start() {
-	local i
+	local i pid
 	setsid socat "TCP-LISTEN:$bport,bind=127.0.0.1,reuseaddr,fork" \
 		"TCP:127.0.0.1:${BROKER_URL##*:}" 2>>"$T/relay.log" &
-	RELAY_PID=$!
+	pid=$!
+	RELAY_PIDS+=("$pid")
 	for ((i = 0; i < 50; i++)); do
+		# Listening, and it is this relay that listens.
+		kill -0 "$pid" 2>/dev/null || return 1
 		(exec 3<>"/dev/tcp/127.0.0.1/$bport") 2>/dev/null && return 0
 		sleep 0.1
 	done
 	return 1
 }
 relay_stop() {
-	# The whole group: socat forks one child per open connection.
-	[ -n "$RELAY_PID" ] && kill -- "-$RELAY_PID" 2>/dev/null
-	wait "$RELAY_PID" 2>/dev/null
-	RELAY_PID=
+	local pid
+	# Whole groups: socat forks one child per open connection.
+	for pid in "${RELAY_PIDS[@]}"; do
+		kill -- "-$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	RELAY_PIDS=()
 }
 at_exit relay_stop
 relay_start || exit 1
