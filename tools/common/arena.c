@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Above glibc's mmap threshold: each chunk is its own mapping and goes back
- * to the system as soon as the config is freed, instead of leaving holes in
- * the heap that a reload's peak would grow around. */
+/* Few chunks even for a million mappings, each a run of whole pages: when
+ * a config is freed, they go back to the system (munmap, or the broker's
+ * malloc_trim after a reload) instead of staying as holes in the heap. */
 #define ARENA_CHUNK (256 * 1024)
 
 struct arena_chunk {
