@@ -245,6 +245,37 @@ static void test_session_kept(void)
 	broker_state_free(s);
 }
 
+/* A station just handed a desktop keeps its token through a flood of
+ * lookups with made-up MACs until its start report comes; only after
+ * STATE_FRESH_TOKEN_S (120 s) without one may it be forgotten. */
+static void test_fresh_token_kept(void)
+{
+	struct broker_state *s = broker_state_new(32, 1);
+	struct ipaddr ip;
+	uint8_t real[6], m[6], tok[BROKER_TOKEN_LEN];
+	unsigned k;
+
+	g_assert_cmpint(ip_parse("10.0.0.1", &ip), ==, 0);
+	mac(real, 7);
+	g_assert_cmpint(broker_token_new(tok), ==, 0);
+	g_assert_cmpint(broker_state_issue(s, real, tok, 1000), ==, 0);
+	for (k = 100; k < 5000; k++) {
+		mac(m, k);
+		broker_state_seen(s, m, &ip, "lookup", 1000 + k / 50);
+	}
+	g_assert_true(
+	    broker_state_session(s, real, &ip, "real", "spice://10.9.0.1:5900", NULL, tok, 1100));
+	g_assert_true(broker_state_session(s, real, &ip, "real", NULL, NULL, tok, 1101));
+	/* Idle again, token older than 120 s: an ordinary idle station. */
+	for (k = 5000; k < 10000; k++) {
+		mac(m, k);
+		broker_state_seen(s, m, &ip, "lookup", 1300);
+	}
+	g_assert_false(
+	    broker_state_session(s, real, &ip, "real", "spice://10.9.0.1:5900", NULL, tok, 1300));
+	broker_state_free(s);
+}
+
 /* Session reports need a token of the station's: the newest, the previous
  * one, or the one its session started with. */
 static void test_tokens(void)
@@ -436,6 +467,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/broker/state/session-kept", test_session_kept);
 	g_test_add_func("/broker/state/all-in-session", test_all_in_session);
 	g_test_add_func("/broker/state/tokens", test_tokens);
+	g_test_add_func("/broker/state/fresh-token-kept", test_fresh_token_kept);
 	g_test_add_func("/broker/token/format", test_token_format);
 	g_test_add_func("/broker/state/report-rate", test_report_rate);
 	return g_test_run();

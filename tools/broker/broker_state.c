@@ -20,6 +20,11 @@
 #define STATE_LOG_RATE	1.0
 #define STATE_LOG_BURST 5.0
 
+/* A station handed a desktop this recently is kept like one in a session:
+ * its start report, with the token, is on its way. Flooding lookups with
+ * made-up MACs must not make the broker forget that token first. */
+#define STATE_FRESH_TOKEN_S 120
+
 /* The session tokens a station record keeps (broker_state.h says why). */
 enum { TOKEN_NEWEST, TOKEN_PREVIOUS, TOKEN_SESSION, STATE_TOKENS };
 
@@ -32,6 +37,7 @@ struct station_rec {
 	char *endpoint; /* NULL when idle */
 	char *user;
 	time_t since, last_seen;
+	time_t issued; /* when the newest token was handed out; 0: never */
 	uint8_t tokens[STATE_TOKENS][BROKER_TOKEN_LEN];
 	uint8_t tokens_set; /* bit i: tokens[i] holds a token */
 };
@@ -173,10 +179,12 @@ static void state_set_str(char **field, const char *val)
 
 /* Makes room in a full shard by forgetting the idle station heard from the
  * longest ago. A station in a session is never the one: forged reports with
- * made-up MACs must not push a real desktop out of `stationctl status`.
- * Those met on the way are moved to the new end, so a table mostly in
- * sessions costs a bounded scan. false when no idle station was found. */
-static bool station_make_room(struct state_shard *sh)
+ * made-up MACs must not push a real desktop out of `stationctl status`; nor
+ * one handed a desktop in the last STATE_FRESH_TOKEN_S seconds, whose
+ * session start is still to come. Those met on the way are moved to the new
+ * end, so a table mostly in sessions costs a bounded scan. false when no
+ * idle station was found. */
+static bool station_make_room(struct state_shard *sh, time_t now)
 {
 	struct station_rec *r;
 	int i;
@@ -185,7 +193,7 @@ static bool station_make_room(struct state_shard *sh)
 		r = (struct station_rec *)broker_lru_oldest(&sh->table);
 		if (!r)
 			return false;
-		if (!r->endpoint) {
+		if (!r->endpoint && (!r->issued || now - r->issued > STATE_FRESH_TOKEN_S)) {
 			broker_lru_remove(&sh->table, &r->node);
 			station_free(&r->node);
 			return true;
@@ -207,7 +215,7 @@ static struct station_rec *station_get(struct state_shard *sh, uint64_t key, tim
 		broker_lru_touch(&sh->table, &r->node);
 		return r;
 	}
-	if (sh->table.count >= sh->table.cap && !station_make_room(sh))
+	if (sh->table.count >= sh->table.cap && !station_make_room(sh, now))
 		return NULL;
 	r = calloc(1, sizeof(*r));
 	if (!r)
@@ -257,6 +265,7 @@ int broker_state_issue(struct broker_state *s, const uint8_t mac[6],
 		if (r->tokens_set & 1u << TOKEN_NEWEST)
 			r->tokens_set |= 1u << TOKEN_PREVIOUS;
 		r->tokens_set |= 1u << TOKEN_NEWEST;
+		r->issued = now;
 	}
 	pthread_mutex_unlock(&sh->lock);
 	return r ? 0 : -1;
