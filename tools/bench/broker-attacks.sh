@@ -67,19 +67,26 @@ start_drip() {
 	ATTACK+=($!)
 	wait_for grep -qs 'round=[2-9]' "$T/drip"
 }
+# A station of a hanging mapping: asks, and asks again a second after each
+# answer (a real one waits the answer's retry_after, 30 s), so that the
+# client processes themselves do not eat the machine.
 fetch_loop() {
 	local mac=$1
 	while :; do
 		curl -s -m 20 -o /dev/null -X POST -H 'Content-Type: application/json' \
 			--data "{\"mac\":\"$mac\",\"version\":\"bench\"}" "$BROKER_URL/v1/lookup"
+		sleep 1
 	done
 }
 start_fetches() {
-	local i
-	for i in $(seq 10 59); do
-		fetch_loop "52:54:00:00:02:$i" &
-		ATTACK+=($!)
-	done
+	# One process holds the fifty, so that stopping them is quiet.
+	(
+		for i in $(seq 10 59); do
+			fetch_loop "52:54:00:00:02:$i" &
+		done
+		wait
+	) 2>/dev/null &
+	ATTACK+=($!)
 	sleep 1
 }
 start_logins() {
@@ -95,6 +102,8 @@ start_reports() {
 stop_attack() {
 	local p
 	for p in "${ATTACK[@]}"; do
+		# The fetch loops are grandchildren: their curl, then them.
+		pkill -P "$(pgrep -d, -P "$p")" 2>/dev/null
 		pkill -P "$p" 2>/dev/null
 		kill "$p" 2>/dev/null
 	done
