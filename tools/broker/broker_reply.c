@@ -8,6 +8,7 @@
 #include "broker_json.h"
 #include "broker_lru.h"
 #include "broker_reply.h"
+#include "stations_keys.h"
 
 #define MSG_READY	"Your desktop is ready."
 #define MSG_MAINTENANCE "This station is in maintenance. Please try again later."
@@ -104,6 +105,55 @@ static void frag_endpoint(struct broker_json *j, const struct st_endpoint *e)
 	broker_json_close(j);
 }
 
+/* The key table's row with this policy position, or -1. */
+static int frag_policy_key(unsigned pos)
+{
+	for (int k = 0; k < ST_KEY__COUNT; k++)
+		if (st_keydef((enum st_key)k)->policy_pos == pos)
+			return k;
+	return -1;
+}
+
+/* The "policy" object: every key whose row names a policy field, in the
+ * rows' policy order, with its effective value: booleans as true/false,
+ * the others as strings, an unset one left out. A field path "usb.deny"
+ * goes into the object "usb", which stays open while the next field is in
+ * it too. */
+static void frag_policy(struct broker_json *j, const struct st_entry *e)
+{
+	char nested[32] = ""; /* the object open inside policy, "" for none */
+	int k;
+
+	broker_json_open(j);
+	for (unsigned pos = 1; (k = frag_policy_key(pos)) >= 0; pos++) {
+		const struct st_keydef *kd = st_keydef((enum st_key)k);
+		const char *field = kd->policy, *dot = strchr(field, '.');
+		size_t plen = dot ? (size_t)(dot - field) : 0;
+		const char *v = e->values[k];
+
+		if (nested[0] && (plen != strlen(nested) || strncmp(field, nested, plen) != 0)) {
+			broker_json_close(j);
+			nested[0] = '\0';
+		}
+		if (dot && !nested[0] && plen < sizeof(nested)) {
+			memcpy(nested, field, plen);
+			nested[plen] = '\0';
+			broker_json_key(j, nested);
+			broker_json_open(j);
+		}
+		if (dot)
+			field = dot + 1;
+		if (kd->type == ST_TYPE_BOOL) {
+			broker_json_kv_bool(j, field, st_value_bool(v));
+		} else {
+			broker_json_kv_str_opt(j, field, v);
+		}
+	}
+	if (nested[0])
+		broker_json_close(j);
+	broker_json_close(j);
+}
+
 /* "},"policy":{...},"endpoints":[...]" and, when close, the final "}".
  * first, when set, comes before the entry's own endpoints. policy_len, when
  * set, gets the length up to and with "endpoints":[. */
@@ -117,17 +167,7 @@ static char *frag_ready_tail(const struct st_entry *e, bool endpoints, bool clos
 	broker_json_raw(&j, "}", 1); /* end of "station" */
 	broker_json_resume(&j);	     /* inside the reply object */
 	broker_json_key(&j, "policy");
-	broker_json_open(&j);
-	broker_json_kv_str(&j, "login", e->login_broker ? "broker" : "none");
-	broker_json_kv_bool(&j, "autoconnect", e->autoconnect);
-	broker_json_kv_bool(&j, "sso", e->sso);
-	broker_json_key(&j, "usb");
-	broker_json_open(&j);
-	broker_json_kv_str(&j, "auto_redirect", e->usb_redirect);
-	broker_json_kv_str(&j, "deny", e->usb_deny);
-	broker_json_close(&j);
-	broker_json_kv_str_opt(&j, "screen_text", e->message);
-	broker_json_close(&j);
+	frag_policy(&j, e);
 	broker_json_key(&j, "endpoints");
 	broker_json_open_array(&j);
 	if (policy_len)

@@ -3,6 +3,7 @@
  * ca files read, and hash indexes so a lookup costs the same at 10 or 100,000
  * mappings. */
 #include "stations_internal.h"
+#include "stations_keys.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -47,29 +48,6 @@ struct st_ca_cache {
 	char *pem;
 	struct st_ca_cache *next;
 };
-
-static const char *st_builtin(enum st_key k)
-{
-	switch (k) {
-	case ST_KEY_PROTOCOL:
-		return "spice";
-	case ST_KEY_LOGIN:
-		return "none";
-	case ST_KEY_AUTOCONNECT:
-	case ST_KEY_MAINTENANCE:
-	case ST_KEY_WAIT_READY:
-	case ST_KEY_SSO:
-		return "no";
-	case ST_KEY_USB_REDIRECT:
-		return ST_USB_REDIRECT_DEFAULT;
-	case ST_KEY_USB_DENY:
-		return ST_USB_DENY_DEFAULT;
-	case ST_KEY_CONNECTION_METHOD:
-		return "get";
-	default:
-		return NULL;
-	}
-}
 
 static void st_collect_own(const struct st_doc *doc, size_t s, struct st_own *own,
 			   struct st_diags *d, size_t *nerr)
@@ -227,26 +205,31 @@ static int st_entry_own(struct st_config *cfg, struct st_entry *e, const struct 
 	return 0;
 }
 
-/* Effective values of one entry: own keys, then the group's, then built-in.
- * The group's strings are shared, not copied; built-in ones are literals. */
+/* Effective values of one entry: own keys, then the group's (for the keys
+ * the table says are inherited), then built-in. The group's strings are
+ * shared, not copied; built-in ones are the table's literals. */
 static void st_resolve(struct st_entry *e, const struct st_entry *grp)
 {
 	e->group = grp;
 	for (int k = 0; k < ST_KEY__COUNT; k++) {
+		const struct st_keydef *kd = st_keydef((enum st_key)k);
+		bool from_group =
+		    grp && kd->inherit != ST_INHERIT_NONE && (grp->own_keys & st_bit(k));
+
 		if (e->own_keys & st_bit(k))
 			continue;
-		if (k == ST_KEY_FALLBACK) {
-			/* Fallbacks are a list: a station's own list replaces
-			 * its group's. */
-			if (grp && (grp->own_keys & st_bit(k))) {
+		if (kd->inherit == ST_INHERIT_LIST) {
+			/* The one list, fallback: a station's own list
+			 * replaces its group's as a whole. */
+			if (from_group) {
 				e->fallbacks = grp->fallbacks;
 				e->n_fallbacks = grp->n_fallbacks;
 				e->values[k] = grp->fallbacks[0];
 			}
-		} else if (grp && k != ST_KEY_GROUP && (grp->own_keys & st_bit(k))) {
+		} else if (from_group) {
 			e->values[k] = grp->values[k];
 		} else {
-			e->values[k] = st_builtin(k);
+			e->values[k] = kd->builtin ? kd->def : NULL;
 		}
 	}
 }
@@ -265,7 +248,7 @@ struct st_origin st_entry_origin(const struct st_entry *e, enum st_key key)
 		return (struct st_origin){NULL, 0};
 	if (e->own_keys & st_bit(key))
 		return (struct st_origin){e->target.text, st_own_line(e, key)};
-	if (g && key != ST_KEY_GROUP && (g->own_keys & st_bit(key)))
+	if (g && st_keydef(key)->inherit != ST_INHERIT_NONE && (g->own_keys & st_bit(key)))
 		return (struct st_origin){g->target.text, st_own_line(g, key)};
 	return (struct st_origin){NULL, 0};
 }
@@ -432,7 +415,7 @@ static int st_check_pool(const struct st_entry *e, char *err, size_t errlen)
 			 e->target.text);
 		return -1;
 	}
-	size = e->values[ST_KEY_SIZE] ? st_uint(e->values[ST_KEY_SIZE]) : 1;
+	size = e->values[ST_KEY_SIZE] ? st_uint(e->values[ST_KEY_SIZE]) : ST_POOL_SIZE_DEFAULT;
 	max = e->values[ST_KEY_MAX] ? st_uint(e->values[ST_KEY_MAX]) : (size ? size : 1);
 	if (max < size) {
 		snprintf(err, errlen, "[%.200s]: max (%u) is smaller than size (%u)",
@@ -614,7 +597,7 @@ static int st_pool_build(struct st_config *cfg, struct st_entry *e, const char *
 	p->overlay_dir = st_full_path(cfg, base_dir, e->values[ST_KEY_OVERLAY_DIR]);
 	if (!p->template_xml || !p->base_image || !p->overlay_dir)
 		return -1;
-	p->size = e->values[ST_KEY_SIZE] ? st_uint(e->values[ST_KEY_SIZE]) : 1;
+	p->size = e->values[ST_KEY_SIZE] ? st_uint(e->values[ST_KEY_SIZE]) : ST_POOL_SIZE_DEFAULT;
 	p->max = e->values[ST_KEY_MAX] ? st_uint(e->values[ST_KEY_MAX]) : (p->size ? p->size : 1);
 	p->idle_timeout = e->values[ST_KEY_IDLE_TIMEOUT] ? st_uint(e->values[ST_KEY_IDLE_TIMEOUT])
 							 : ST_POOL_IDLE_DEFAULT;

@@ -1,6 +1,7 @@
 /* The stations file as lines: parsing with diagnostics, and edits that touch
  * only the lines they must, so comments and layout survive stationctl. */
 #include "stations_internal.h"
+#include "stations_keys.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -390,7 +391,8 @@ static int st_doc_parse_kvs(char *const *kvs, size_t n, const struct st_target *
 		if (st_value_check(out[i].key, out[i].value, err, errlen) < 0)
 			return -1;
 		for (size_t j = 0; j < i; j++) {
-			if (out[j].key == out[i].key && out[i].key != ST_KEY_FALLBACK) {
+			if (out[j].key == out[i].key &&
+			    st_keydef(out[i].key)->inherit != ST_INHERIT_LIST) {
 				snprintf(err, errlen, "key '%s' given twice", key);
 				return -1;
 			}
@@ -544,24 +546,26 @@ int st_doc_set(struct st_doc *doc, const struct st_target *t, char *const *kvs, 
 	if (!snap)
 		goto oom;
 
-	bool fallbacks_cleared = false;
+	/* A list key's values given together replace all its lines. */
+	uint64_t lists_cleared = 0;
 	for (size_t i = 0; i < n; i++) {
 		int key = parsed[i].key;
 		const char *val = parsed[i].value;
 		size_t start = doc->secs[s].line + 1;
 		size_t end = (size_t)s + 1 < doc->nsec ? doc->secs[s + 1].line : doc->n;
 		bool replaced = false;
+		bool list = st_keydef(key)->inherit == ST_INHERIT_LIST;
 
-		if (key == ST_KEY_FALLBACK && !fallbacks_cleared) {
+		if (list && !(lists_cleared & ((uint64_t)1 << key))) {
 			for (size_t j = end; j-- > start;)
 				if (doc->lines[j].kind == ST_L_KV && doc->lines[j].key == key)
 					st_doc_remove(doc, j, j + 1);
-			fallbacks_cleared = true;
+			lists_cleared |= (uint64_t)1 << key;
 			if (st_doc_reindex(doc, NULL, false) < 0)
 				goto fail;
 			end = (size_t)s + 1 < doc->nsec ? doc->secs[s + 1].line : doc->n;
 		}
-		if (key != ST_KEY_FALLBACK) {
+		if (!list) {
 			for (size_t j = end; j-- > start;) {
 				struct st_line *l = &doc->lines[j];
 				if (l->kind != ST_L_KV || l->key != key)

@@ -60,5 +60,27 @@ int st_bool_parse(const char *s, bool *out);
 int st_fallback_parse(const char *s, enum st_protocol *proto, char *host, size_t hostlen,
 		      unsigned *port, char *err, size_t errlen);
 unsigned st_default_port(enum st_protocol p);
+bool st_group_name_valid(const char *s); /* group and pool names */
+int st_port_parse(const char *s, unsigned *port);
+bool st_host_valid(const char *s); /* a host name or an IP address */
+
+/* The value checks of the key table's rows (stations_values.c), with the
+ * signature st_key_check_fn of stations_keys.h. */
+struct st_keydef;
+int st_check_clean_text(const struct st_keydef *k, const char *v, char *err, size_t errlen);
+int st_check_group_name(const struct st_keydef *k, const char *v, char *err, size_t errlen);
+int st_check_pool_name(const struct st_keydef *k, const char *v, char *err, size_t errlen);
+int st_check_domain_name(const struct st_keydef *k, const char *v, char *err, size_t errlen);
+int st_check_enum(const struct st_keydef *k, const char *v, char *err, size_t errlen);
+int st_check_bool(const struct st_keydef *k, const char *v, char *err, size_t errlen);
+int st_check_number(const struct st_keydef *k, const char *v, char *err, size_t errlen);
+int st_check_port(const struct st_keydef *k, const char *v, char *err, size_t errlen);
+int st_check_host(const struct st_keydef *k, const char *v, char *err, size_t errlen);
+int st_check_proxy(const struct st_keydef *k, const char *v, char *err, size_t errlen);
+int st_check_connection_url(const struct st_keydef *k, const char *v, char *err, size_t errlen);
+int st_check_libvirt_uri(const struct st_keydef *k, const char *v, char *err, size_t errlen);
+int st_check_endpoint(const struct st_keydef *k, const char *v, char *err, size_t errlen);
+int st_check_pool_path(const struct st_keydef *k, const char *v, char *err, size_t errlen);
+int st_check_usb_filter(const struct st_keydef *k, const char *v, char *err, size_t errlen);
 
 #endif

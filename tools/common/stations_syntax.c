@@ -1,7 +1,7 @@
 /* The small grammars of the stations file: section headers (MATCH), keys and
  * their values. Everything here is pure and fuzzed through st_doc_parse. */
 #include "stations_internal.h"
-#include "utf8.h"
+#include "stations_keys.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -10,52 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const st_key_names[ST_KEY__COUNT] = {
-    [ST_KEY_NAME] = "name",
-    [ST_KEY_GROUP] = "group",
-    [ST_KEY_PROTOCOL] = "protocol",
-    [ST_KEY_HOST] = "host",
-    [ST_KEY_PORT] = "port",
-    [ST_KEY_TLS_PORT] = "tls_port",
-    [ST_KEY_PASSWORD] = "password",
-    [ST_KEY_CA] = "ca",
-    [ST_KEY_HOST_SUBJECT] = "host_subject",
-    [ST_KEY_PROXY] = "proxy",
-    [ST_KEY_FALLBACK] = "fallback",
-    [ST_KEY_LOGIN] = "login",
-    [ST_KEY_AUTOCONNECT] = "autoconnect",
-    [ST_KEY_USB_REDIRECT] = "usb_redirect",
-    [ST_KEY_USB_DENY] = "usb_deny",
-    [ST_KEY_MAINTENANCE] = "maintenance",
-    [ST_KEY_MESSAGE] = "message",
-    [ST_KEY_WAIT_READY] = "wait_ready",
-    [ST_KEY_SSO] = "sso",
-    [ST_KEY_CONNECTION_FILE] = "connection_file",
-    [ST_KEY_CONNECTION_URL] = "connection_url",
-    [ST_KEY_CONNECTION_AUTH] = "connection_auth",
-    [ST_KEY_CONNECTION_METHOD] = "connection_method",
-    [ST_KEY_LIBVIRT_URI] = "libvirt_uri",
-    [ST_KEY_DOMAIN] = "domain",
-    [ST_KEY_DOMAIN_PASSWORD] = "domain_password",
-    [ST_KEY_DISPLAY_HOST] = "display_host",
-    [ST_KEY_POOL] = "pool",
-    [ST_KEY_TEMPLATE] = "template",
-    [ST_KEY_BASE_IMAGE] = "base_image",
-    [ST_KEY_OVERLAY_DIR] = "overlay_dir",
-    [ST_KEY_SIZE] = "size",
-    [ST_KEY_MAX] = "max",
-    [ST_KEY_IDLE_TIMEOUT] = "idle_timeout",
-};
-
 const char *st_key_name(enum st_key key)
 {
-	return (unsigned)key < ST_KEY__COUNT ? st_key_names[key] : "?";
+	const struct st_keydef *k = st_keydef(key);
+
+	return k ? k->name : "?";
 }
 
 int st_key_lookup(const char *name)
 {
 	for (int i = 0; i < ST_KEY__COUNT; i++)
-		if (strcasecmp(name, st_key_names[i]) == 0)
+		if (strcasecmp(name, st_keydef((enum st_key)i)->name) == 0)
 			return i;
 	return -1;
 }
@@ -188,10 +153,10 @@ void st_diags_print(const struct st_diags *d, FILE *out)
 		fprintf(out, "%s: and %zu more errors\n", d->file, d->n - kept);
 }
 
-static bool st_group_name_valid(const char *s)
+bool st_group_name_valid(const char *s)
 {
 	size_t n = strlen(s);
-	if (n == 0 || n > 63)
+	if (n == 0 || n > ST_GROUP_NAME_MAX)
 		return false;
 	for (const char *p = s; *p; p++)
 		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
@@ -214,8 +179,8 @@ int st_target_parse(const char *s, struct st_target *t, char *err, size_t errlen
 	if (strncmp(s, "group:", 6) == 0) {
 		if (!st_group_name_valid(s + 6)) {
 			snprintf(err, errlen,
-				 "'%.80s' is not a valid group name (1-63 of A-Z a-z 0-9 . _ -)",
-				 s + 6);
+				 "'%.80s' is not a valid group name (1-%d of A-Z a-z 0-9 . _ -)",
+				 s + 6, ST_GROUP_NAME_MAX);
 			return -1;
 		}
 		t->kind = ST_GROUP;
@@ -227,9 +192,9 @@ int st_target_parse(const char *s, struct st_target *t, char *err, size_t errlen
 	if (strncmp(s, "pool:", 5) == 0) {
 		if (!st_group_name_valid(s + 5) || s[5] == '.') {
 			snprintf(err, errlen,
-				 "'%.80s' is not a valid pool name (1-63 of A-Z a-z 0-9 . _ -, "
+				 "'%.80s' is not a valid pool name (1-%d of A-Z a-z 0-9 . _ -, "
 				 "not starting with '.')",
-				 s + 5);
+				 s + 5, ST_GROUP_NAME_MAX);
 			return -1;
 		}
 		t->kind = ST_POOL;
@@ -321,7 +286,7 @@ static bool st_utf8_valid(const char *s, bool allow_newline)
 	return true;
 }
 
-static int st_port_parse(const char *s, unsigned *port)
+int st_port_parse(const char *s, unsigned *port)
 {
 	if (!*s || strlen(s) > 5)
 		return -1;
@@ -331,13 +296,13 @@ static int st_port_parse(const char *s, unsigned *port)
 			return -1;
 		v = v * 10 + (unsigned)(*p - '0');
 	}
-	if (v == 0 || v > 65535)
+	if (v < ST_PORT_MIN || v > ST_PORT_MAX)
 		return -1;
 	*port = v;
 	return 0;
 }
 
-static bool st_host_valid(const char *s)
+bool st_host_valid(const char *s)
 {
 	struct ipaddr ip;
 	return hostname_valid(s) || ip_parse(s, &ip) == 0;
@@ -358,61 +323,6 @@ int st_bool_parse(const char *s, bool *out)
 		}
 	}
 	return -1;
-}
-
-/* connection_url: https://HOST[:PORT][/PATH], or http:// to this machine
- * only (a ticket must not cross a network in clear). No user:password@:
- * credentials go in the connection_auth file, never in a URL that ends up
- * in logs. */
-static bool st_connection_url_ok(const char *v)
-{
-	bool tls = strncmp(v, "https://", 8) == 0;
-	const char *h, *end, *colon;
-	char host[HOSTNAME_MAX + 1];
-	struct ipaddr ip;
-	size_t hlen;
-
-	if (!tls && strncmp(v, "http://", 7) != 0)
-		return false;
-	for (const unsigned char *c = (const unsigned char *)v; *c; c++)
-		if (*c <= ' ' || *c >= 0x7f)
-			return false;
-	h = v + (tls ? 8 : 7);
-	end = h + strcspn(h, "/?#");
-	if (memchr(h, '@', (size_t)(end - h)))
-		return false;
-	if (*h == '[') {
-		const char *close = memchr(h, ']', (size_t)(end - h));
-		if (!close)
-			return false;
-		hlen = (size_t)(close - h - 1);
-		colon = close + 1 < end ? close + 1 : NULL;
-		if (colon && *colon != ':')
-			return false;
-		h++;
-	} else {
-		colon = memchr(h, ':', (size_t)(end - h));
-		hlen = (size_t)((colon ? colon : end) - h);
-	}
-	if (hlen == 0 || hlen > HOSTNAME_MAX)
-		return false;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	if (ip_parse(host, &ip) < 0 && !hostname_valid(host))
-		return false;
-	if (colon) {
-		size_t plen = (size_t)(end - colon - 1);
-		unsigned long port;
-		if (plen == 0 || plen > 5 || strspn(colon + 1, "0123456789") < plen)
-			return false;
-		port = strtoul(colon + 1, NULL, 10);
-		if (port == 0 || port > 65535)
-			return false;
-	}
-	if (!tls)
-		return strcasecmp(host, "localhost") == 0 ||
-		       (ip_parse(host, &ip) == 0 && ip_is_loopback(&ip));
-	return true;
 }
 
 int st_fallback_parse(const char *s, enum st_protocol *proto, char *host, size_t hostlen,
@@ -479,335 +389,94 @@ bad:
 	return -1;
 }
 
-/* One usbredir rule: class,vendor,product,version,allow with -1 as "any". */
-static int st_usb_rule_check(const char *rule, size_t len)
-{
-	static const long max[4] = {0xff, 0xffff, 0xffff, 0xffff};
-	const char *p = rule, *end = rule + len;
-	for (int f = 0; f < 5; f++) {
-		char buf[16];
-		const char *comma = memchr(p, ',', (size_t)(end - p));
-		const char *fend = f < 4 ? comma : end;
-		if (!fend || fend - p <= 0 || fend - p >= (long)sizeof(buf))
-			return -1;
-		if (f == 4 && comma)
-			return -1;
-		memcpy(buf, p, (size_t)(fend - p));
-		buf[fend - p] = '\0';
-		char *e;
-		errno = 0;
-		long v = strtol(buf, &e, 0);
-		if (*e || errno)
-			return -1;
-		if (f < 4 && (v < -1 || v > max[f]))
-			return -1;
-		if (f == 4 && v != 0 && v != 1)
-			return -1;
-		p = fend + 1;
-	}
-	return 0;
-}
-
-static int st_usb_filter_check(const char *s, char *err, size_t errlen)
-{
-	if (strlen(s) > 1024) {
-		snprintf(err, errlen, "USB filter is longer than 1024 characters");
-		return -1;
-	}
-	const char *p = s;
-	int n = 1;
-	for (;;) {
-		const char *bar = strchr(p, '|');
-		size_t len = bar ? (size_t)(bar - p) : strlen(p);
-		if (st_usb_rule_check(p, len) < 0) {
-			snprintf(
-			    err, errlen,
-			    "USB filter rule %d '%.*s' is not class,vendor,product,version,allow "
-			    "(numbers, -1 for any; allow 0 or 1)",
-			    n, (int)(len > 60 ? 60 : len), p);
-			return -1;
-		}
-		if (!bar)
-			return 0;
-		p = bar + 1;
-		n++;
-	}
-}
-
-/* A libvirt connection URI: scheme://[host]/path, as in qemu:///system,
- * qemu+ssh://kvm1/system or test:///default. The broker hands it to libvirt
- * as it is; this only catches what cannot be one. */
-static bool st_libvirt_uri_valid(const char *s)
-{
-	const char *sep = strstr(s, "://");
-
-	if (!sep || sep == s || !isalpha((unsigned char)s[0]))
-		return false;
-	for (const char *p = s; p < sep; p++)
-		if (!isalnum((unsigned char)*p) && *p != '+' && *p != '-' && *p != '.')
-			return false;
-	for (const char *p = sep; *p; p++)
-		if (isspace((unsigned char)*p) || *p == '"' || *p == '\\')
-			return false;
-	return true;
-}
-
-/* libvirt allows more in a name; stations files stay with what is safe in
- * every log, shell and URL that shows it. */
-static bool st_domain_name_valid(const char *s)
-{
-	for (const char *p = s; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("._+-", *p))
-			return false;
-	return true;
-}
-
+/* Every key gets these checks; the row's own check says the rest. */
 int st_value_check(enum st_key key, const char *v, char *err, size_t errlen)
 {
-	unsigned port;
-	bool b;
-	enum st_protocol proto;
+	const struct st_keydef *k = st_keydef(key);
 	size_t len = strlen(v);
+	bool numeric;
 
+	if (!k) {
+		snprintf(err, errlen, "unknown key");
+		return -1;
+	}
 	if (len == 0) {
-		snprintf(err, errlen, "%s: empty value", st_key_name(key));
+		snprintf(err, errlen, "%s: empty value", k->name);
 		return -1;
 	}
-	if (!st_utf8_valid(v, key == ST_KEY_MESSAGE)) {
-		snprintf(err, errlen, "%s: value has control characters or is not UTF-8",
-			 st_key_name(key));
+	if (!st_utf8_valid(v, k->multiline)) {
+		snprintf(err, errlen, "%s: value has control characters or is not UTF-8", k->name);
 		return -1;
 	}
-	switch (key) {
-	case ST_KEY_NAME:
-		if (len > 63)
-			goto too_long;
-		/* The name reaches admins' terminals and station screens: no
-		 * C1 control (U+009B is a terminal's CSI) and no U+2028/2029
-		 * either. */
-		if (!utf8_text_clean(v, len)) {
-			snprintf(err, errlen, "name: value has control characters");
-			return -1;
-		}
-		return 0;
-	case ST_KEY_GROUP:
-		if (!st_group_name_valid(v)) {
-			snprintf(
-			    err, errlen,
-			    "group: '%.80s' is not a valid group name (1-63 of A-Z a-z 0-9 . _ "
-			    "-)",
-			    v);
-			return -1;
-		}
-		return 0;
-	case ST_KEY_PROTOCOL:
-		if (st_protocol_parse(v, &proto) < 0) {
-			snprintf(err, errlen, "protocol: '%.40s' is not spice, rdp or vnc", v);
-			return -1;
-		}
-		return 0;
-	case ST_KEY_HOST:
-	case ST_KEY_DISPLAY_HOST:
-		if (!st_host_valid(v)) {
-			snprintf(err, errlen, "%s: '%.80s' is not a host name or IP address",
-				 st_key_name(key), v);
-			return -1;
-		}
-		return 0;
-	case ST_KEY_PORT:
-	case ST_KEY_TLS_PORT:
-		if (st_port_parse(v, &port) < 0) {
-			snprintf(err, errlen, "%s: '%.20s' is not a port (1-65535)",
-				 st_key_name(key), v);
-			return -1;
-		}
-		return 0;
-	case ST_KEY_PASSWORD:
-		if (len > 255)
-			goto too_long;
-		return 0;
-	case ST_KEY_CA:
-		if (len > 4095)
-			goto too_long;
-		return 0;
-	case ST_KEY_HOST_SUBJECT:
-		if (len > 1024)
-			goto too_long;
-		return 0;
-	case ST_KEY_PROXY:
-		if (len > 512)
-			goto too_long;
-		if ((strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) ||
-		    strchr(v, ' ') || strlen(strstr(v, "://") + 3) == 0) {
-			snprintf(err, errlen, "proxy: '%.80s' is not an http:// or https:// URL",
-				 v);
-			return -1;
-		}
-		return 0;
-	case ST_KEY_FALLBACK: {
-		char e2[200];
-		if (st_fallback_parse(v, &proto, NULL, 0, &port, e2, sizeof(e2)) < 0) {
-			snprintf(err, errlen, "fallback: %s", e2);
-			return -1;
-		}
-		return 0;
+	/* For numbers, max is the largest value, not a length. */
+	numeric = k->type == ST_TYPE_INT || k->type == ST_TYPE_DURATION || k->type == ST_TYPE_PORT;
+	if (!numeric && k->max && len > (size_t)k->max) {
+		snprintf(err, errlen, "%s: value is too long (%zu bytes; at most %ld)", k->name,
+			 len, k->max);
+		return -1;
 	}
-	case ST_KEY_LOGIN:
-		if (strcmp(v, "none") != 0 && strcmp(v, "broker") != 0) {
-			snprintf(err, errlen, "login: '%.40s' is not none or broker", v);
-			return -1;
-		}
-		return 0;
-	case ST_KEY_AUTOCONNECT:
-	case ST_KEY_MAINTENANCE:
-	case ST_KEY_WAIT_READY:
-	case ST_KEY_SSO:
-		if (st_bool_parse(v, &b) < 0) {
-			snprintf(err, errlen, "%s: '%.40s' is not yes or no", st_key_name(key), v);
-			return -1;
-		}
-		return 0;
-	case ST_KEY_USB_REDIRECT:
-	case ST_KEY_USB_DENY: {
-		char e2[200];
-		if (st_usb_filter_check(v, e2, sizeof(e2)) < 0) {
-			snprintf(err, errlen, "%s: %s", st_key_name(key), e2);
-			return -1;
-		}
-		return 0;
-	}
-	case ST_KEY_MESSAGE:
-		if (len > ST_MESSAGE_MAX)
-			goto too_long;
-		return 0;
-	case ST_KEY_CONNECTION_FILE:
-	case ST_KEY_CONNECTION_AUTH:
-		if (len > 1024)
-			goto too_long;
-		return 0;
-	case ST_KEY_CONNECTION_URL:
-		if (len > ST_URL_MAX)
-			goto too_long;
-		if (!st_connection_url_ok(v)) {
-			snprintf(err, errlen,
-				 "connection_url: '%.80s' is not an https:// URL (http:// only "
-				 "to 127.0.0.1, ::1 or localhost; no user@ in it)",
-				 v);
-			return -1;
-		}
-		return 0;
-	case ST_KEY_CONNECTION_METHOD:
-		if (strcmp(v, "get") != 0 && strcmp(v, "post") != 0) {
-			snprintf(err, errlen, "connection_method: '%.40s' is not get or post", v);
-			return -1;
-		}
-		return 0;
-	case ST_KEY_LIBVIRT_URI:
-		if (len > ST_LIBVIRT_URI_MAX)
-			goto too_long;
-		if (!st_libvirt_uri_valid(v)) {
-			snprintf(err, errlen,
-				 "libvirt_uri: '%.80s' is not a libvirt URI such as qemu:///system",
-				 v);
-			return -1;
-		}
-		return 0;
-	case ST_KEY_DOMAIN:
-		if (len > ST_DOMAIN_MAX)
-			goto too_long;
-		if (!st_domain_name_valid(v)) {
-			snprintf(err, errlen,
-				 "domain: '%.80s' is not a domain name (A-Z a-z 0-9 . _ + -)", v);
-			return -1;
-		}
-		return 0;
-	case ST_KEY_DOMAIN_PASSWORD:
-		if (strcmp(v, "one-time") != 0 && strcmp(v, "none") != 0) {
-			snprintf(err, errlen, "domain_password: '%.40s' is not one-time or none",
-				 v);
-			return -1;
-		}
-		return 0;
-	case ST_KEY_POOL:
-		if (!st_group_name_valid(v) || v[0] == '.') {
-			snprintf(err, errlen,
-				 "pool: '%.80s' is not a valid pool name (1-63 of A-Z a-z 0-9 . _ "
-				 "-)",
-				 v);
-			return -1;
-		}
-		return 0;
-	case ST_KEY_TEMPLATE:
-	case ST_KEY_BASE_IMAGE:
-	case ST_KEY_OVERLAY_DIR:
-		if (len > 1024)
-			goto too_long;
-		/* Handed to qemu-img and written into domain XML: no commas
-		 * (qemu-img option syntax) and nothing that needs quoting. */
-		if (strpbrk(v, ",\"'<>&")) {
-			snprintf(err, errlen, "%s: '%.80s' has one of , \" ' < > &",
-				 st_key_name(key), v);
-			return -1;
-		}
-		return 0;
-	case ST_KEY_SIZE:
-	case ST_KEY_MAX:
-	case ST_KEY_IDLE_TIMEOUT: {
-		unsigned long lo = key == ST_KEY_SIZE ? 0 : 1;
-		unsigned long hi = key == ST_KEY_IDLE_TIMEOUT ? ST_POOL_IDLE_MAX : ST_POOL_MAX_VMS;
-		char *end;
-		unsigned long n;
-
-		errno = 0;
-		n = strtoul(v, &end, 10);
-		if (!isdigit((unsigned char)v[0]) || *end || errno || n < lo || n > hi) {
-			snprintf(err, errlen, "%s: '%.20s' is not a number from %lu to %lu",
-				 st_key_name(key), v, lo, hi);
-			return -1;
-		}
-		return 0;
-	}
-	case ST_KEY__COUNT:
-		break;
-	}
-	snprintf(err, errlen, "unknown key");
-	return -1;
-too_long:
-	snprintf(err, errlen, "%s: value is too long (%zu bytes)", st_key_name(key), len);
-	return -1;
+	return k->check ? k->check(k, v, err, errlen) : 0;
 }
 
-static bool st_key_pool_only(enum st_key key)
+static unsigned st_kind_scope(enum st_kind kind)
 {
-	return key == ST_KEY_TEMPLATE || key == ST_KEY_BASE_IMAGE || key == ST_KEY_OVERLAY_DIR ||
-	       key == ST_KEY_SIZE || key == ST_KEY_MAX || key == ST_KEY_IDLE_TIMEOUT;
+	return kind == ST_POOL	  ? ST_SCOPE_POOL
+	       : kind == ST_GROUP ? ST_SCOPE_GROUP
+				  : ST_SCOPE_STATION;
+}
+
+/* The keys a section of this scope takes, for a message: "a, b and c". */
+static void st_scope_keys(unsigned scope, char *out, size_t len)
+{
+	size_t o = 0, n = 0, total = 0;
+
+	for (int i = 0; i < ST_KEY__COUNT; i++)
+		total += (st_keydef((enum st_key)i)->scopes & scope) != 0;
+	out[0] = '\0';
+	for (int i = 0; i < ST_KEY__COUNT && o < len; i++) {
+		const struct st_keydef *k = st_keydef((enum st_key)i);
+		int w;
+
+		if (!(k->scopes & scope))
+			continue;
+		n++;
+		w = snprintf(out + o, len - o, "%s%s",
+			     n == 1	  ? ""
+			     : n == total ? " and "
+					  : ", ",
+			     k->name);
+		if (w > 0)
+			o += (size_t)w;
+	}
 }
 
 int st_key_allowed(enum st_kind kind, enum st_key key, char *err, size_t errlen)
 {
-	if (kind == ST_POOL) {
-		if (st_key_pool_only(key) || key == ST_KEY_LIBVIRT_URI || key == ST_KEY_PROTOCOL ||
-		    key == ST_KEY_DISPLAY_HOST || key == ST_KEY_MAINTENANCE ||
-		    key == ST_KEY_MESSAGE)
-			return 0;
-		snprintf(err, errlen,
-			 "'%s' cannot be set in a [pool:NAME] section (it takes libvirt_uri, "
-			 "template, base_image, overlay_dir, size, max, idle_timeout, protocol, "
-			 "display_host, maintenance and message)",
-			 st_key_name(key));
+	const struct st_keydef *k = st_keydef(key);
+	unsigned scope = st_kind_scope(kind);
+	char keys[400];
+
+	if (!k) {
+		snprintf(err, errlen, "unknown key");
 		return -1;
 	}
-	if (st_key_pool_only(key)) {
+	if (k->scopes & scope)
+		return 0;
+	if (scope == ST_SCOPE_POOL) {
+		st_scope_keys(ST_SCOPE_POOL, keys, sizeof(keys));
+		snprintf(err, errlen, "'%s' cannot be set in a [pool:NAME] section (it takes %s)",
+			 k->name, keys);
+	} else if (k->scopes == ST_SCOPE_POOL) {
 		snprintf(err, errlen,
 			 "'%s' belongs in a [pool:NAME] section (a mapping takes 'pool = NAME')",
-			 st_key_name(key));
-		return -1;
-	}
-	if (key == ST_KEY_GROUP && kind == ST_GROUP) {
+			 k->name);
+	} else if (key == ST_KEY_GROUP) {
 		snprintf(err, errlen, "a group cannot itself be in a group");
-		return -1;
+	} else {
+		snprintf(err, errlen, "'%s' cannot be set in a [%s] section", k->name,
+			 scope == ST_SCOPE_GROUP ? "group:NAME" : "MATCH");
 	}
-	return 0;
+	return -1;
 }
 
 char *st_value_decode(const char *raw, char *err, size_t errlen)
