@@ -641,15 +641,17 @@ void st_keys_doc_values(const struct st_keydef *k, unsigned scope, char *out, si
 		break;
 	case ST_TYPE_PATH:
 		st_keys_put(out, len, &o, "%s", given ? given : "path, " FROM_STATIONS_DIR);
-		if (k->check == st_check_pool_path)
-			st_keys_put(out, len, &o, "; no `,` `\"` `'` `<` `>` `&`");
 		break;
 	case ST_TYPE_USB_FILTER:
-		st_keys_put(out, len, &o, "%s", given ? given : "usbredir filter (see below)");
+		st_keys_put(out, len, &o, "%s",
+			    given ? given
+				  : "usbredir filter (`class,vendor,product,version,allow` rules)");
 		break;
 	}
 	if (k->max)
 		st_keys_put(out, len, &o, ", up to %ld bytes", k->max);
+	if (k->check == st_check_pool_path)
+		st_keys_put(out, len, &o, "; no `,` `\"` `'` `<` `>` `&`");
 	if (k->type == ST_TYPE_USB_FILTER)
 		st_keys_put(out, len, &o, " and %d rules", USB_FILTER_MAX_RULES);
 	if (k->multiline)

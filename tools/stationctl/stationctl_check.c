@@ -23,7 +23,8 @@ static size_t stationctl_check_sources(const char *path, const struct st_config 
 	for (size_t i = 0; i < st_config_count(cfg); i++) {
 		const struct st_entry *e = st_config_entry(cfg, i);
 		const char *files[] = {e->connection_file, e->connection_auth};
-		const char *keys[] = {"connection_file", "connection_auth"};
+		const char *keys[] = {st_key_name(ST_KEY_CONNECTION_FILE),
+				      st_key_name(ST_KEY_CONNECTION_AUTH)};
 
 		for (size_t k = 0; k < 2; k++) {
 			if (!files[k] || file_check_regular(files[k]) == 0 || errno == ENOENT)

@@ -1,16 +1,15 @@
-/* The command table and every help text. */
+/* The command table and every help text. The stations-file keys in the
+ * help of add, set and adopt, and `stationctl keys`, come from the key
+ * table (stations_keys.c). */
 #include "stationctl_commands.h"
 
+#include <getopt.h>
 #include <string.h>
 
-#define STATIONCTL_KEYS_HELP                                                                       \
-	"Keys: name, group, protocol (spice|rdp|vnc), host, port, tls_port, password,\n"           \
-	"  ca, host_subject, proxy, fallback (proto://host:port, repeatable), login\n"             \
-	"  (none|broker), autoconnect, usb_redirect, usb_deny, maintenance, message,\n"            \
-	"  wait_ready, sso, connection_file (a .vv file instead of host), connection_url\n"        \
-	"  (https:// URL returning a .vv file), connection_auth, connection_method (get|post),\n"  \
-	"  domain and libvirt_uri (a libvirt domain instead of host), domain_password\n"           \
-	"  (one-time|none), display_host, pool (a one-time desktop from [pool:NAME]).\n"
+#include "stations_keys.h"
+#include "stationctl_util.h"
+
+static int stationctl_commands_keys_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 
 #define STATIONCTL_MATCH_HELP                                                                      \
 	"MATCH is a MAC (52:54:00:12:34:56), an IP (10.0.0.7), a CIDR (10.1.0.0/16),\n"            \
@@ -24,7 +23,7 @@ static const struct stationctl_command stationctl_commands[] = {
      "print as '-'; NAME, the only column that may contain blanks, comes last.\n"
      "\n"
      "  -H, --no-header   leave out the header line\n",
-     stationctl_list_main},
+     stationctl_list_main, 0},
     {"show", "MATCH | --resolve ID...", "effective settings of a section and their origin",
      "Prints the effective settings of the section MATCH, each with where it came\n"
      "from: the section itself, its group, or the built-in default, with the line\n"
@@ -36,42 +35,50 @@ static const struct stationctl_command stationctl_commands[] = {
      "  -r, --resolve      resolve a station identity instead of naming a section\n"
      "  -s, --show-secrets print passwords instead of ********\n"
      "\n" STATIONCTL_MATCH_HELP,
-     stationctl_show_main},
+     stationctl_show_main, 0},
     {"add", "MATCH key=value...", "add a section",
      "Adds the section MATCH with the given keys at the end of the file. Fails if\n"
      "the section exists (use set). The result is validated as a whole before it\n"
      "replaces the file; the previous version is kept as FILE.prev.\n"
      "\n"
      "  -n, --dry-run   validate the change; write nothing\n"
-     "\n" STATIONCTL_MATCH_HELP STATIONCTL_KEYS_HELP,
-     stationctl_edit_add_main},
+     "\n" STATIONCTL_MATCH_HELP,
+     stationctl_edit_add_main, ST_SCOPE_MAPPING},
     {"set", "MATCH key=value...", "change keys of a section",
      "Changes keys of the existing section MATCH in place; every other line and\n"
      "comment stays as it is. key= (empty value) removes the key. fallback=...\n"
      "values given together replace all fallback lines of the section.\n"
      "\n"
      "  -n, --dry-run   validate the change; write nothing\n"
-     "\n" STATIONCTL_MATCH_HELP STATIONCTL_KEYS_HELP,
-     stationctl_edit_set_main},
+     "\n" STATIONCTL_MATCH_HELP,
+     stationctl_edit_set_main, ST_SCOPE_MAPPING},
     {"del", "MATCH", "remove a section",
      "Removes the section MATCH together with the comment lines attached to it.\n"
      "A group that stations still use cannot be removed.\n"
      "\n"
      "  -n, --dry-run   validate the change; write nothing\n"
      "\n" STATIONCTL_MATCH_HELP,
-     stationctl_edit_del_main},
+     stationctl_edit_del_main, 0},
     {"revert", "", "go back to the version before the last edit",
      "Replaces the stations file with FILE.prev, the version before the last edit.\n"
      "The current version becomes the new FILE.prev, so running revert twice\n"
      "gets back to where you started. FILE.prev must be valid.\n",
-     stationctl_revert_main},
+     stationctl_revert_main, 0},
     {"check", "[FILE]", "validate the stations file",
      "Validates the stations file (or FILE) completely: syntax, keys, values,\n"
      "groups, ca files. Prints every problem as file:line: message on stderr and\n"
      "exits 1 if there is any; otherwise prints a one-line summary.\n"
      "\n"
      "  -q, --quiet   print nothing when the file is valid\n",
-     stationctl_check_main},
+     stationctl_check_main, 0},
+    {"keys", "[--markdown mapping|pool] [KEY...]", "the keys of the stations file",
+     "Describes each key of the stations file (or each KEY): the values it takes,\n"
+     "its limits, its default, the sections it may be written in, whether a\n"
+     "station inherits it from its group, and what it does.\n"
+     "\n"
+     "  -m, --markdown mapping|pool   print docs/configuration.md's key table for\n"
+     "                                station and group sections, or for pools\n",
+     stationctl_commands_keys_main, 0},
     {"unknown", "[--json] [--no-header]", "stations the broker saw but cannot map",
      "Asks the running broker (admin socket) for the stations that asked for a\n"
      "desktop but match no section: MAC, IP, host name, first and last seen, and\n"
@@ -79,23 +86,22 @@ static const struct stationctl_command stationctl_commands[] = {
      "\n"
      "  -j, --json        print the broker's JSON answer\n"
      "  -H, --no-header   leave out the header line\n",
-     stationctl_unknown_main},
+     stationctl_unknown_main, 0},
     {"adopt", "MAC [key=value...]", "add a section for an unknown station",
      "Adds a [MAC] section for a station from the broker's unknown list, with\n"
      "name=<the host name it reported> unless name= is given, plus the given keys.\n"
      "The edit is the same as add: validated, atomic, previous version kept.\n"
      "\n"
      "  -f, --force     add the section even if the broker has not seen the MAC\n"
-     "  -n, --dry-run   validate the change; write nothing\n"
-     "\n" STATIONCTL_KEYS_HELP,
-     stationctl_adopt_main},
+     "  -n, --dry-run   validate the change; write nothing\n",
+     stationctl_adopt_main, ST_SCOPE_STATION},
     {"status", "[--json] [--no-header]", "stations the broker has seen and their state",
      "Asks the running broker (admin socket) for the stations it has seen, with\n"
      "the columns MAC IP HOSTNAME MATCH STATE ENDPOINT USER SINCE LAST_SEEN NAME.\n"
      "\n"
      "  -j, --json        print the broker's JSON answer\n"
      "  -H, --no-header   leave out the header line\n",
-     stationctl_status_main},
+     stationctl_status_main, 0},
     {"reload", "[--force] [--json]", "make the running broker read the stations file now",
      "Asks the running broker (admin socket) to read the stations file now instead\n"
      "of when it notices the change, and prints how many mappings it applied.\n"
@@ -109,7 +115,7 @@ static const struct stationctl_command stationctl_commands[] = {
      "\n"
      "  -F, --force   apply the file even if it drops most mappings\n"
      "  -j, --json    print the broker's JSON answer (exit codes stay the same)\n",
-     stationctl_reload_main},
+     stationctl_reload_main, 0},
     {"passwd", "[-d] USER", "set or remove a login user of the broker",
      "Sets USER's password in the users file (-u, yescrypt hash). On a terminal\n"
      "the password is asked twice without echo; otherwise one line is read from\n"
@@ -117,7 +123,7 @@ static const struct stationctl_command stationctl_commands[] = {
      "are never taken from the command line.\n"
      "\n"
      "  -d, --delete   remove USER\n",
-     stationctl_passwd_main},
+     stationctl_passwd_main, 0},
     {"import-kvm-vdi", "FILE [--group G] [--dry-run]", "import a KVM-VDI clients.xml",
      "Reads the thin-client list of a KVM-VDI dashboard (functions/clients.xml)\n"
      "and adds one [IP] section per client that can be mapped, all in one edit.\n"
@@ -129,7 +135,7 @@ static const struct stationctl_command stationctl_commands[] = {
      "\n"
      "  -g, --group G   put every imported station in group G (must exist)\n"
      "  -n, --dry-run   report what would be imported; change nothing\n",
-     stationctl_import_main},
+     stationctl_import_main, 0},
     {"maintenance", "on|off MATCH [--message TEXT]",
      "put a station, group, pool or domain in maintenance",
      "Sets maintenance=yes (on) or maintenance=no (off) in the section MATCH, the\n"
@@ -149,7 +155,7 @@ static const struct stationctl_command stationctl_commands[] = {
      "                       a repair notice does not greet users afterwards)\n"
      "  -n, --dry-run        validate the change; write nothing\n"
      "\n" STATIONCTL_MATCH_HELP,
-     stationctl_maint_main},
+     stationctl_maint_main, 0},
     {"populate", "--uri URI --image IMAGE --template XML --prefix NAME --count N [--dir DIR]",
      "define N desktop domains on overlays of one image",
      "Defines the libvirt domains NAME-1 .. NAME-N at URI from the domain template\n"
@@ -171,7 +177,7 @@ static const struct stationctl_command stationctl_commands[] = {
      "  -p, --prefix NAME    domain names NAME-1..; A-Z a-z 0-9 . _ + -\n"
      "  -N, --count N        how many, 1 to 1000\n"
      "  -d, --dir DIR        where the overlays go (default: IMAGE's folder)\n",
-     stationctl_populate_main},
+     stationctl_populate_main, 0},
     {"pool", "create|resize|drain|list ...", "create, resize, drain and list pools of desktops",
      "Pools of one-time desktops ([pool:NAME] sections): the broker keeps SIZE clean\n"
      "VMs ready, makes at most MAX in all, and gives each VM to one station only.\n"
@@ -200,7 +206,7 @@ static const struct stationctl_command stationctl_commands[] = {
      "\n"
      "  -n, --dry-run       create, resize, drain: validate the change; write nothing\n"
      "  -H, --no-header     list: leave out the header and the footer line\n",
-     stationctl_pool_main},
+     stationctl_pool_main, 0},
 };
 
 #define STATIONCTL_N_COMMANDS (sizeof(stationctl_commands) / sizeof(stationctl_commands[0]))
@@ -243,11 +249,147 @@ void stationctl_commands_usage(FILE *out)
 	      out);
 }
 
+/* Prints s without the Markdown backticks of the key table's texts. */
+static void stationctl_commands_plain(const char *s, FILE *out)
+{
+	for (; *s; s++)
+		if (*s != '`')
+			fputc(*s, out);
+}
+
+/* "Keys: name, group, protocol (spice|rdp|vnc), ...", wrapped, for the
+ * keys that may be written in sections of scope. */
+static void stationctl_commands_key_list(unsigned scope, FILE *out)
+{
+	size_t col = 0;
+
+	fputs("Keys ('stationctl keys' describes each):\n", out);
+	for (int i = 0; i < ST_KEY__COUNT; i++) {
+		const struct st_keydef *k = st_keydef((enum st_key)i);
+		char item[120];
+		size_t o;
+
+		if (!(k->scopes & scope))
+			continue;
+		o = (size_t)snprintf(item, sizeof(item), "%s", k->name);
+		for (size_t c = 0; k->type == ST_TYPE_ENUM && k->choices[c] && o < sizeof(item);
+		     c++)
+			o += (size_t)snprintf(item + o, sizeof(item) - o, "%s%s", c ? "|" : " (",
+					      k->choices[c]);
+		if (k->type == ST_TYPE_ENUM && o < sizeof(item))
+			snprintf(item + o, sizeof(item) - o, ")");
+		if (col && col + 2 + strlen(item) > 78) {
+			fputs(",\n", out);
+			col = 0;
+		} else if (col) {
+			fputs(", ", out);
+			col += 2;
+		}
+		if (!col) {
+			fputs("  ", out);
+			col = 2;
+		}
+		fputs(item, out);
+		col += strlen(item);
+	}
+	fputs(".\n", out);
+}
+
 void stationctl_commands_help(const struct stationctl_command *cmd, FILE *out)
 {
 	fprintf(out, "usage: stationctl [OPTIONS] %s%s%s\n\n%s\n%s", cmd->name,
 		cmd->synopsis[0] ? " " : "", cmd->synopsis, cmd->summary, cmd->help[0] ? "\n" : "");
 	fputs(cmd->help, out);
+	if (cmd->keys) {
+		fputs("\n", out);
+		stationctl_commands_key_list(cmd->keys, out);
+	}
+}
+
+static const char *stationctl_commands_scopes(unsigned scopes, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s%s", scopes & ST_SCOPE_STATION ? "station" : "",
+		 (scopes & ST_SCOPE_STATION) && (scopes & ~ST_SCOPE_STATION) ? ", " : "",
+		 scopes & ST_SCOPE_GROUP ? "group" : "",
+		 (scopes & ST_SCOPE_GROUP) && (scopes & ST_SCOPE_POOL) ? ", " : "",
+		 scopes & ST_SCOPE_POOL ? "pool" : "");
+	return buf;
+}
+
+static void stationctl_commands_key(const struct st_keydef *k, FILE *out)
+{
+	static const char *const inherit[] = {
+	    [ST_INHERIT_NONE] = "not inherited",
+	    [ST_INHERIT_GROUP] = "inherited from the group unless the station sets it",
+	    [ST_INHERIT_LIST] = "inherited from the group unless the station sets its own list",
+	};
+	char values[512], where[40];
+	unsigned scope = k->scopes & ST_SCOPE_MAPPING ? ST_SCOPE_MAPPING : ST_SCOPE_POOL;
+
+	fprintf(out, "%s (%s): %s\n  values:  ", k->name, st_key_type_name(k->type), k->help);
+	st_keys_doc_values(k, scope, values, sizeof(values));
+	stationctl_commands_plain(values, out);
+	fprintf(out, "\n  in:      %s; %s\n  default: ",
+		stationctl_commands_scopes(k->scopes, where, sizeof(where)), inherit[k->inherit]);
+	if (k->def)
+		fputs(k->def, out);
+	else
+		stationctl_commands_plain(k->doc.def ? k->doc.def : "(none)", out);
+	if (k->policy)
+		fprintf(out, "\n  sent to the station as policy.%s", k->policy);
+	fputs("\n", out);
+}
+
+static int stationctl_commands_keys_main(const struct stationctl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"markdown", required_argument, NULL, 'm'},
+	    {NULL, 0, NULL, 0},
+	};
+	unsigned markdown = 0;
+	int c;
+
+	(void)ctx;
+	while ((c = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
+		if (c != 'm')
+			return stationctl_commands_usage_error(argv[0]);
+		if (strcmp(optarg, "mapping") == 0) {
+			markdown = ST_SCOPE_MAPPING;
+		} else if (strcmp(optarg, "pool") == 0) {
+			markdown = ST_SCOPE_POOL;
+		} else {
+			stationctl_util_err("--markdown: expected mapping or pool");
+			return STATIONCTL_EXIT_USAGE;
+		}
+	}
+	if (markdown) {
+		if (optind < argc)
+			return stationctl_commands_usage_error(argv[0]);
+		st_keys_markdown(stdout, markdown);
+		return STATIONCTL_EXIT_OK;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (st_key_lookup(argv[i]) >= 0)
+			continue;
+		char shown[64];
+
+		stationctl_util_printable(argv[i], shown, sizeof(shown));
+		stationctl_util_err("no key '%s'; 'stationctl keys' lists them", shown);
+		return STATIONCTL_EXIT_NOTFOUND;
+	}
+	for (int k = 0, first = 1; k < ST_KEY__COUNT; k++) {
+		bool wanted = optind == argc;
+
+		for (int i = optind; i < argc && !wanted; i++)
+			wanted = st_key_lookup(argv[i]) == k;
+		if (!wanted)
+			continue;
+		if (!first)
+			fputs("\n", stdout);
+		first = 0;
+		stationctl_commands_key(st_keydef((enum st_key)k), stdout);
+	}
+	return STATIONCTL_EXIT_OK;
 }
 
 int stationctl_commands_usage_error(const char *name)

@@ -14,6 +14,9 @@ struct stationctl_command {
 	const char *summary;  /* one line for the overview */
 	const char *help;     /* the full description */
 	int (*run)(const struct stationctl_ctx *ctx, int argc, char **argv);
+	/* The sections whose keys the help lists (enum st_key_scope bits,
+	 * from the key table); 0 for none. */
+	unsigned keys;
 };
 
 const struct stationctl_command *stationctl_commands_find(const char *name);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "netaddr.h"
+#include "stations_keys.h"
 #include "stationctl.h"
 #include "stationctl_commands.h"
 #include "stationctl_util.h"
@@ -103,7 +104,8 @@ static void stationctl_show_entry(const struct st_entry *e, bool secrets)
 						     false);
 			continue;
 		}
-		stationctl_show_line(key, e->values[k], &origin, k == ST_KEY_PASSWORD && !secrets);
+		stationctl_show_line(key, e->values[k], &origin,
+				     st_keydef((enum st_key)k)->secret && !secrets);
 	}
 	if (e->target.kind == ST_GROUP)
 		return;
