@@ -1,6 +1,7 @@
 /* Broker replies as the launcher parses them: every status, and a table of
  * malformed and hostile inputs that must be refused with a reason. */
 #include <glib.h>
+#include <json-c/json.h>
 #include <string.h>
 
 #include "broker_reply_parse.h"
@@ -262,6 +263,155 @@ static void test_malformed(void)
 	}
 }
 
+/* The expected replies of the broker's lookup cases (tests/data/lookup, see
+ * its README.md): the launcher must accept every reply the broker gives,
+ * and read each field as the broker wrote it. The folder is found through
+ * VDI_ROOT (set by tests/run.sh), or from the checkout's top. */
+static const char *case_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int case_int(json_object *o, const char *key, int absent)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v))
+		return absent;
+	return json_object_get_int(v);
+}
+
+static json_object *case_obj(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+/* Every field the reply holds, compared with what the parser made of it. */
+static void check_case_fields(json_object *want, const struct broker_reply *r)
+{
+	json_object *station = case_obj(want, "station");
+	json_object *policy = case_obj(want, "policy");
+	json_object *usb = case_obj(policy, "usb");
+	json_object *eps = case_obj(want, "endpoints");
+
+	g_assert_cmpstr(broker_status_name(r->status), ==, case_str(want, "status"));
+	g_assert_cmpstr(r->message, ==, case_str(want, "message"));
+	g_assert_cmpstr(r->error, ==, case_str(want, "error"));
+	g_assert_cmpint(r->retry_after, ==, case_int(want, "retry_after", -1));
+	g_assert_cmpuint(r->queue_position, ==, case_int(want, "queue_position", 0));
+	g_assert_cmpstr(r->station.mac, ==, case_str(station, "mac"));
+	g_assert_cmpstr(r->station.ip, ==, case_str(station, "ip"));
+	g_assert_cmpstr(r->station.hostname, ==, case_str(station, "hostname"));
+	g_assert_cmpstr(r->station.name, ==, case_str(station, "name"));
+	g_assert_cmpstr(r->station.match, ==, case_str(station, "match"));
+	g_assert_cmpint(r->has_policy, ==, policy != NULL);
+	if (policy) {
+		g_assert_cmpint(r->policy.login, ==,
+				g_strcmp0(case_str(policy, "login"), "broker") == 0
+				    ? BROKER_LOGIN_BROKER
+				    : BROKER_LOGIN_NONE);
+		g_assert_cmpint(r->policy.autoconnect, ==, case_int(policy, "autoconnect", 0));
+		g_assert_cmpint(r->policy.sso, ==, case_int(policy, "sso", 0));
+		g_assert_cmpstr(r->policy.usb_auto_redirect, ==, case_str(usb, "auto_redirect"));
+		g_assert_cmpstr(r->policy.usb_deny, ==, case_str(usb, "deny"));
+		g_assert_cmpstr(r->policy.screen_text, ==, case_str(policy, "screen_text"));
+	}
+	g_assert_cmpuint(r->n_endpoints, ==, eps ? json_object_array_length(eps) : 0);
+	for (size_t i = 0; i < r->n_endpoints; i++) {
+		json_object *ep = json_object_array_get_idx(eps, i);
+		const struct broker_endpoint *e = &r->endpoints[i];
+
+		g_assert_cmpstr(e->protocol_name, ==, case_str(ep, "protocol"));
+		g_assert_cmpstr(broker_protocol_name(e->protocol), ==, case_str(ep, "protocol"));
+		g_assert_cmpstr(e->host, ==, case_str(ep, "host"));
+		g_assert_cmpuint(e->port, ==, case_int(ep, "port", 0));
+		g_assert_cmpuint(e->tls_port, ==, case_int(ep, "tls_port", 0));
+		g_assert_cmpstr(e->password, ==, case_str(ep, "password"));
+		g_assert_cmpstr(e->ca, ==, case_str(ep, "ca"));
+		g_assert_cmpstr(e->host_subject, ==, case_str(ep, "host_subject"));
+		g_assert_cmpstr(e->proxy, ==, case_str(ep, "proxy"));
+	}
+	g_assert_cmpstr(r->user, ==, case_str(want, "user"));
+	g_assert_cmpstr(r->session, ==, case_str(want, "session"));
+}
+
+static gint case_path_cmp(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(char *const *)a, *(char *const *)b);
+}
+
+/* The reply.json of every case under dir, sorted. */
+static GPtrArray *case_files(const char *dir)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) error = NULL;
+	GDir *sets = g_dir_open(dir, 0, &error);
+	const char *set, *name;
+
+	if (!sets)
+		g_error("lookup cases: %s", error->message);
+	while ((set = g_dir_read_name(sets))) {
+		g_autofree char *set_path = g_build_filename(dir, set, NULL);
+		GDir *cases = g_dir_open(set_path, 0, NULL);
+
+		if (!cases)
+			continue;
+		while ((name = g_dir_read_name(cases))) {
+			char *path = g_build_filename(set_path, name, "reply.json", NULL);
+
+			if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
+				g_ptr_array_add(out, path);
+			else
+				g_free(path);
+		}
+		g_dir_close(cases);
+	}
+	g_dir_close(sets);
+	g_ptr_array_sort(out, case_path_cmp);
+	return out;
+}
+
+static void test_lookup_cases(void)
+{
+	const char *root = g_getenv("VDI_ROOT");
+	g_autofree char *dir = g_build_filename(root ? root : ".", "tests", "data", "lookup", NULL);
+	g_autoptr(GPtrArray) files = case_files(dir);
+	unsigned ready = 0;
+
+	for (guint i = 0; i < files->len; i++) {
+		const char *path = files->pdata[i];
+		g_autofree char *text = NULL;
+		g_autoptr(GError) error = NULL;
+		struct broker_reply r;
+		json_object *want;
+		char err[160];
+		gsize len;
+
+		/* Names the case for a failed assertion below. */
+		g_test_message("%s", path);
+		if (!g_file_get_contents(path, &text, &len, &error))
+			g_error("%s", error->message);
+		if (broker_reply_parse(text, len, &r, err, sizeof(err)) != 0)
+			g_error("%s: refused: %s", path, err);
+		want = json_tokener_parse(text);
+		g_assert_nonnull(want);
+		check_case_fields(want, &r);
+		ready += r.status == BROKER_STATUS_READY && r.n_endpoints > 0;
+		json_object_put(want);
+		broker_reply_clear(&r);
+	}
+	g_test_message("%u replies from %s, %u ready with endpoints", files->len, dir, ready);
+	/* An empty or misplaced folder must not pass quietly. */
+	g_assert_cmpuint(files->len, >=, 20);
+	g_assert_cmpuint(ready, >=, 5);
+}
+
 static void test_limits(void)
 {
 	struct broker_reply r;
@@ -377,6 +527,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/client/reply/login", test_login_reply);
 	g_test_add_func("/client/reply/malformed", test_malformed);
 	g_test_add_func("/client/reply/limits", test_limits);
+	g_test_add_func("/client/reply/lookup_cases", test_lookup_cases);
 	g_test_add_func("/client/usb/filter", test_usb_filter);
 	g_test_add_func("/client/usb/combine", test_usb_combine);
 	return g_test_run();
