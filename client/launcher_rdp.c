@@ -1,6 +1,8 @@
 /* RDP connections through an embedded xfreerdp: see launcher_rdp.h. */
 #include "launcher_rdp.h"
 
+typedef struct LauncherRdp LauncherRdp;
+
 #include <errno.h>
 #include <gdk/gdkx.h>
 #include <glib/gstdio.h>
@@ -21,7 +23,7 @@
 #define RDP_LINE_MAX 512
 
 struct LauncherRdp {
-	LauncherRdpCallbacks cb;
+	LauncherViewerCallbacks cb;
 	gpointer user_data;
 	GtkWidget *area; /* the parent of xfreerdp's window */
 	Window xid;	 /* the area's X window */
@@ -39,8 +41,9 @@ struct LauncherRdp {
 };
 
 static GdkFilterReturn launcher_rdp_filter(GdkXEvent *xevent, GdkEvent *event, gpointer data);
+static void launcher_rdp_disconnect(LauncherRdp *r);
 
-LauncherRdp *launcher_rdp_new(const LauncherRdpCallbacks *cb, gpointer user_data)
+static LauncherRdp *launcher_rdp_new(const LauncherViewerCallbacks *cb, gpointer user_data)
 {
 	LauncherRdp *r = g_new0(LauncherRdp, 1);
 
@@ -49,7 +52,7 @@ LauncherRdp *launcher_rdp_new(const LauncherRdpCallbacks *cb, gpointer user_data
 	return r;
 }
 
-void launcher_rdp_free(LauncherRdp *r)
+static void launcher_rdp_free(LauncherRdp *r)
 {
 	if (!r)
 		return;
@@ -57,7 +60,7 @@ void launcher_rdp_free(LauncherRdp *r)
 	g_free(r);
 }
 
-gboolean launcher_rdp_is_open(LauncherRdp *r)
+static gboolean launcher_rdp_is_open(LauncherRdp *r)
 {
 	return r->child && r->opened && !r->done;
 }
@@ -72,7 +75,7 @@ static char *launcher_rdp_server(const struct broker_endpoint *ep)
 	return g_strdup_printf("/v:%s:%u", ep->host, port);
 }
 
-char **launcher_rdp_arguments(const struct broker_endpoint *ep, const LauncherRdpOptions *opt,
+char **launcher_rdp_arguments(const struct broker_endpoint *ep, const LauncherViewerOptions *opt,
 			      unsigned long parent, const char *usb_ids, gboolean drives,
 			      gboolean verify_ca)
 {
@@ -219,6 +222,14 @@ static void launcher_rdp_area_mapped(GtkWidget *area, gpointer user_data)
 	gdk_x11_display_error_trap_pop_ignored(dpy);
 }
 
+static void launcher_rdp_focus(gpointer viewer)
+{
+	LauncherRdp *r = viewer;
+
+	if (r->area && gtk_widget_get_mapped(r->area))
+		launcher_rdp_area_mapped(r->area, r);
+}
+
 static gboolean launcher_rdp_draw(GtkWidget *w, cairo_t *cr, gpointer user_data)
 {
 	cairo_set_source_rgb(cr, 0, 0, 0);
@@ -277,8 +288,8 @@ static gboolean launcher_rdp_send_password(GSubprocess *child, const char *passw
 	return ok;
 }
 
-gboolean launcher_rdp_connect(LauncherRdp *r, const struct broker_endpoint *ep,
-			      const LauncherRdpOptions *opt, GError **error)
+static gboolean launcher_rdp_connect(LauncherRdp *r, const struct broker_endpoint *ep,
+				     const LauncherViewerOptions *opt, GError **error)
 {
 	g_autoptr(GSubprocessLauncher) sl = NULL;
 	g_auto(GStrv) args = NULL;
@@ -402,7 +413,7 @@ static void launcher_rdp_reaped(GObject *src, GAsyncResult *res, gpointer user_d
 	g_free(reap);
 }
 
-void launcher_rdp_disconnect(LauncherRdp *r)
+static void launcher_rdp_disconnect(LauncherRdp *r)
 {
 	g_clear_handle_id(&r->timeout, g_source_remove);
 	g_clear_handle_id(&r->pending, g_source_remove);
@@ -455,3 +466,38 @@ void launcher_rdp_disconnect(LauncherRdp *r)
 	r->opened = FALSE;
 	r->done = FALSE;
 }
+
+/* ---- the viewer interface ---- */
+
+static gpointer launcher_rdp_open(const struct broker_endpoint *ep,
+				  const LauncherViewerOptions *opt,
+				  const LauncherViewerCallbacks *cb, gpointer user_data,
+				  GError **error)
+{
+	LauncherRdp *r = launcher_rdp_new(cb, user_data);
+
+	if (!launcher_rdp_connect(r, ep, opt, error)) {
+		launcher_rdp_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void launcher_rdp_close(gpointer viewer)
+{
+	launcher_rdp_free(viewer);
+}
+
+static gboolean launcher_rdp_viewer_is_open(gpointer viewer)
+{
+	return launcher_rdp_is_open(viewer);
+}
+
+const LauncherViewerOps launcher_rdp_viewer = {
+    .name = "rdp",
+    .sentences = TRUE,
+    .open = launcher_rdp_open,
+    .close = launcher_rdp_close,
+    .focus = launcher_rdp_focus,
+    .is_open = launcher_rdp_viewer_is_open,
+};

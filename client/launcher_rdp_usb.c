@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "launcher_file.h"
-#include "launcher_usb.h"
+#include "launcher_viewer.h"
 #include "log.h"
 #include "usb_filter.h"
 

@@ -22,14 +22,11 @@
 #include "launcher_identity.h"
 #include "launcher_kiosk.h"
 #include "launcher_netwatch.h"
-#include "launcher_rdp.h"
 #include "launcher_report.h"
 #include "launcher_secret.h"
-#include "launcher_spice.h"
 #include "launcher_status.h"
 #include "launcher_ui.h"
-#include "launcher_usb.h"
-#include "launcher_vnc.h"
+#include "launcher_viewer.h"
 #include "log.h"
 
 #ifndef VDI_VERSION
@@ -60,9 +57,7 @@ struct LauncherSession {
 	LauncherBroker *broker;
 	LauncherReport *report;
 	LauncherUi *ui;
-	LauncherSpice *spice;
-	LauncherRdp *rdp;
-	LauncherVnc *vnc;
+	LauncherViewer *viewer; /* the viewer in use, while connecting or connected */
 	LauncherNetwatch *netwatch;
 
 	/* The mapping, from the last ready reply. */
@@ -606,38 +601,23 @@ static gboolean session_unsupported_done(gpointer user_data)
 static void session_viewer_disconnect(LauncherSession *s)
 {
 	launcher_ui_clear_displays(s->ui);
-	launcher_spice_disconnect(s->spice);
-	launcher_rdp_disconnect(s->rdp);
-	launcher_vnc_disconnect(s->vnc);
+	g_clear_pointer(&s->viewer, launcher_viewer_close);
 }
 
 static gboolean session_viewer_is_open(LauncherSession *s)
 {
-	return launcher_spice_is_open(s->spice) || launcher_rdp_is_open(s->rdp) ||
-	       launcher_vnc_is_open(s->vnc);
+	return launcher_viewer_is_open(s->viewer);
 }
 
-static LauncherSpiceOptions session_spice_options(LauncherSession *s)
+static LauncherViewerOptions session_viewer_options(LauncherSession *s)
 {
-	LauncherSpiceOptions o = {
+	LauncherViewerOptions o = {
 	    .connect_timeout = s->cfg->connect_timeout,
 	    .audio = s->cfg->audio,
 	    .usb = s->cfg->usb,
 	    .usb_redirect = s->usb_redirect,
 	    .usb_deny = s->usb_deny,
 	    .share_cd = s->cfg->share_cd,
-	};
-	return o;
-}
-
-static LauncherRdpOptions session_rdp_options(LauncherSession *s)
-{
-	LauncherRdpOptions o = {
-	    .connect_timeout = s->cfg->connect_timeout,
-	    .audio = s->cfg->audio,
-	    .usb = s->cfg->usb,
-	    .usb_redirect = s->usb_redirect,
-	    .usb_deny = s->usb_deny,
 	    .sysroot = s->cfg->sysroot,
 	};
 
@@ -651,26 +631,15 @@ static LauncherRdpOptions session_rdp_options(LauncherSession *s)
 	return o;
 }
 
+static const LauncherViewerCallbacks session_viewer_cb;
+
 static gboolean session_viewer_connect(LauncherSession *s, const struct broker_endpoint *ep,
 				       GError **error)
 {
-	switch (ep->protocol) {
-	case BROKER_PROTO_SPICE: {
-		LauncherSpiceOptions o = session_spice_options(s);
-		return launcher_spice_connect(s->spice, ep, &o, error);
-	}
-	case BROKER_PROTO_RDP: {
-		LauncherRdpOptions o = session_rdp_options(s);
-		return launcher_rdp_connect(s->rdp, ep, &o, error);
-	}
-	case BROKER_PROTO_VNC:
-		return launcher_vnc_connect(s->vnc, ep, s->cfg->connect_timeout, error);
-	case BROKER_PROTO_OTHER:
-	default:
-		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-				    "protocol not supported");
-		return FALSE;
-	}
+	LauncherViewerOptions o = session_viewer_options(s);
+
+	s->viewer = launcher_viewer_open(ep, &o, &session_viewer_cb, s, error);
+	return s->viewer != NULL;
 }
 
 static void session_try_endpoint(LauncherSession *s)
@@ -689,7 +658,7 @@ static void session_try_endpoint(LauncherSession *s)
 	g_snprintf(attempt, sizeof(attempt), "%zu/%zu", s->ep_index + 1, s->n_eps);
 	launcher_status_set(s->status, LAUNCHER_STATE_CONNECTING, "protocol", ep->protocol_name,
 			    "endpoint", hp, "attempt", attempt, NULL);
-	if (ep->protocol == BROKER_PROTO_OTHER) {
+	if (!launcher_viewer_supports(ep->protocol)) {
 		/* A protocol a newer broker knows and this station does not:
 		 * say so, then move on. */
 		g_autofree char *name = g_ascii_strup(ep->protocol_name, -1);
@@ -702,12 +671,13 @@ static void session_try_endpoint(LauncherSession *s)
 		s->pause = g_timeout_add(UNSUPPORTED_PAUSE_MS, session_unsupported_done, s);
 		return;
 	}
-	if (s->ep_index > 0)
-		detail = g_strdup_printf("Trying the fallback: %s %s%s",
-					 g_ascii_strup(ep->protocol_name, -1), hp,
+	if (s->ep_index > 0) {
+		g_autofree char *name = g_ascii_strup(ep->protocol_name, -1);
+		detail = g_strdup_printf("Trying the fallback: %s %s%s", name, hp,
 					 ep->tls_port ? " (encrypted)" : "");
-	else
+	} else {
 		detail = g_strdup_printf("%s%s", hp, ep->tls_port ? " (encrypted)" : "");
+	}
 	launcher_ui_show_progress(s->ui, "Connecting to your desktop…", detail, TRUE);
 	broker_endpoint_clear(&s->current);
 	if (broker_endpoint_copy(ep, &s->current) < 0) {
@@ -774,6 +744,7 @@ static void session_viewer_opened(gpointer user_data)
 	s->connected_at = g_get_monotonic_time();
 	session_set_connected(s);
 	launcher_ui_show_desktop(s->ui);
+	launcher_viewer_focus(s->viewer);
 	launcher_backoff_reset(&s->desktop_backoff);
 	if (!s->direct)
 		launcher_report_push(s->report, &s->id, "start", s->current.protocol_name,
@@ -802,8 +773,8 @@ static void session_viewer_failed(gpointer user_data, const char *kind, const ch
 	LauncherSession *s = user_data;
 	g_autofree char *why = NULL;
 
-	/* RDP's messages are whole sentences from its error table. */
-	if (s->current.protocol == BROKER_PROTO_RDP)
+	/* Some viewers' messages are whole sentences (RDP's error table). */
+	if (launcher_viewer_sentences(s->viewer))
 		why = g_strdup(message);
 	else
 		why = g_strdup_printf("%s (%s)", session_fail_words(kind), message);
@@ -845,12 +816,7 @@ static void session_end(LauncherSession *s, const char *reason)
 		session_query(s, PURPOSE_SHOW, TRUE);
 }
 
-static void session_viewer_ended(gpointer user_data, const char *reason)
-{
-	session_end(user_data, reason);
-}
-
-static void session_rdp_ended(gpointer user_data, const char *reason, const char *message)
+static void session_viewer_ended(gpointer user_data, const char *reason, const char *message)
 {
 	LauncherSession *s = user_data;
 
@@ -872,13 +838,21 @@ static void session_viewer_display(gpointer user_data, GtkWidget *display, guint
 		session_set_connected(s);
 }
 
-static void session_spice_notice(gpointer user_data, const char *text)
+static void session_viewer_notice(gpointer user_data, const char *text)
 {
 	LauncherSession *s = user_data;
 
 	launcher_diag_error("%s", text);
 	launcher_ui_notice(s->ui, text);
 }
+
+static const LauncherViewerCallbacks session_viewer_cb = {
+    .opened = session_viewer_opened,
+    .failed = session_viewer_failed,
+    .ended = session_viewer_ended,
+    .display_added = session_viewer_display,
+    .notice = session_viewer_notice,
+};
 
 /* ---- broker replies ---- */
 
@@ -1185,25 +1159,6 @@ LauncherSession *launcher_session_new(const LauncherConfig *cfg)
 	    .admin_closed = session_ui_admin_closed,
 	    .admin_action = session_ui_admin_action,
 	};
-	static const LauncherSpiceCallbacks spice_cb = {
-	    .opened = session_viewer_opened,
-	    .failed = session_viewer_failed,
-	    .ended = session_viewer_ended,
-	    .display_added = session_viewer_display,
-	    .notice = session_spice_notice,
-	};
-	static const LauncherRdpCallbacks rdp_cb = {
-	    .opened = session_viewer_opened,
-	    .failed = session_viewer_failed,
-	    .ended = session_rdp_ended,
-	    .display_added = session_viewer_display,
-	};
-	static const LauncherVncCallbacks vnc_cb = {
-	    .opened = session_viewer_opened,
-	    .failed = session_viewer_failed,
-	    .ended = session_viewer_ended,
-	    .display_added = session_viewer_display,
-	};
 	LauncherSession *s = g_new0(LauncherSession, 1);
 	g_autofree char *cmdline_path = launcher_file_under(cfg->sysroot, "/proc/cmdline");
 
@@ -1217,9 +1172,6 @@ LauncherSession *launcher_session_new(const LauncherConfig *cfg)
 	launcher_backoff_init(&s->desktop_backoff, cfg->retry_base, cfg->retry_max);
 	launcher_backoff_init(&s->auto_backoff, cfg->retry_base, cfg->retry_max);
 	s->ui = launcher_ui_new(cfg, &ui_cb, s);
-	s->spice = launcher_spice_new(&spice_cb, s);
-	s->rdp = launcher_rdp_new(&rdp_cb, s);
-	s->vnc = launcher_vnc_new(&vnc_cb, s);
 	for (guint i = 0; i < cfg->warnings->len; i++) {
 		const char *w = g_ptr_array_index(cfg->warnings, i);
 		log_event(LOG_WARN, "config", "warning", w, NULL);
@@ -1235,10 +1187,7 @@ void launcher_session_free(LauncherSession *s)
 	session_stop_timers(s);
 	session_cancel_request(s);
 	g_clear_pointer(&s->netwatch, launcher_netwatch_free);
-	launcher_ui_clear_displays(s->ui);
-	launcher_spice_free(s->spice);
-	launcher_rdp_free(s->rdp);
-	launcher_vnc_free(s->vnc);
+	session_viewer_disconnect(s);
 	session_clear_credentials(s);
 	launcher_ui_free(s->ui);
 	launcher_report_free(s->report);

@@ -1,18 +1,20 @@
 /* SPICE connections: see launcher_spice.h. */
 #include "launcher_spice.h"
 
+typedef struct LauncherSpice LauncherSpice;
+
 #include <spice-client-gtk.h>
 #include <spice-client.h>
 
-#include "launcher_usb.h"
+#include "launcher_spice_usb.h"
 #include "log.h"
 
 struct LauncherSpice {
-	LauncherSpiceCallbacks cb;
+	LauncherViewerCallbacks cb;
 	gpointer user_data;
 	SpiceSession *session;
 	SpiceMainChannel *main;
-	LauncherUsb *usb;
+	LauncherSpiceUsb *usb;
 	GHashTable *displays; /* (channel_id << 8 | monitor_id) -> SpiceDisplay */
 	GPtrArray *display_channels;
 	gboolean opened;
@@ -30,8 +32,9 @@ struct LauncherSpice {
 };
 
 static gboolean launcher_spice_deliver(gpointer user_data);
+static void launcher_spice_disconnect(LauncherSpice *s);
 
-LauncherSpice *launcher_spice_new(const LauncherSpiceCallbacks *cb, gpointer user_data)
+static LauncherSpice *launcher_spice_new(const LauncherViewerCallbacks *cb, gpointer user_data)
 {
 	LauncherSpice *s = g_new0(LauncherSpice, 1);
 
@@ -40,7 +43,7 @@ LauncherSpice *launcher_spice_new(const LauncherSpiceCallbacks *cb, gpointer use
 	return s;
 }
 
-void launcher_spice_free(LauncherSpice *s)
+static void launcher_spice_free(LauncherSpice *s)
 {
 	if (!s)
 		return;
@@ -48,7 +51,7 @@ void launcher_spice_free(LauncherSpice *s)
 	g_free(s);
 }
 
-gboolean launcher_spice_is_open(LauncherSpice *s)
+static gboolean launcher_spice_is_open(LauncherSpice *s)
 {
 	return s->session && s->opened && !s->done;
 }
@@ -96,7 +99,7 @@ static gboolean launcher_spice_deliver(gpointer user_data)
 		s->cb.failed(s->user_data, kind, message);
 		break;
 	case LSPICE_OUT_ENDED:
-		s->cb.ended(s->user_data, kind);
+		s->cb.ended(s->user_data, kind, NULL);
 		break;
 	default:
 		break;
@@ -272,8 +275,8 @@ static void launcher_spice_notice(gpointer user_data, const char *text)
 	s->cb.notice(s->user_data, text);
 }
 
-gboolean launcher_spice_connect(LauncherSpice *s, const struct broker_endpoint *ep,
-				const LauncherSpiceOptions *opt, GError **error)
+static gboolean launcher_spice_connect(LauncherSpice *s, const struct broker_endpoint *ep,
+				       const LauncherViewerOptions *opt, GError **error)
 {
 	char port[8], tls_port[8];
 
@@ -315,8 +318,9 @@ gboolean launcher_spice_connect(LauncherSpice *s, const struct broker_endpoint *
 		log_event(LOG_INFO, "spice_audio", "status", "unavailable", NULL);
 	if (opt->usb) {
 		g_autoptr(GError) usb_error = NULL;
-		s->usb = launcher_usb_new(s->session, opt->usb_redirect, opt->usb_deny,
-					  opt->share_cd, launcher_spice_notice, s, &usb_error);
+		s->usb =
+		    launcher_spice_usb_new(s->session, opt->usb_redirect, opt->usb_deny,
+					   opt->share_cd, launcher_spice_notice, s, &usb_error);
 		if (!s->usb)
 			log_event(LOG_WARN, "usb_unavailable", "error", usb_error->message, NULL);
 	}
@@ -331,7 +335,7 @@ gboolean launcher_spice_connect(LauncherSpice *s, const struct broker_endpoint *
 	return TRUE;
 }
 
-void launcher_spice_disconnect(LauncherSpice *s)
+static void launcher_spice_disconnect(LauncherSpice *s)
 {
 	GHashTableIter it;
 	gpointer value;
@@ -348,7 +352,7 @@ void launcher_spice_disconnect(LauncherSpice *s)
 		g_signal_handlers_disconnect_by_data(s->main, s);
 	for (guint i = 0; i < s->display_channels->len; i++)
 		g_signal_handlers_disconnect_by_data(g_ptr_array_index(s->display_channels, i), s);
-	g_clear_pointer(&s->usb, launcher_usb_free);
+	g_clear_pointer(&s->usb, launcher_spice_usb_free);
 	/* Displays hold references on the session: destroy them first. The
 	 * owner has already removed the ones it was given from its window. */
 	g_hash_table_iter_init(&it, s->displays);
@@ -365,3 +369,61 @@ void launcher_spice_disconnect(LauncherSpice *s)
 	s->opened = FALSE;
 	s->done = FALSE;
 }
+
+/* ---- the viewer interface ---- */
+
+static gpointer launcher_spice_open(const struct broker_endpoint *ep,
+				    const LauncherViewerOptions *opt,
+				    const LauncherViewerCallbacks *cb, gpointer user_data,
+				    GError **error)
+{
+	LauncherSpice *s = launcher_spice_new(cb, user_data);
+
+	if (!launcher_spice_connect(s, ep, opt, error)) {
+		launcher_spice_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void launcher_spice_close(gpointer viewer)
+{
+	launcher_spice_free(viewer);
+}
+
+/* The keyboard goes to the first display (lowest order), as on the
+ * desktop page: spice-gtk grabs it from there. */
+static void launcher_spice_focus(gpointer viewer)
+{
+	LauncherSpice *s = viewer;
+	GtkWidget *first = NULL;
+	guint best = G_MAXUINT;
+	GHashTableIter it;
+	gpointer value;
+
+	if (!s->displays)
+		return;
+	g_hash_table_iter_init(&it, s->displays);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		guint order = GPOINTER_TO_UINT(g_object_get_data(value, "vdi-order"));
+		if (gtk_widget_get_mapped(value) && order < best) {
+			best = order;
+			first = value;
+		}
+	}
+	if (first)
+		gtk_widget_grab_focus(first);
+}
+
+static gboolean launcher_spice_viewer_is_open(gpointer viewer)
+{
+	return launcher_spice_is_open(viewer);
+}
+
+const LauncherViewerOps launcher_spice_viewer = {
+    .name = "spice",
+    .open = launcher_spice_open,
+    .close = launcher_spice_close,
+    .focus = launcher_spice_focus,
+    .is_open = launcher_spice_viewer_is_open,
+};

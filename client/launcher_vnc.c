@@ -1,16 +1,18 @@
 /* VNC connections: see launcher_vnc.h. */
 #include "launcher_vnc.h"
 
+typedef struct LauncherVnc LauncherVnc;
+
 #ifdef LAUNCHER_NO_VNC
 
 /* The launcher of images without the VNC viewer (PROFILE=spice-only) is
  * linked without gtk-vnc. A VNC endpoint then fails at once, with words
  * an admin understands, and the session goes on to the next endpoint. */
 struct LauncherVnc {
-	LauncherVncCallbacks cb;
+	LauncherViewerCallbacks cb;
 };
 
-LauncherVnc *launcher_vnc_new(const LauncherVncCallbacks *cb, gpointer user_data)
+static LauncherVnc *launcher_vnc_new(const LauncherViewerCallbacks *cb, gpointer user_data)
 {
 	LauncherVnc *v = g_new0(LauncherVnc, 1);
 
@@ -18,25 +20,25 @@ LauncherVnc *launcher_vnc_new(const LauncherVncCallbacks *cb, gpointer user_data
 	return v;
 }
 
-void launcher_vnc_free(LauncherVnc *v)
+static void launcher_vnc_free(LauncherVnc *v)
 {
 	g_free(v);
 }
 
-gboolean launcher_vnc_is_open(LauncherVnc *v)
+static gboolean launcher_vnc_is_open(LauncherVnc *v)
 {
 	return FALSE;
 }
 
-gboolean launcher_vnc_connect(LauncherVnc *v, const struct broker_endpoint *ep, int connect_timeout,
-			      GError **error)
+static gboolean launcher_vnc_connect(LauncherVnc *v, const struct broker_endpoint *ep,
+				     int connect_timeout, GError **error)
 {
 	g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
 			    "this station's image has no VNC viewer");
 	return FALSE;
 }
 
-void launcher_vnc_disconnect(LauncherVnc *v)
+static void launcher_vnc_focus(gpointer viewer)
 {
 }
 
@@ -49,7 +51,7 @@ void launcher_vnc_disconnect(LauncherVnc *v)
 #include "log.h"
 
 struct LauncherVnc {
-	LauncherVncCallbacks cb;
+	LauncherViewerCallbacks cb;
 	gpointer user_data;
 	GtkWidget *display;
 	char *password;
@@ -59,7 +61,9 @@ struct LauncherVnc {
 	char *kind, *message;
 };
 
-LauncherVnc *launcher_vnc_new(const LauncherVncCallbacks *cb, gpointer user_data)
+static void launcher_vnc_disconnect(LauncherVnc *v);
+
+static LauncherVnc *launcher_vnc_new(const LauncherViewerCallbacks *cb, gpointer user_data)
 {
 	LauncherVnc *v = g_new0(LauncherVnc, 1);
 
@@ -68,7 +72,7 @@ LauncherVnc *launcher_vnc_new(const LauncherVncCallbacks *cb, gpointer user_data
 	return v;
 }
 
-void launcher_vnc_free(LauncherVnc *v)
+static void launcher_vnc_free(LauncherVnc *v)
 {
 	if (!v)
 		return;
@@ -76,7 +80,7 @@ void launcher_vnc_free(LauncherVnc *v)
 	g_free(v);
 }
 
-gboolean launcher_vnc_is_open(LauncherVnc *v)
+static gboolean launcher_vnc_is_open(LauncherVnc *v)
 {
 	return v->display && v->opened && !v->done;
 }
@@ -101,7 +105,7 @@ static gboolean launcher_vnc_deliver(gpointer user_data)
 		v->cb.failed(v->user_data, kind, message);
 		break;
 	case LVNC_ENDED:
-		v->cb.ended(v->user_data, kind);
+		v->cb.ended(v->user_data, kind, NULL);
 		break;
 	default:
 		break;
@@ -210,8 +214,8 @@ static gboolean launcher_vnc_timed_out(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
-gboolean launcher_vnc_connect(LauncherVnc *v, const struct broker_endpoint *ep, int connect_timeout,
-			      GError **error)
+static gboolean launcher_vnc_connect(LauncherVnc *v, const struct broker_endpoint *ep,
+				     int connect_timeout, GError **error)
 {
 	VncDisplay *d;
 	char port[8];
@@ -250,7 +254,7 @@ gboolean launcher_vnc_connect(LauncherVnc *v, const struct broker_endpoint *ep, 
 	return TRUE;
 }
 
-void launcher_vnc_disconnect(LauncherVnc *v)
+static void launcher_vnc_disconnect(LauncherVnc *v)
 {
 	g_clear_handle_id(&v->timeout, g_source_remove);
 	g_clear_handle_id(&v->pending, g_source_remove);
@@ -268,4 +272,46 @@ void launcher_vnc_disconnect(LauncherVnc *v)
 	v->done = FALSE;
 }
 
+static void launcher_vnc_focus(gpointer viewer)
+{
+	LauncherVnc *v = viewer;
+
+	if (v->display && gtk_widget_get_mapped(v->display))
+		gtk_widget_grab_focus(v->display);
+}
+
 #endif
+
+/* ---- the viewer interface ---- */
+
+static gpointer launcher_vnc_open(const struct broker_endpoint *ep,
+				  const LauncherViewerOptions *opt,
+				  const LauncherViewerCallbacks *cb, gpointer user_data,
+				  GError **error)
+{
+	LauncherVnc *v = launcher_vnc_new(cb, user_data);
+
+	if (!launcher_vnc_connect(v, ep, opt->connect_timeout, error)) {
+		launcher_vnc_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+static void launcher_vnc_close(gpointer viewer)
+{
+	launcher_vnc_free(viewer);
+}
+
+static gboolean launcher_vnc_viewer_is_open(gpointer viewer)
+{
+	return launcher_vnc_is_open(viewer);
+}
+
+const LauncherViewerOps launcher_vnc_viewer = {
+    .name = "vnc",
+    .open = launcher_vnc_open,
+    .close = launcher_vnc_close,
+    .focus = launcher_vnc_focus,
+    .is_open = launcher_vnc_viewer_is_open,
+};

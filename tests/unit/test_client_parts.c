@@ -10,7 +10,7 @@
 #include "launcher_request.h"
 #include "launcher_status.h"
 #include "launcher_ui_desktop.h"
-#include "launcher_usb.h"
+#include "launcher_spice_usb.h"
 #include "log.h"
 
 static void test_backoff(void)
@@ -188,10 +188,10 @@ static void test_place(void)
 
 static void test_usb_effective(void)
 {
-	g_autofree char *def = launcher_usb_effective_filter(NULL, NULL);
-	g_autofree char *mine = launcher_usb_effective_filter("0x08,-1,-1,-1,1|-1,-1,-1,-1,0",
-							      "0x08,0x0781,-1,-1,0|-1,-1,-1,-1,1");
-	g_autofree char *bad = launcher_usb_effective_filter("0x08", NULL);
+	g_autofree char *def = launcher_spice_usb_effective_filter(NULL, NULL);
+	g_autofree char *mine = launcher_spice_usb_effective_filter(
+	    "0x08,-1,-1,-1,1|-1,-1,-1,-1,0", "0x08,0x0781,-1,-1,0|-1,-1,-1,-1,1");
+	g_autofree char *bad = launcher_spice_usb_effective_filter("0x08", NULL);
 
 	/* The default never redirects HID, and redirects storage. */
 	g_assert_cmpstr(def, ==,

@@ -76,7 +76,7 @@ static void test_rdp_arguments(void)
 {
 	struct broker_endpoint ep = {
 	    .protocol = BROKER_PROTO_RDP, .host = "10.1.2.3", .port = 3390};
-	LauncherRdpOptions o = {
+	LauncherViewerOptions o = {
 	    .connect_timeout = 5,
 	    .width = 1280,
 	    .height = 1024,
@@ -108,7 +108,7 @@ static void test_rdp_arguments(void)
 static void test_rdp_arguments_plain(void)
 {
 	struct broker_endpoint ep = {.protocol = BROKER_PROTO_RDP, .host = "fd00::5", .port = 0};
-	LauncherRdpOptions o = {.connect_timeout = 0, .width = 10, .height = 10};
+	LauncherViewerOptions o = {.connect_timeout = 0, .width = 10, .height = 10};
 	g_auto(GStrv) a = launcher_rdp_arguments(&ep, &o, 1, NULL, FALSE, TRUE);
 	g_autofree char *line = g_strjoinv(" ", a);
 

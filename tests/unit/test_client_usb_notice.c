@@ -5,7 +5,7 @@
 #include <spice-client.h>
 #include <string.h>
 
-#include "launcher_usb_notice.h"
+#include "launcher_spice_usb_notice.h"
 
 #define HELPER "/usr/libexec/spice-client-glib-usb-acl-helper"
 
@@ -71,7 +71,7 @@ static void test_notice_table(void)
 		if (notice_cases[i].domain)
 			error = g_error_new_literal(notice_domain(notice_cases[i].domain),
 						    notice_cases[i].code, notice_cases[i].message);
-		text = launcher_usb_notice_text(notice_cases[i].name, error);
+		text = launcher_spice_usb_notice_text(notice_cases[i].name, error);
 		g_test_message("case %zu: %s", i, text ? text : "(none)");
 		g_assert_cmpstr(text, ==, notice_cases[i].notice);
 		/* Never the library's words, never a path. */
@@ -104,7 +104,7 @@ static const struct {
 static void test_notice_name(void)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(name_cases); i++) {
-		g_autofree char *shown = launcher_usb_notice_name(name_cases[i].raw);
+		g_autofree char *shown = launcher_spice_usb_notice_name(name_cases[i].raw);
 
 		g_assert_cmpstr(shown, ==, name_cases[i].shown);
 		g_assert_true(g_utf8_validate(shown, -1, NULL));

@@ -1,10 +1,10 @@
-/* USB failure notices: see launcher_usb_notice.h. */
-#include "launcher_usb_notice.h"
+/* USB failure notices: see launcher_spice_usb_notice.h. */
+#include "launcher_spice_usb_notice.h"
 
 #include <gio/gio.h>
 #include <spice-client.h>
 
-char *launcher_usb_notice_name(const char *name)
+char *launcher_spice_usb_notice_name(const char *name)
 {
 	g_autofree char *valid = NULL;
 	GString *out;
@@ -24,7 +24,7 @@ char *launcher_usb_notice_name(const char *name)
 			space = out->len > 0;
 			continue;
 		}
-		if (chars >= LAUNCHER_USB_NOTICE_NAME_MAX) {
+		if (chars >= LAUNCHER_SPICE_USB_NOTICE_NAME_MAX) {
 			g_string_append(out, "…");
 			break;
 		}
@@ -46,24 +46,24 @@ static const struct {
 	GQuark (*domain)(void);
 	int code;
 	const char *what;
-} launcher_usb_notice_table[] = {
+} launcher_spice_usb_notice_table[] = {
     {spice_client_error_quark, SPICE_CLIENT_ERROR_USB_DEVICE_REJECTED,
      "is not allowed on this desktop."},
     {spice_client_error_quark, SPICE_CLIENT_ERROR_USB_DEVICE_LOST,
      "was disconnected from the desktop."},
 };
 
-char *launcher_usb_notice_text(const char *name, const GError *error)
+char *launcher_spice_usb_notice_text(const char *name, const GError *error)
 {
 	const char *what = "cannot be used on the desktop.";
-	g_autofree char *shown = launcher_usb_notice_name(name);
+	g_autofree char *shown = launcher_spice_usb_notice_name(name);
 
 	if (error && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
 		return NULL;
-	for (size_t i = 0; error && i < G_N_ELEMENTS(launcher_usb_notice_table); i++) {
-		if (error->domain == launcher_usb_notice_table[i].domain() &&
-		    error->code == launcher_usb_notice_table[i].code) {
-			what = launcher_usb_notice_table[i].what;
+	for (size_t i = 0; error && i < G_N_ELEMENTS(launcher_spice_usb_notice_table); i++) {
+		if (error->domain == launcher_spice_usb_notice_table[i].domain() &&
+		    error->code == launcher_spice_usb_notice_table[i].code) {
+			what = launcher_spice_usb_notice_table[i].what;
 			break;
 		}
 	}

@@ -1,20 +1,20 @@
-/* USB redirection: see launcher_usb.h. */
-#include "launcher_usb.h"
+/* USB redirection: see launcher_spice_usb.h. */
+#include "launcher_spice_usb.h"
 
-#include "launcher_usb_notice.h"
+#include "launcher_spice_usb_notice.h"
 #include "log.h"
 #include "usb_filter.h"
 
-struct LauncherUsb {
+struct LauncherSpiceUsb {
 	SpiceSession *session;
 	SpiceUsbDeviceManager *manager; /* owned by the session */
-	LauncherUsbNotice notice;
+	LauncherSpiceUsbNotice notice;
 	gpointer user_data;
 	GHashTable *connected; /* descriptions of the redirected devices */
 	guint watch;
 };
 
-char *launcher_usb_effective_filter(const char *redirect_filter, const char *deny_filter)
+char *launcher_spice_usb_effective_filter(const char *redirect_filter, const char *deny_filter)
 {
 	struct usb_filter redirect, deny, combined;
 	char err[96], out[USB_FILTER_MAX_LEN + 1];
@@ -35,7 +35,7 @@ char *launcher_usb_effective_filter(const char *redirect_filter, const char *den
 #define USB_CD_VENDOR  0x2b23
 #define USB_CD_PRODUCT 0xcdcd
 
-static gboolean launcher_usb_cd_allowed(const char *filter)
+static gboolean launcher_spice_usb_cd_allowed(const char *filter)
 {
 	struct usb_filter f;
 	char err[96];
@@ -52,11 +52,11 @@ static char *usb_describe(SpiceUsbDevice *dev)
 
 /* The raw error (a path, libusb's or the ACL helper's words) goes to the
  * log only; the user gets one plain sentence naming the device. */
-static void usb_failed(LauncherUsb *u, SpiceUsbDevice *dev, const GError *error)
+static void usb_failed(LauncherSpiceUsb *u, SpiceUsbDevice *dev, const GError *error)
 {
 	g_autofree char *desc = usb_describe(dev);
 	g_autofree char *name = spice_usb_device_get_description(dev, "%s %s");
-	g_autofree char *text = launcher_usb_notice_text(name, error);
+	g_autofree char *text = launcher_spice_usb_notice_text(name, error);
 
 	/* No text: cancelled, the session is going away. */
 	if (!text)
@@ -94,7 +94,7 @@ static void usb_device_removed(SpiceUsbDeviceManager *m, SpiceUsbDevice *dev, gp
  * it, which is what an admin reading the log wants to know. */
 static gboolean usb_watch(gpointer user_data)
 {
-	LauncherUsb *u = user_data;
+	LauncherSpiceUsb *u = user_data;
 	GPtrArray *devs = spice_usb_device_manager_get_devices(u->manager);
 	GHashTable *now = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	GHashTableIter it;
@@ -133,13 +133,14 @@ static void usb_channel_new(SpiceSession *s, SpiceChannel *channel, gpointer use
 	log_event(LOG_INFO, "usb_channel", "id", idtext, NULL);
 }
 
-LauncherUsb *launcher_usb_new(SpiceSession *session, const char *redirect_filter,
-			      const char *deny_filter, const char *share_cd,
-			      LauncherUsbNotice notice, gpointer user_data, GError **error)
+LauncherSpiceUsb *launcher_spice_usb_new(SpiceSession *session, const char *redirect_filter,
+					 const char *deny_filter, const char *share_cd,
+					 LauncherSpiceUsbNotice notice, gpointer user_data,
+					 GError **error)
 {
-	g_autofree char *filter = launcher_usb_effective_filter(redirect_filter, deny_filter);
+	g_autofree char *filter = launcher_spice_usb_effective_filter(redirect_filter, deny_filter);
 	SpiceUsbDeviceManager *manager;
-	LauncherUsb *u;
+	LauncherSpiceUsb *u;
 
 	if (!filter) {
 		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -149,7 +150,7 @@ LauncherUsb *launcher_usb_new(SpiceSession *session, const char *redirect_filter
 	manager = spice_usb_device_manager_get(session, error);
 	if (!manager)
 		return NULL;
-	u = g_new0(LauncherUsb, 1);
+	u = g_new0(LauncherSpiceUsb, 1);
 	u->session = session;
 	u->manager = manager;
 	u->notice = notice;
@@ -167,7 +168,7 @@ LauncherUsb *launcher_usb_new(SpiceSession *session, const char *redirect_filter
 	g_signal_connect(session, "channel-new", G_CALLBACK(usb_channel_new), u);
 	u->connected = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	u->watch = g_timeout_add(500, usb_watch, u);
-	if (share_cd && !launcher_usb_cd_allowed(filter)) {
+	if (share_cd && !launcher_spice_usb_cd_allowed(filter)) {
 		/* spice-gtk always redirects a shared CD, whatever the
 		 * filters: the policy is applied here instead. */
 		log_event(LOG_WARN, "usb_denied", "device", "shared CD", "file", share_cd, NULL);
@@ -189,7 +190,7 @@ LauncherUsb *launcher_usb_new(SpiceSession *session, const char *redirect_filter
 	return u;
 }
 
-void launcher_usb_free(LauncherUsb *u)
+void launcher_spice_usb_free(LauncherSpiceUsb *u)
 {
 	if (!u)
 		return;
