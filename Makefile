@@ -122,6 +122,17 @@ $(BUILD)/tests/unit/test_usb_acl_%: $(O)/tests/unit/test_usb_acl_%.o $(call obj,
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(GLIB_LIBS)
 
+# The USB-filter test follows a filter from the stations file through the
+# broker's reply to the launcher's parser, and compares with usbredir's own
+# parser (the one spice-gtk uses): it links all three sides and usbredir.
+USBREDIR_PKG := libusbredirparser-0.5
+$(O)/tests/unit/test_usb_filter.o: CPPFLAGS += -Iclient $(shell $(PKG_CONFIG) --cflags $(USBREDIR_PKG) 2>/dev/null)
+$(BUILD)/tests/unit/test_usb_filter: $(O)/tests/unit/test_usb_filter.o $(LIB_CLIENT) $(LIB_BROKER) \
+		$(LIB_CTL) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(LIBS_BROKER) $(LIBS_CTL) $(CLIENT_LIBS) \
+		$(shell $(PKG_CONFIG) --libs $(USBREDIR_PKG) 2>/dev/null)
+
 # Launcher unit tests link the launcher's library and GTK; the others don't.
 $(BUILD)/tests/unit/test_client_%: $(O)/tests/unit/test_client_%.o $(LIB_CLIENT) $(LIB_COMMON)
 	@mkdir -p $(dir $@)

@@ -4,45 +4,106 @@
 #include <stdio.h>
 #include <string.h>
 
-/* One number of a rule: -1, or 0..max in decimal or 0x hex. The text is
- * [start, end); nothing else (no blanks, no sign but the -1) is accepted. */
-static int usb_filter_number(const char *start, const char *end, long max, int *out)
+enum usb_filter_num {
+	USB_FILTER_NUM_OK,
+	USB_FILTER_NUM_EMPTY,
+	USB_FILTER_NUM_BLANK,
+	USB_FILTER_NUM_LEADING_ZERO,
+	USB_FILTER_NUM_NOT_NUMBER,
+	USB_FILTER_NUM_RANGE,
+};
+
+/* The value of digit c in base 10 or 16, or -1. */
+static int usb_filter_digit(char c, int base)
 {
-	char buf[16];
-	size_t n = (size_t)(end - start), digits_from = 0;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (base == 16 && c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (base == 16 && c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* One number of a rule: -1, or 0..max in decimal or 0x hex. The text is
+ * [start, end); nothing else is accepted. Blanks and leading zeros are
+ * refused rather than read one way: usbredir's own parser (strtol base 0,
+ * which spice-gtk uses) skips blanks and reads 010 as octal 8, while a
+ * person means ten. Refusing both keeps every accepted filter meaning the
+ * same to the broker, to this station and to usbredir. */
+static enum usb_filter_num usb_filter_number(const char *start, const char *end, long max, int *out)
+{
+	size_t n = (size_t)(end - start), from = 0;
 	int base = 10;
 	long v = 0;
 
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, start, n);
-	buf[n] = '\0';
-	if (strcmp(buf, "-1") == 0) {
+	if (n == 0)
+		return USB_FILTER_NUM_EMPTY;
+	if (memchr(start, ' ', n) || memchr(start, '\t', n))
+		return USB_FILTER_NUM_BLANK;
+	if (n == 2 && start[0] == '-' && start[1] == '1') {
 		*out = -1;
-		return 0;
+		return USB_FILTER_NUM_OK;
 	}
-	if (n > 2 && buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X')) {
+	if (n >= 2 && start[0] == '0' && (start[1] == 'x' || start[1] == 'X')) {
 		base = 16;
-		digits_from = 2;
+		from = 2;
+	} else if (n > 1 && start[0] == '0') {
+		return USB_FILTER_NUM_LEADING_ZERO;
 	}
-	for (size_t i = digits_from; i < n; i++) {
-		char c = buf[i];
-		int d;
+	if (from == n)
+		return USB_FILTER_NUM_NOT_NUMBER;
+	for (size_t i = from; i < n; i++) {
+		int d = usb_filter_digit(start[i], base);
 
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (base == 16 && c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else if (base == 16 && c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
-		else
-			return -1;
-		v = v * base + d;
-		if (v > max)
-			return -1;
+		if (d < 0)
+			return USB_FILTER_NUM_NOT_NUMBER;
+		/* Saturate instead of overflowing; max is far below LONG_MAX / 16. */
+		if (v <= max)
+			v = v * base + d;
 	}
+	if (v > max)
+		return USB_FILTER_NUM_RANGE;
 	*out = (int)v;
-	return 0;
+	return USB_FILTER_NUM_OK;
+}
+
+/* Explains why field `what` of rule `rule` ([start, end)) was refused. */
+static void usb_filter_explain(enum usb_filter_num why, size_t rule, const char *what,
+			       const char *start, const char *end, long max, char *err,
+			       size_t errlen)
+{
+	int n = (int)(end - start > 24 ? 24 : end - start);
+
+	switch (why) {
+	case USB_FILTER_NUM_EMPTY:
+		snprintf(err, errlen, "rule %zu: the %s is empty", rule, what);
+		break;
+	case USB_FILTER_NUM_BLANK:
+		snprintf(err, errlen,
+			 "rule %zu: the %s '%.*s' has a blank; write the numbers "
+			 "without spaces",
+			 rule, what, n, start);
+		break;
+	case USB_FILTER_NUM_LEADING_ZERO:
+		snprintf(err, errlen,
+			 "rule %zu: the %s '%.*s' starts with 0, which usbredir reads "
+			 "as octal; write it in decimal without the 0, or as 0x hex",
+			 rule, what, n, start);
+		break;
+	case USB_FILTER_NUM_NOT_NUMBER:
+		snprintf(err, errlen,
+			 "rule %zu: the %s '%.*s' is not a number (decimal, 0x hex, "
+			 "or -1 for any)",
+			 rule, what, n, start);
+		break;
+	case USB_FILTER_NUM_RANGE:
+		snprintf(err, errlen, "rule %zu: the %s '%.*s' is over 0x%lx", rule, what, n, start,
+			 max);
+		break;
+	case USB_FILTER_NUM_OK:
+		break;
+	}
 }
 
 int usb_filter_parse(const char *s, struct usb_filter *out, char *err, size_t errlen)
@@ -69,12 +130,23 @@ int usb_filter_parse(const char *s, struct usb_filter *out, char *err, size_t er
 		}
 		for (int i = 0; i < 5; i++) {
 			const char *end = p + strcspn(p, ",|");
-			if (usb_filter_number(p, end, max[i], &v[i]) < 0 || (i == 4 && v[i] < 0)) {
-				snprintf(err, errlen, "rule %zu: bad %s", out->n + 1, what[i]);
+			enum usb_filter_num why = usb_filter_number(p, end, max[i], &v[i]);
+
+			if (why != USB_FILTER_NUM_OK) {
+				usb_filter_explain(why, out->n + 1, what[i], p, end, max[i], err,
+						   errlen);
+				return -1;
+			}
+			if (i == 4 && v[i] < 0) {
+				snprintf(err, errlen, "rule %zu: allow must be 0 or 1, not -1",
+					 out->n + 1);
 				return -1;
 			}
 			if (i < 4 && *end != ',') {
-				snprintf(err, errlen, "rule %zu: expected 5 numbers", out->n + 1);
+				snprintf(err, errlen,
+					 "rule %zu: expected 5 numbers "
+					 "(class,vendor,product,version,allow)",
+					 out->n + 1);
 				return -1;
 			}
 			if (i == 4 && *end == ',') {

@@ -1,7 +1,10 @@
 /* usbredir filter strings ("class,vendor,product,version,allow|...") as the
- * broker sends them and spice-gtk's SpiceUsbDeviceManager takes them.
+ * stations file holds them, the broker sends them and spice-gtk's
+ * SpiceUsbDeviceManager takes them.
  *
- * Pure C, no GLib: the broker-reply fuzz target links this file too. */
+ * The one parser of this format: stationctl check, the broker's reload and
+ * the station all call usb_filter_parse, so whatever the broker accepts the
+ * station accepts, with the same meaning. Pure C, no GLib. */
 #ifndef USB_FILTER_H
 #define USB_FILTER_H
 
@@ -25,8 +28,10 @@ struct usb_filter {
 };
 
 /* Parses s (at most USB_FILTER_MAX_LEN bytes, at most USB_FILTER_MAX_RULES
- * rules). Numbers are decimal or 0x hex, -1 means "any". An empty string is
- * an empty filter. 0, or -1 with err explaining. */
+ * rules). Numbers are decimal or 0x hex, -1 means "any". Blanks and leading
+ * zeros ("010") are refused: usbredir's own parser would skip the one and
+ * read the other as octal. An empty string is an empty filter. 0, or -1
+ * with err explaining which rule and field, in words an admin can act on. */
 int usb_filter_parse(const char *s, struct usb_filter *out, char *err, size_t errlen);
 
 /* Writes the canonical form ("0x08,-1,-1,-1,1|..."); 0, or -1 when it does
