@@ -3,7 +3,7 @@
 # request goes to a real broker started on its set's stations file, and the
 # reply must be the case's reply.json (as JSON: member order and white space
 # aside) with the case's HTTP status. One broker per set, so the whole run
-# starts only a handful.
+# starts only a handful. LOOKUP_CASES names another folder of sets.
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source=tests/lib/broker.sh

@@ -8,33 +8,11 @@
 #include "broker_reply.h"
 #include "stations.h"
 
-static const char conf[] = "[group:lab]\n"
-			   "protocol = spice\n"
-			   "host = 10.0.0.5\n"
-			   "tls_port = 5901\n"
-			   "autoconnect = yes\n"
-			   "\n"
-			   "[52:54:00:00:00:01]\n"
-			   "name = teacher \"T\"\n"
-			   "group = lab\n"
-			   "port = 5910\n"
-			   "password = p\\w\n"
-			   "fallback = vnc://10.0.0.5:5911\n"
-			   "message = \"Hi\\nthere\"\n"
-			   "\n"
-			   "[52:54:00:00:00:02]\n"
-			   "host = rds.example.org\n"
-			   "protocol = rdp\n"
-			   "login = broker\n"
-			   "sso = yes\n"
-			   "usb_redirect = -1,-1,-1,-1,0\n"
-			   "\n"
-			   "[52:54:00:00:00:03]\n"
-			   "maintenance = yes\n"
-			   "message = Back at 10\n"
-			   "\n"
-			   "[default]\n"
-			   "maintenance = yes\n";
+/* The stations file of the lookup cases in tests/data/lookup/identity, whose
+ * replies tests/broker/test-lookup-cases.sh checks through HTTP: here the
+ * exact text of the same replies, without HTTP. Found through VDI_ROOT (set
+ * by tests/run.sh), or from the checkout's top. */
+#define CONF_PATH "tests/data/lookup/identity/stations.conf"
 
 #define USB_DEFAULTS                                                                               \
 	"\"usb\":{\"auto_redirect\":\"0x03,-1,-1,-1,0|0x08,-1,-1,-1,1|0x06,-1,-1,-1,1|0x0e,-1,-1," \
@@ -241,15 +219,24 @@ static void test_dedup(void)
 
 int main(int argc, char **argv)
 {
+	const char *root = g_getenv("VDI_ROOT");
+	g_autofree char *conf_path = NULL, *conf = NULL;
+	g_autoptr(GError) error = NULL;
 	struct st_diags d = {0};
 	struct st_doc *doc;
+	gsize conf_len;
 	size_t i;
 	char *path;
 	int rc;
 
 	g_test_init(&argc, &argv, NULL);
 	g_test_set_nonfatal_assertions();
-	doc = st_doc_parse(conf, sizeof(conf) - 1, "reply.conf", &d);
+	conf_path = g_build_filename(root ? root : ".", CONF_PATH, NULL);
+	if (!g_file_get_contents(conf_path, &conf, &conf_len, &error)) {
+		g_printerr("%s\n", error->message);
+		return 1;
+	}
+	doc = st_doc_parse(conf, conf_len, conf_path, &d);
 	cfg = doc ? st_config_build(doc, ".", &d) : NULL;
 	if (!cfg) {
 		st_diags_print(&d, stderr);
