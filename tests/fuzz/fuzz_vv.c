@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* As in fuzz_client_reply.c: the launcher's GTK-free parser files are
- * compiled into this target; vv_file.c comes with tools/common. */
+/* As in fuzz_client_reply.c: the launcher's GTK-free reply parser is
+ * compiled into this target; vv_file.c and usb_filter.c come with
+ * tools/common. */
 #include "../../client/broker_reply_parse.c"
-#include "../../client/usb_filter.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
