@@ -1,11 +1,12 @@
 #!/bin/bash
 # vdi-test: once
 # Style and completeness are checked by machine: every tracked C file is
-# clang-format clean, every shell script (by name or by its #! line)
-# passes shellcheck, every test script is executable in git (a clean clone
-# runs them directly), no file in a source folder is ignored by git (a
-# clean clone, and so CI and every new machine, would build without it),
-# and every repository path the docs and build scripts name is tracked.
+# clang-format clean, every shell script (found by its #! line, not by its
+# name, and checked as the shell it names) passes shellcheck, every test
+# script is executable in git (a clean clone runs them directly), no file
+# in a source folder is ignored by git (a clean clone, and so CI and every
+# new machine, would build without it), and every repository path the docs
+# and build scripts name is tracked.
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 cd "$VDI_ROOT" || exit 1
@@ -19,19 +20,81 @@ mapfile -t csrc < <(git ls-files '*.c' '*.h')
 out=$(clang-format --dry-run -Werror "${csrc[@]}" 2>&1)
 ok $? "clang-format: ${#csrc[@]} C files formatted" || printf '%s\n' "$out" | head -40 | sed 's/^/# /' >&2
 
-# Scripts: *.sh, and every tracked file whose first line runs a shell (the
-# boot scripts /init, supervisor, udhcpc.script ... have no suffix).
-shell_scripts() {
-	local f
-	git ls-files '*.sh'
-	while IFS= read -r f; do
-		[ -f "$f" ] || continue
-		head -n 1 "$f" 2>/dev/null | grep -qE '^#!(/usr)?/bin/(env )?(sh|bash|ash)( |$)' && printf '%s\n' "$f"
-	done < <(git ls-files)
+# Scripts are found by what runs them, not by their name: every tracked
+# text file whose #! line names a shell (PID 1's init, supervisor,
+# udhcpc.script ... have no suffix), and every sourced part whose first
+# line names its shell ("# shellcheck shell=sh"). Each is checked as the
+# shell its first line names; busybox sh and ash are POSIX sh. A *.sh file
+# that names no shell is an error, not a skip, and so is a bash script
+# among the files that run on the station (busybox has no bash).
+# script_shell FIRST-LINE: sh, bash, dash or ksh, or nothing for a file no
+# shell runs (perl, python, an iPXE script).
+script_shell() {
+	local word
+	local -a words
+	case $1 in
+	'#!'*) read -r -a words <<<"${1#'#!'}" ;;
+	'# shellcheck shell='*) read -r -a words <<<"${1#'# shellcheck shell='}" ;;
+	*) return 0 ;;
+	esac
+	# /usr/bin/env [-S] NAME and /bin/busybox NAME run NAME.
+	for word in "${words[@]}"; do
+		word=${word##*/}
+		case $word in
+		env | busybox | -*) continue ;;
+		sh | ash) echo sh ;;
+		bash | dash | ksh) echo "$word" ;;
+		esac
+		return 0
+	done
 }
-mapfile -t scripts < <(shell_scripts | sort -u)
-out=$(shellcheck -x "${scripts[@]}" 2>&1)
-ok $? "shellcheck: ${#scripts[@]} scripts clean" || printf '%s\n' "$out" | head -60 | sed 's/^/# /' >&2
+declare -A shell_of=()
+while IFS= read -r -d '' f && IFS= read -r -d '' n && IFS= read -r line; do
+	[ "$n" = 1 ] || continue
+	s=$(script_shell "$line")
+	[ -n "$s" ] && shell_of[$f]=$s
+done < <(git grep -z -I -n -E '^(#!|# shellcheck shell=)' -- .)
+unnamed=()
+while IFS= read -r f; do
+	[ -f "$f" ] && [ -z "${shell_of[$f]:-}" ] && unnamed+=("$f")
+done < <(git ls-files '*.sh')
+not_posix=()
+for f in "${!shell_of[@]}"; do
+	case $f in
+	initramfs/init | initramfs/stage0-init | initramfs/boot/* | rootfs-overlay/*)
+		[ "${shell_of[$f]}" = sh ] || not_posix+=("$f")
+		;;
+	esac
+done
+out=
+rc=0
+counts=()
+for s in sh bash dash ksh; do
+	group=()
+	for f in "${!shell_of[@]}"; do
+		[ "${shell_of[$f]}" = "$s" ] && group+=("$f")
+	done
+	[ ${#group[@]} -gt 0 ] || continue
+	counts+=("$s ${#group[@]}")
+	# Which scripts, folder by folder: a script missing here is not checked.
+	printf '%s\n' "${group[@]}" | sort | awk -v s="$s" '
+		{ d = $0; sub(/\/[^\/]*$/, "", d); if (d == $0) d = "."; f = substr($0, length(d) + 2)
+		  if (d == ".") f = $0
+		  if (d != last && NR > 1) { print "# shellcheck --shell=" s " " last " (" n "):" l; n = 0; l = "" }
+		  last = d; n++; l = l " " f }
+		END { print "# shellcheck --shell=" s " " last " (" n "):" l }' >&2
+	out+=$(shellcheck -x --shell="$s" "${group[@]}" 2>&1) || rc=1
+done
+[ ${#unnamed[@]} -eq 0 ] || {
+	rc=1
+	out+=$'\n'"no #! line or \"# shellcheck shell=\" first line: ${unnamed[*]}"
+}
+[ ${#not_posix[@]} -eq 0 ] || {
+	rc=1
+	out+=$'\n'"run on the station but not POSIX sh: ${not_posix[*]}"
+}
+counts_text=$(printf '%s, ' "${counts[@]}")
+ok $rc "shellcheck: ${#shell_of[@]} scripts checked (${counts_text%, }), all clean" || printf '%s\n' "$out" | head -60 | sed 's/^/# /' >&2
 
 mapfile -t notexec < <(git ls-files -s 'tests/*/test-*.sh' | awk '$1 != "100755" { print $4 }')
 [ ${#notexec[@]} -eq 0 ]
