@@ -70,6 +70,9 @@ struct st_match {
 /* The st_target form of m, for the document edits. */
 void st_match_target(const struct st_match *m, struct st_target *t);
 
+/* The keys, in the order stationctl shows them. Everything about a key but
+ * its behaviour is its row in the key table (stations_keys.c, which says
+ * how to add one). */
 enum st_key {
 	ST_KEY_NAME,
 	ST_KEY_GROUP,
@@ -118,11 +121,12 @@ enum st_key {
 const char *st_key_name(enum st_key key);
 int st_key_lookup(const char *name); /* enum st_key, or -1 */
 /* Checks one value for one key (syntax only; group existence and the ca file
- * are checked when a config is built). 0 or -1 with err. */
+ * are checked when a config is built): the checks every key gets, then its
+ * row's own. 0 or -1 with err. */
 int st_value_check(enum st_key key, const char *value, char *err, size_t errlen);
-/* Whether a key may be written in a section of this kind: a pool section
- * takes only the pool keys, the pool-only keys belong in pool sections, and
- * a group is in no group. 0 or -1 with err. */
+/* Whether a key may be written in a section of this kind, as its row's
+ * scopes say: a pool section takes only the pool keys, the pool-only keys
+ * belong in pool sections, and a group is in no group. 0 or -1 with err. */
 int st_key_allowed(enum st_kind kind, enum st_key key, char *err, size_t errlen);
 
 /* Diagnostics, printed as "file:line: message". line 0 means the whole file.
