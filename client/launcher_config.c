@@ -1,4 +1,7 @@
-/* Settings and their sources: see launcher_config.h. */
+/* Settings and their sources: see launcher_config.h. This file holds the
+ * table of settings and applies layers over it; the layers are read by
+ * launcher_config_layer.c (kernel command line, config file) and
+ * launcher_config_options.c (the launcher's own command line). */
 #include "launcher_config.h"
 
 #include <stddef.h>
@@ -7,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "launcher_cmdline.h"
+#include "launcher_config_layer.h"
 #include "launcher_file.h"
 #include "log.h"
 #include "netaddr.h"
@@ -78,15 +82,6 @@ static const struct config_key config_keys[] = {
 };
 #define N_KEYS G_N_ELEMENTS(config_keys)
 
-struct config_item {
-	char *key, *value, *where;
-};
-
-struct LauncherConfigLayer {
-	char *source; /* "command line", "kernel command line", a path */
-	GArray *items;
-};
-
 static const struct config_key *config_key_find(const char *name, size_t *index)
 {
 	for (size_t i = 0; i < N_KEYS; i++) {
@@ -98,224 +93,6 @@ static const struct config_key *config_key_find(const char *name, size_t *index)
 	}
 	return NULL;
 }
-
-static void config_item_clear(gpointer p)
-{
-	struct config_item *it = p;
-	g_free(it->key);
-	g_free(it->value);
-	g_free(it->where);
-}
-
-LauncherConfigLayer *launcher_config_layer_new(const char *source)
-{
-	LauncherConfigLayer *l = g_new0(LauncherConfigLayer, 1);
-	l->source = g_strdup(source);
-	l->items = g_array_new(FALSE, TRUE, sizeof(struct config_item));
-	g_array_set_clear_func(l->items, config_item_clear);
-	return l;
-}
-
-void launcher_config_layer_free(LauncherConfigLayer *l)
-{
-	if (!l)
-		return;
-	g_array_unref(l->items);
-	g_free(l->source);
-	g_free(l);
-}
-
-void launcher_config_layer_add(LauncherConfigLayer *l, const char *key, const char *value,
-			       const char *where)
-{
-	struct config_item it = {g_strdup(key), g_strdup(value), g_strdup(where)};
-
-	/* Dashes and underscores are the same ("status-file", "status_file"). */
-	g_strdelimit(it.key, "-", '_');
-	g_array_append_val(l->items, it);
-}
-
-const char *launcher_config_layer_get(const LauncherConfigLayer *l, const char *key)
-{
-	const char *v = NULL;
-
-	for (guint i = 0; i < l->items->len; i++) {
-		const struct config_item *it = &g_array_index(l->items, struct config_item, i);
-		if (strcmp(it->key, key) == 0)
-			v = it->value;
-	}
-	return v;
-}
-
-static void config_cmdline_word(const char *key, const char *value, gpointer user_data)
-{
-	LauncherConfigLayer *l = user_data;
-
-	if (value && g_str_has_prefix(key, "vdi."))
-		launcher_config_layer_add(l, key + 4, value, NULL);
-}
-
-LauncherConfigLayer *launcher_config_layer_from_cmdline(const char *cmdline)
-{
-	LauncherConfigLayer *l = launcher_config_layer_new("kernel command line");
-
-	if (cmdline)
-		launcher_cmdline_foreach(cmdline, config_cmdline_word, l);
-	return l;
-}
-
-/* A value in double quotes keeps its blanks; \" and \\ are its escapes. */
-static gboolean config_unquote(const char *v, char **out)
-{
-	size_t n = strlen(v);
-	GString *s;
-
-	if (n == 0 || v[0] != '"') {
-		*out = g_strdup(v);
-		return TRUE;
-	}
-	if (n < 2 || v[n - 1] != '"')
-		return FALSE;
-	s = g_string_sized_new(n);
-	for (size_t i = 1; i < n - 1; i++) {
-		if (v[i] == '\\' && i + 1 < n - 1 && (v[i + 1] == '"' || v[i + 1] == '\\'))
-			i++;
-		else if (v[i] == '"')
-			goto bad;
-		g_string_append_c(s, v[i]);
-	}
-	*out = g_string_free(s, FALSE);
-	return TRUE;
-bad:
-	g_string_free(s, TRUE);
-	return FALSE;
-}
-
-LauncherConfigLayer *launcher_config_layer_from_text(const char *text, const char *path,
-						     GError **error)
-{
-	g_autoptr(LauncherConfigLayer) l = launcher_config_layer_new(path);
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-
-	for (guint i = 0; lines[i]; i++) {
-		char *line = g_strstrip(lines[i]);
-		char *eq, *key, *value = NULL, where[32];
-
-		if (line[0] == '\0' || line[0] == '#' || line[0] == ';')
-			continue;
-		eq = strchr(line, '=');
-		if (!eq) {
-			g_set_error(error, LAUNCHER_CONFIG_ERROR, LAUNCHER_CONFIG_ERROR_SYNTAX,
-				    "%s:%u: expected key = value", path, i + 1);
-			return NULL;
-		}
-		*eq = '\0';
-		key = g_strstrip(line);
-		if (!config_unquote(g_strstrip(eq + 1), &value)) {
-			g_set_error(error, LAUNCHER_CONFIG_ERROR, LAUNCHER_CONFIG_ERROR_SYNTAX,
-				    "%s:%u: unbalanced quotes", path, i + 1);
-			return NULL;
-		}
-		g_snprintf(where, sizeof(where), "%u", i + 1);
-		launcher_config_layer_add(l, key, value, where);
-		g_free(value);
-	}
-	return g_steal_pointer(&l);
-}
-
-/* Command line options: each one lands in the layer under its key name. */
-static gboolean config_option(const char *name, const char *value, gpointer data, GError **error)
-{
-	LauncherConfigLayer *l = data;
-	const char *key = name + strspn(name, "-");
-
-	if (strcmp(key, "set") == 0 || strcmp(key, "o") == 0) {
-		const char *eq = value ? strchr(value, '=') : NULL;
-		if (!eq || eq == value) {
-			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-				    "--set takes KEY=VALUE, not '%s'", value ? value : "");
-			return FALSE;
-		}
-		g_autofree char *k = g_strndup(value, (gsize)(eq - value));
-		launcher_config_layer_add(l, k, eq + 1, NULL);
-		return TRUE;
-	}
-	if (strcmp(key, "no-kiosk") == 0) {
-		launcher_config_layer_add(l, "kiosk", "no", NULL);
-		return TRUE;
-	}
-	/* Flags (no argument) mean "yes". */
-	launcher_config_layer_add(l, key, value ? value : "yes", NULL);
-	return TRUE;
-}
-
-#define OPT_ARG(long_name, short_name, desc, arg)                                                  \
-	{                                                                                          \
-		long_name, short_name, 0, G_OPTION_ARG_CALLBACK, (gpointer)config_option, desc,    \
-		    arg                                                                            \
-	}
-#define OPT_FLAG(long_name, desc)                                                                  \
-	{                                                                                          \
-		long_name, 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK,                         \
-		    (gpointer)config_option, desc, NULL                                            \
-	}
-
-static const GOptionEntry config_options[] = {
-    OPT_ARG("broker", 'b', "Broker URL (https://HOST[:PORT])", "URL"),
-    OPT_ARG("ca", 0, "CA certificate (PEM) the broker's certificate must chain to", "FILE"),
-    OPT_FLAG("insecure", "Allow a plain http:// broker (shows a warning)"),
-    OPT_ARG("mac", 0, "Station MAC address (instead of the boot NIC's)", "MAC"),
-    OPT_ARG("hostname", 0, "Station host name (instead of the system's)", "NAME"),
-    OPT_ARG("status-file", 0, "Keep the current state in FILE (one line)", "FILE"),
-    OPT_FLAG("windowed", "A normal window instead of covering every monitor"),
-    OPT_FLAG("kiosk", "Kiosk mode: Ctrl+C and the like are ignored (default unless --windowed)"),
-    OPT_FLAG("no-kiosk", "Not kiosk mode"),
-    OPT_ARG("config", 'c', "Config file (default " LAUNCHER_CONFIG_DEFAULT_FILE ")", "FILE"),
-    OPT_ARG("branding", 0, "Branding folder (default " LAUNCHER_CONFIG_DEFAULT_BRANDING ")", "DIR"),
-    OPT_ARG("log-level", 0, "debug, info, warn or error", "LEVEL"),
-    OPT_ARG("share-cd", 0, "Offer an ISO image to the desktop as a USB CD-ROM", "FILE"),
-    OPT_ARG("set", 'o', "Any setting, as in the config file (repeatable)", "KEY=VALUE"),
-    OPT_ARG("sysroot", 0, "Read /proc, /sys and /etc under DIR (tests)", "DIR"),
-    OPT_ARG("connect", 0,
-	    "Open the desktop of a virt-viewer connection file, without a broker, and exit when "
-	    "it ends ('-' reads standard input)",
-	    "FILE.vv"),
-    {NULL},
-};
-
-LauncherConfigLayer *launcher_config_layer_from_args(int *argc, char ***argv, GOptionGroup *extra,
-						     GError **error)
-{
-	g_autoptr(LauncherConfigLayer) l = launcher_config_layer_new("command line");
-	gboolean version = FALSE;
-	GOptionEntry version_entry[] = {
-	    {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
-	    {NULL},
-	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("- VDI Station launcher");
-	GOptionGroup *main_group =
-	    g_option_group_new("launcher", "Launcher options", "Launcher options", l, NULL);
-
-	g_option_group_add_entries(main_group, config_options);
-	g_option_group_add_entries(main_group, version_entry);
-	g_option_context_set_main_group(ctx, main_group);
-	if (extra)
-		g_option_context_add_group(ctx, extra);
-	else
-		/* GTK's own options (--display, ...) stay in argv for
-		 * gtk_init; the caller refuses whatever is left after that. */
-		g_option_context_set_ignore_unknown_options(ctx, TRUE);
-	g_option_context_set_summary(
-	    ctx, "Every setting can also be given as vdi.KEY=VALUE on the kernel command line\n"
-		 "or as KEY = VALUE in the config file; the command line wins.\n"
-		 "GTK's own options (--display DISPLAY, ...) are accepted too.");
-	if (!g_option_context_parse(ctx, argc, argv, error))
-		return NULL;
-	if (version)
-		launcher_config_layer_add(l, "version", "yes", NULL);
-	return g_steal_pointer(&l);
-}
-
 static gboolean config_parse_bool(const char *v, gboolean *out)
 {
 	static const char *const yes[] = {"yes", "true", "on", "1"};

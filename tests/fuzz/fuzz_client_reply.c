@@ -12,6 +12,9 @@
  * launcher library: only json-c and tools/common (where the USB-filter
  * parser it calls lives, linked with every fuzz target). */
 #include "../../client/broker_reply_parse.c"
+#include "../../client/broker_reply_json.c"
+#include "../../client/broker_reply_policy.c"
+#include "../../client/broker_reply_vv.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,6 +10,9 @@
  * compiled into this target; vv_file.c and usb_filter.c come with
  * tools/common. */
 #include "../../client/broker_reply_parse.c"
+#include "../../client/broker_reply_json.c"
+#include "../../client/broker_reply_policy.c"
+#include "../../client/broker_reply_vv.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
