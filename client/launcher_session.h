@@ -1,7 +1,9 @@
-/* The launcher's state machine: identity, broker queries, the login screen,
- * connecting to the desktop's endpoints in order, the session itself, and
- * what happens after each failure. It owns the window, the broker client
- * and the SPICE connection, and keeps the status file current. */
+/* The launcher's session: a state machine (identity, broker queries, the
+ * login screen, connecting to the desktop's endpoints in order, the session
+ * itself, and what happens after each failure). It owns the window, the
+ * broker client and the viewer in use, and keeps the status file current.
+ * Its parts are listed in launcher_session_internal.h; the states are in
+ * docs/launcher.md. */
 #ifndef LAUNCHER_SESSION_H
 #define LAUNCHER_SESSION_H
 
