@@ -53,6 +53,9 @@ is "$rc" 2 "keys --markdown takes mapping or pool"
 run "$CTL" help set
 like "$out" "^  name, group, protocol \\(spice\\|rdp\\|vnc\\), host" "help set lists the keys"
 like "$out" "domain_password \\(one-time\\|none\\)" "help set lists an enum's values"
+run "$CTL" help pool
+like "$out" "template \\(required\\), base_image \\(required\\)" "help pool lists the required keys"
+like "$out" "^  protocol \\(spice\\|vnc\\), maintenance" "help pool lists a pool's protocols"
 
 before=$(sum "$F")
 run "$CTL" set default 'usb_redirect=0x08, -1,-1,-1,1|010,-1,-1,-1,1'

@@ -172,6 +172,7 @@ static void test_rows(void)
 			g_assert_cmpint(k->max, >, 0);
 		g_assert_true(k->check || k->type == ST_TYPE_TEXT || k->type == ST_TYPE_PATH);
 		g_assert_true(!k->builtin || k->def);
+		g_assert_cmpuint(k->required & ~k->scopes, ==, 0);
 		g_assert_cmpstr(st_key_type_name(k->type), !=, "?");
 		if (k->policy) {
 			policy_fields++;

@@ -401,13 +401,13 @@ static int st_check_pool_mapping(const struct st_entry *e, char *err, size_t err
 /* A [pool:NAME] section: what it must have and what must agree. */
 static int st_check_pool(const struct st_entry *e, char *err, size_t errlen)
 {
-	static const enum st_key need[] = {ST_KEY_TEMPLATE, ST_KEY_BASE_IMAGE, ST_KEY_OVERLAY_DIR};
 	unsigned size, max;
 
-	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		if (e->values[need[i]])
+	for (int k = 0; k < ST_KEY__COUNT; k++) {
+		if (!(st_keydef((enum st_key)k)->required & ST_SCOPE_POOL) || e->values[k])
 			continue;
-		snprintf(err, errlen, "[%.200s] has no '%s'", e->target.text, st_key_name(need[i]));
+		snprintf(err, errlen, "[%.200s] has no '%s'", e->target.text,
+			 st_key_name((enum st_key)k));
 		return -1;
 	}
 	if (strcmp(e->values[ST_KEY_PROTOCOL], "rdp") == 0) {

@@ -458,24 +458,24 @@ static const struct st_keydef st_keys[ST_KEY__COUNT] = {
 	    .name = "template",
 	    .type = ST_TYPE_PATH,
 	    .scopes = ST_SCOPE_POOL,
+	    .required = ST_SCOPE_POOL,
 	    .inherit = ST_INHERIT_NONE,
 	    .max = ST_PATH_MAX,
 	    .check = st_check_pool_path,
-	    .help = "the domain XML template of the pool's VMs (required)",
-	    .doc = {.def = "(required)",
-		    .meaning = "domain XML template, read each time a VM is made (see below)"},
+	    .help = "the domain XML template of the pool's VMs",
+	    .doc = {.meaning = "domain XML template, read each time a VM is made (see below)"},
 	},
     [ST_KEY_BASE_IMAGE] =
 	{
 	    .name = "base_image",
 	    .type = ST_TYPE_PATH,
 	    .scopes = ST_SCOPE_POOL,
+	    .required = ST_SCOPE_POOL,
 	    .inherit = ST_INHERIT_NONE,
 	    .max = ST_PATH_MAX,
 	    .check = st_check_pool_path,
-	    .help = "the qcow2 image the VMs' overlays are backed by (required)",
-	    .doc = {.def = "(required)",
-		    .meaning = "the qcow2 image every overlay is backed by; the VMs never write "
+	    .help = "the qcow2 image the VMs' overlays are backed by",
+	    .doc = {.meaning = "the qcow2 image every overlay is backed by; the VMs never write "
 			       "to it"},
 	},
     [ST_KEY_OVERLAY_DIR] =
@@ -483,12 +483,12 @@ static const struct st_keydef st_keys[ST_KEY__COUNT] = {
 	    .name = "overlay_dir",
 	    .type = ST_TYPE_PATH,
 	    .scopes = ST_SCOPE_POOL,
+	    .required = ST_SCOPE_POOL,
 	    .inherit = ST_INHERIT_NONE,
 	    .max = ST_PATH_MAX,
 	    .check = st_check_pool_path,
-	    .help = "the folder the VMs' overlays go to (required)",
-	    .doc = {.def = "(required)",
-		    .meaning = "where overlays go, as `NAME-N.qcow2`; created files are owned "
+	    .help = "the folder the VMs' overlays go to",
+	    .doc = {.meaning = "where overlays go, as `NAME-N.qcow2`; created files are owned "
 			       "like the folder"},
 	},
     [ST_KEY_SIZE] =
@@ -680,6 +680,8 @@ void st_keys_markdown(FILE *out, unsigned scope)
 		fprintf(out, "| `%s` | %s | ", k->name, values);
 		if (def)
 			fputs(def, out);
+		else if (k->required & scope)
+			fputs("(required)", out);
 		else if (k->def)
 			fprintf(out, "`%s`", k->def);
 		else

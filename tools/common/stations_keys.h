@@ -66,7 +66,7 @@ enum st_key_inherit {
 
 /* A key's row in one of docs/configuration.md's key tables. NULL values
  * are made from the row: values from the type and the limits, default
- * from def ("(none)" without one). */
+ * from required or def ("(none)" without either). */
 struct st_key_doc {
 	const char *values;
 	const char *def;
@@ -82,7 +82,8 @@ typedef int (*st_key_check_fn)(const struct st_keydef *k, const char *v, char *e
 struct st_keydef {
 	const char *name;
 	enum st_key_type type;
-	unsigned scopes; /* enum st_key_scope bits */
+	unsigned scopes;   /* enum st_key_scope bits */
+	unsigned required; /* the scopes whose sections must set it */
 	enum st_key_inherit inherit;
 	/* Numbers (INT, DURATION, PORT): the range. Others: max is the
 	 * longest value in bytes, 0 for none beyond the line's. */

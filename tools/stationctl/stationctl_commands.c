@@ -183,10 +183,7 @@ static const struct stationctl_command stationctl_commands[] = {
      "VMs ready, makes at most MAX in all, and gives each VM to one station only.\n"
      "\n"
      "  pool create NAME key=value...\n"
-     "      the same edit as 'add pool:NAME key=value...'. template, base_image and\n"
-     "      overlay_dir are required; libvirt_uri, size, max, idle_timeout,\n"
-     "      protocol (spice|vnc), display_host, maintenance and message are\n"
-     "      optional.\n"
+     "      the same edit as 'add pool:NAME key=value...', with the keys below.\n"
      "  pool resize NAME SIZE [MAX]\n"
      "      the same edit as 'set pool:NAME size=SIZE [max=MAX]'. MAX may not be\n"
      "      smaller than SIZE.\n"
@@ -206,7 +203,7 @@ static const struct stationctl_command stationctl_commands[] = {
      "\n"
      "  -n, --dry-run       create, resize, drain: validate the change; write nothing\n"
      "  -H, --no-header     list: leave out the header and the footer line\n",
-     stationctl_pool_main, 0},
+     stationctl_pool_main, ST_SCOPE_POOL},
 };
 
 #define STATIONCTL_N_COMMANDS (sizeof(stationctl_commands) / sizeof(stationctl_commands[0]))
@@ -272,12 +269,24 @@ static void stationctl_commands_key_list(unsigned scope, FILE *out)
 		if (!(k->scopes & scope))
 			continue;
 		o = (size_t)snprintf(item, sizeof(item), "%s", k->name);
-		for (size_t c = 0; k->type == ST_TYPE_ENUM && k->choices[c] && o < sizeof(item);
-		     c++)
-			o += (size_t)snprintf(item + o, sizeof(item) - o, "%s%s", c ? "|" : " (",
-					      k->choices[c]);
-		if (k->type == ST_TYPE_ENUM && o < sizeof(item))
-			snprintf(item + o, sizeof(item) - o, ")");
+		if (k->type == ST_TYPE_ENUM) {
+			/* The choices as this scope's docs give them ("`spice`,
+			 * `vnc`" in a pool), as "(spice|vnc)". */
+			char values[200];
+
+			st_keys_doc_values(k, scope, values, sizeof(values));
+			item[o++] = ' ';
+			item[o++] = '(';
+			for (const char *v = values; *v && o + 2 < sizeof(item); v++) {
+				if (*v == '`' || (*v == ' ' && v > values && v[-1] == ','))
+					continue;
+				item[o++] = *v == ',' ? '|' : *v;
+			}
+			item[o++] = ')';
+			item[o] = '\0';
+		}
+		if ((k->required & scope) && o < sizeof(item))
+			snprintf(item + o, sizeof(item) - o, " (required)");
 		if (col && col + 2 + strlen(item) > 78) {
 			fputs(",\n", out);
 			col = 0;
@@ -333,6 +342,8 @@ static void stationctl_commands_key(const struct st_keydef *k, FILE *out)
 		stationctl_commands_scopes(k->scopes, where, sizeof(where)), inherit[k->inherit]);
 	if (k->def)
 		fputs(k->def, out);
+	else if (k->required)
+		fputs("(required)", out);
 	else
 		stationctl_commands_plain(k->doc.def ? k->doc.def : "(none)", out);
 	if (k->policy)
