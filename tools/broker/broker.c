@@ -14,6 +14,11 @@
  * once waits well under a second; a flood is refused with 429). */
 #define LOGIN_QUEUE 32
 #define LOGIN_NICE  5
+/* A pool hand-out waits for pools.json to reach the disk (broker_pool.h):
+ * on these threads, so that the threads that answer lookups go on, and
+ * hand-outs that arrive together share one write of the file. */
+#define POOL_THREADS 32
+#define POOL_QUEUE   1024
 
 static unsigned broker_login_threads(void)
 {
@@ -28,6 +33,7 @@ int broker_init(struct broker *b, const struct broker_opts *opts)
 	const struct broker_workq_params fq = {"fetch", FETCH_THREADS, FETCH_QUEUE, 0, 503};
 	const struct broker_workq_params lq = {"login", broker_login_threads(), LOGIN_QUEUE,
 					       LOGIN_NICE, 429};
+	const struct broker_workq_params pq = {"pool", POOL_THREADS, POOL_QUEUE, 0, 503};
 
 	memset(b, 0, sizeof(*b));
 	b->opts = opts;
@@ -38,11 +44,14 @@ int broker_init(struct broker *b, const struct broker_opts *opts)
 	b->libvirt = broker_libvirt_new();
 	/* After libvirt: its event loop must exist before the pool manager
 	 * opens connections that want graphics events. */
-	b->pool = b->libvirt && b->config ? broker_pool_new(b->config, opts->state_dir) : NULL;
+	b->pool = b->libvirt && b->config
+		      ? broker_pool_new(b->config, opts->state_dir, opts->pool_sync_each)
+		      : NULL;
 	b->fetch_q = broker_workq_new(&fq);
 	b->login_q = broker_workq_new(&lq);
+	b->pool_q = broker_workq_new(&pq);
 	if (!b->config || !b->state || !b->login || !b->probe || !b->libvirt || !b->pool ||
-	    !b->fetch_q || !b->login_q) {
+	    !b->fetch_q || !b->login_q || !b->pool_q) {
 		broker_destroy(b);
 		return -1;
 	}
@@ -53,12 +62,14 @@ void broker_stop_pools(struct broker *b)
 {
 	broker_workq_stop(b->fetch_q);
 	broker_workq_stop(b->login_q);
+	broker_workq_stop(b->pool_q);
 }
 
 void broker_destroy(struct broker *b)
 {
 	broker_workq_free(b->fetch_q);
 	broker_workq_free(b->login_q);
+	broker_workq_free(b->pool_q);
 	broker_pool_free(b->pool);
 	broker_libvirt_free(b->libvirt);
 	broker_probe_free(b->probe);

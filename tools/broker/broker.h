@@ -27,6 +27,7 @@ struct broker {
 	/* Work kept off the threads that answer lookups (broker_workq.h). */
 	struct broker_workq *fetch_q; /* connection_url fetches */
 	struct broker_workq *login_q; /* password checks */
+	struct broker_workq *pool_q;  /* pool hand-outs, which wait for the disk */
 };
 
 /* 0 or -1 (out of memory). */

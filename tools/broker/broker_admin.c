@@ -260,6 +260,7 @@ static void admin_health(void *app, const struct broker_http_request *req,
 	broker_json_kv_uint(&j, "deadline_closed", broker_http_deadline_closed(b->api));
 	admin_workq_json(&j, "fetches", b->fetch_q);
 	admin_workq_json(&j, "logins", b->login_q);
+	admin_workq_json(&j, "pool_handouts", b->pool_q);
 	broker_json_close(&j);
 	broker_config_release(s);
 	resp->body = broker_json_take(&j, &resp->len);

@@ -305,6 +305,18 @@ static bool api_offload_fetch(struct broker *b, const struct broker_http_request
 	return true;
 }
 
+/* A pool mapping's desktop is handed out on the pool threads: a hand-out
+ * waits for the disk (broker_pool.h). True when resp->offload is set. */
+static bool api_offload_pool(struct broker *b, const struct broker_http_request *req,
+			     const struct st_entry *e, const struct broker_frag *frag,
+			     struct broker_http_response *resp)
+{
+	if (req->pooled || !e->pool || frag->maintenance || frag->login)
+		return false;
+	resp->offload = b->pool_q;
+	return true;
+}
+
 static void api_lookup(void *app, const struct broker_http_request *req,
 		       struct broker_http_response *resp)
 {
@@ -333,7 +345,8 @@ static void api_lookup(void *app, const struct broker_http_request *req,
 	if (!e) {
 		api_log_debug("lookup", &lr.id, ip_str, "unknown", NULL);
 		api_answer_unknown(b, &lr.id, &ip, ip_str, resp);
-	} else if (!api_offload_fetch(b, req, e, frag, NULL, resp)) {
+	} else if (!api_offload_fetch(b, req, e, frag, NULL, resp) &&
+		   !api_offload_pool(b, req, e, frag, resp)) {
 		broker_state_seen(b->state, lr.id.mac, &ip, lr.id.hostname, broker_time_now());
 		rid = (struct broker_reply_ident){lr.id.mac_str, ip_str, lr.id.hostname};
 		/* A mapping with a login is probed (or its domain started) when

@@ -32,6 +32,7 @@ enum {
 	OPT_REPORT_RATE,
 	OPT_MAX_STATIONS,
 	OPT_REQUEST_TIMEOUT,
+	OPT_POOL_SYNC,
 };
 
 static const struct option opts_long[] = {
@@ -49,6 +50,8 @@ static const struct option opts_long[] = {
     {"max-unknown", required_argument, NULL, OPT_MAX_UNKNOWN},
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    /* Not in --help: the old way, kept for the benchmark's comparison. */
+    {"pool-sync", required_argument, NULL, OPT_POOL_SYNC},
     {"per-address-connections", required_argument, NULL, OPT_PER_ADDRESS},
     {"report-rate", required_argument, NULL, OPT_REPORT_RATE},
     {"max-stations", required_argument, NULL, OPT_MAX_STATIONS},
@@ -272,6 +275,12 @@ enum broker_opts_result broker_opts_parse(int argc, char **argv, struct broker_o
 				return opts_fail(err, "--state-dir %s: empty or too long", optarg);
 			o->state_dir = optarg;
 			o->state_dir_given = true;
+			break;
+		case OPT_POOL_SYNC:
+			if (strcmp(optarg, "group") != 0 && strcmp(optarg, "each") != 0)
+				return opts_fail(err, "--pool-sync %s: expected group or each",
+						 optarg);
+			o->pool_sync_each = strcmp(optarg, "each") == 0;
 			break;
 		case OPT_TRUSTED_PROXY:
 			if (o->n_trusted == BROKER_PROXY_MAX)

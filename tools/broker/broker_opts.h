@@ -47,6 +47,10 @@ struct broker_opts {
 	 * above only name the first choice. */
 	bool admin_socket_given;
 	bool state_dir_given;
+	/* --pool-sync=each: every change to pools.json written and fsynced on
+	 * its own with the pool lock held, as before group commits (for
+	 * benchmarks); default group (broker_pool.h). */
+	bool pool_sync_each;
 	struct broker_cidr trusted[BROKER_PROXY_MAX];
 	size_t n_trusted;
 	unsigned threads; /* 0: one per CPU */

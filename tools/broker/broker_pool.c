@@ -64,6 +64,17 @@ struct pool_rt {
 struct broker_pool {
 	pthread_mutex_t lock; /* everything below but conns */
 	pthread_cond_t cond;
+	/* Group commit of pools.json (pool_sync): every change to st takes
+	 * the next generation; one thread at a time writes a snapshot, the
+	 * lock dropped, and says on `saved` how far the file has got. */
+	pthread_cond_t saved;
+	uint64_t gen;	      /* the newest change made in memory */
+	uint64_t durable_gen; /* the newest change known to be on disk */
+	uint64_t failed_gen;  /* the newest change whose write failed */
+	bool writing;
+	bool sync_each;		 /* --pool-sync=each: write at once, under the lock */
+	unsigned write_delay_ms; /* test hook: a slow disk (broker_pool.h) */
+	unsigned long writes, write_errors, handouts;
 	struct broker_config *config;
 	char path[PATH_MAX];
 	char dir[PATH_MAX];
@@ -91,27 +102,91 @@ static struct pool_rt *pool_rt_get(struct broker_pool *p, const char *name, bool
 	return r;
 }
 
-/* Called locked. Every change to the table goes through here before
- * anyone learns of it. */
+/* Locked. Writes the table as it is now (write, fsync, rename: see
+ * file_replace_atomic). Serializing is cheap and done under the lock; the
+ * disk work is done with the lock dropped, so that lookups, hand-outs and
+ * libvirt's events go on meanwhile and what they change goes into the next
+ * write. With --pool-sync=each the lock stays held, as before. */
+static int pool_write(struct broker_pool *p)
+{
+	uint64_t snap = p->gen;
+	size_t len = 0;
+	char *text = broker_pool_state_serialize(&p->st, &len);
+	int ret = -1, e = 0;
+	const char *what = "file";
+
+	if (text) {
+		if (!p->sync_each) {
+			p->writing = true;
+			pthread_mutex_unlock(&p->lock);
+		}
+		if (p->write_delay_ms)
+			usleep(p->write_delay_ms * 1000u);
+		if (mkdir(p->dir, 0700) < 0 && errno != EEXIST) {
+			e = errno;
+			what = "dir";
+		} else if ((ret = file_replace_atomic(p->path, text, len, 0600, 0)) < 0) {
+			e = errno;
+		}
+		explicit_bzero(text, len);
+		free(text);
+		if (!p->sync_each) {
+			pthread_mutex_lock(&p->lock);
+			p->writing = false;
+		}
+	}
+	p->writes++;
+	if (ret == 0) {
+		if (snap > p->durable_gen)
+			p->durable_gen = snap;
+	} else {
+		p->write_errors++;
+		if (snap > p->failed_gen)
+			p->failed_gen = snap;
+		log_event(LOG_ERROR, "pool_state", what, what[0] == 'd' ? p->dir : p->path, "error",
+			  text ? strerror(e) : "out of memory", NULL);
+	}
+	pthread_cond_broadcast(&p->saved);
+	return ret;
+}
+
+/* Locked, and may drop the lock while it waits or writes: returns 0 once
+ * change `gen` is on disk, -1 when the write that held it failed. If no
+ * write is under way, this thread writes; otherwise it waits, without the
+ * lock, for the one under way, and after it one of the threads still
+ * waiting writes everything changed meanwhile: hand-outs that arrive
+ * together share one fsync. Pointers into p->st are stale afterwards. */
+static int pool_sync(struct broker_pool *p, uint64_t gen)
+{
+	for (;;) {
+		if (p->durable_gen >= gen)
+			return 0;
+		if (p->failed_gen >= gen)
+			return -1;
+		if (!p->writing)
+			break;
+		pthread_cond_wait(&p->saved, &p->lock);
+	}
+	return pool_write(p) < 0 && p->durable_gen < gen ? -1 : 0;
+}
+
+/* Locked: a change to the table that nobody waits for. It reaches the
+ * disk with the next write (the manager writes at the end of each round
+ * and before it destroys anything). */
+static uint64_t pool_changed(struct broker_pool *p)
+{
+	uint64_t gen = ++p->gen;
+
+	if (p->sync_each)
+		pool_sync(p, gen);
+	return gen;
+}
+
+/* Locked: a change that must be on disk before anyone learns of it. May
+ * drop the lock (pool_sync). 0 or -1. */
 static int pool_save(struct broker_pool *p)
 {
-	size_t len;
-	char *text = broker_pool_state_serialize(&p->st, &len);
-	int ret;
-
-	if (!text) {
-		log_event(LOG_ERROR, "pool_state", "file", p->path, "error", "out of memory", NULL);
-		return -1;
-	}
-	if (mkdir(p->dir, 0700) < 0 && errno != EEXIST) {
-		log_event(LOG_ERROR, "pool_state", "dir", p->dir, "error", strerror(errno), NULL);
-		ret = -1;
-	} else if ((ret = file_replace_atomic(p->path, text, len, 0600, 0)) < 0) {
-		log_event(LOG_ERROR, "pool_state", "file", p->path, "error", strerror(errno), NULL);
-	}
-	explicit_bzero(text, len);
-	free(text);
-	return ret;
+	return pool_sync(p, ++p->gen);
 }
 
 /* The table as the file has it. A file that cannot be read is set aside
@@ -160,7 +235,8 @@ static void pool_end(struct broker_pool *p, struct broker_pool_vm *vm, const cha
 	if (vm->state == BROKER_POOL_ENDING)
 		return;
 	vm->state = BROKER_POOL_ENDING;
-	pool_save(p);
+	/* The manager writes it before it destroys the domain. */
+	pool_changed(p);
 	log_event(LOG_INFO, "pool_vm_end", "pool", vm->pool, "vm", vm->name, "reason", why, NULL);
 	pool_wake(p);
 }
@@ -187,7 +263,9 @@ static void pool_graphics_event(virConnectPtr conn, virDomainPtr dom, int phase,
 
 		if (phase == VIR_DOMAIN_EVENT_GRAPHICS_INITIALIZE && !vm->viewer_in) {
 			vm->viewer_in = vm->connected = true;
-			pool_save(p);
+			/* Not waited for here, on libvirt's event thread. */
+			pool_changed(p);
+			pool_wake(p);
 		} else if (phase == VIR_DOMAIN_EVENT_GRAPHICS_DISCONNECT && vm->viewer_in) {
 			pool_end(p, vm, "disconnect");
 		}
@@ -265,13 +343,17 @@ static struct pool_conn *pool_conn_find(struct broker_pool *p, const char *uri)
 	return NULL;
 }
 
-static void pool_rt_failed(struct pool_rt *r, const char *what, const char *err)
+/* Not locked: takes the lock, which guards fails and next_try_ms. */
+static void pool_rt_failed(struct broker_pool *p, struct pool_rt *r, const char *what,
+			   const char *err)
 {
+	pthread_mutex_lock(&p->lock);
 	long long d = POOL_BACKOFF_MIN << (r->fails < 6 ? r->fails : 6);
 
 	r->fails++;
 	r->next_try_ms = broker_time_mono_ms() +
 			 (d > BROKER_POOL_BACKOFF_MAX_MS ? BROKER_POOL_BACKOFF_MAX_MS : d);
+	pthread_mutex_unlock(&p->lock);
 	log_event(LOG_WARN, "pool", "pool", r->name, "step", what, "error", err, NULL);
 }
 
@@ -321,7 +403,7 @@ static int pool_reconcile(struct broker_pool *p, struct pool_rt *r, virConnectPt
 
 	if (broker_pool_vm_domains(conn, r->name, &doms, &nd, err, sizeof(err)) < 0 ||
 	    broker_pool_vm_overlays(dir, r->name, &files, &nf, err, sizeof(err)) < 0) {
-		pool_rt_failed(r, "reconcile", err);
+		pool_rt_failed(p, r, "reconcile", err);
 		goto cleanup;
 	}
 	pthread_mutex_lock(&p->lock);
@@ -333,14 +415,14 @@ static int pool_reconcile(struct broker_pool *p, struct pool_rt *r, virConnectPt
 	for (i = 0; i < na; i++) {
 		if (a[i].kind == BROKER_POOL_DESTROY_DOMAIN) {
 			if (broker_pool_vm_destroy(conn, a[i].arg, err, sizeof(err)) < 0) {
-				pool_rt_failed(r, "reconcile", err);
+				pool_rt_failed(p, r, "reconcile", err);
 				goto cleanup;
 			}
 			log_event(LOG_INFO, "pool_reconcile", "pool", r->name, "destroyed",
 				  a[i].arg, NULL);
 		} else if (a[i].kind == BROKER_POOL_REMOVE_OVERLAY) {
 			if (unlink(a[i].arg) < 0 && errno != ENOENT) {
-				pool_rt_failed(r, "reconcile", strerror(errno));
+				pool_rt_failed(p, r, "reconcile", strerror(errno));
 				goto cleanup;
 			}
 		}
@@ -395,7 +477,9 @@ static void pool_destroy_one(struct broker_pool *p, const char *name, const char
 	k = broker_pool_state_find(&p->st, name);
 	if (k >= 0) {
 		broker_pool_state_remove(&p->st, (size_t)k);
-		pool_save(p);
+		/* Nothing is left to lose: a restart that still finds the
+		 * entry (ending) forgets it. */
+		pool_changed(p);
 	}
 	pthread_mutex_unlock(&p->lock);
 	log_event(LOG_INFO, "pool_vm_destroyed", "vm", name, NULL);
@@ -478,7 +562,8 @@ static int pool_make_ready(struct broker_pool *p, virConnectPtr conn, const char
 		vm->port = port;
 		vm->tls_port = tls_port;
 		if (pool_save(p) < 0) {
-			pool_end(p, vm, "state not saved");
+			/* Only this thread adds or removes entries: k holds. */
+			pool_end(p, &p->st.v[k], "state not saved");
 			r = -1;
 			snprintf(err, errlen, "the pool state cannot be saved");
 		}
@@ -505,7 +590,7 @@ static void pool_create_one(struct broker_pool *p, struct pool_rt *r, virConnect
 		(int)sizeof(overlay) ||
 	    !(vm = broker_pool_state_add(&p->st))) {
 		pthread_mutex_unlock(&p->lock);
-		pool_rt_failed(r, "create", "name or path too long, or out of memory");
+		pool_rt_failed(p, r, "create", "name or path too long, or out of memory");
 		return;
 	}
 	p->st.next_id++;
@@ -519,11 +604,16 @@ static void pool_create_one(struct broker_pool *p, struct pool_rt *r, virConnect
 	vm->created = broker_time_now();
 	/* Intent first: from here on a crash leaves a name to clean up. */
 	if (pool_save(p) < 0) {
+		/* Only this thread adds or removes entries, so the new one
+		 * is still the last; a later write drops it from the file
+		 * if another write took it there meanwhile. */
 		broker_pool_state_remove(&p->st, p->st.n - 1);
+		pool_changed(p);
 		pthread_mutex_unlock(&p->lock);
-		pool_rt_failed(r, "create", "the pool state cannot be saved");
+		pool_rt_failed(p, r, "create", "the pool state cannot be saved");
 		return;
 	}
+	vm = &p->st.v[p->st.n - 1]; /* the save may have dropped the lock */
 	if (broker_libvirt_xml_password_new(r->protocol, password, err, sizeof(err)) == 0)
 		snprintf(vm->password, sizeof(vm->password), "%s", password);
 	else
@@ -550,10 +640,12 @@ static void pool_create_one(struct broker_pool *p, struct pool_rt *r, virConnect
 	pthread_mutex_unlock(&p->lock);
 	if (pool_make_ready(p, conn, name, uri, r->protocol, err, sizeof(err)) < 0)
 		goto fail;
+	pthread_mutex_lock(&p->lock);
 	r->fails = 0;
+	pthread_mutex_unlock(&p->lock);
 	goto cleanup;
 fail:
-	pool_rt_failed(r, "create", err);
+	pool_rt_failed(p, r, "create", err);
 	/* Whatever was made goes, the entry last; when libvirt cannot even
 	 * destroy, the entry stays (as ending) for a later round. */
 	pthread_mutex_lock(&p->lock);
@@ -590,6 +682,24 @@ static bool pool_wants_vm(const struct broker_pool *p, const struct pool_rt *r)
 	return clean < r->size && total < r->max;
 }
 
+/* Locked: everything changed so far on disk, sharing a write under way;
+ * after a failed write, tried once more. 0 or -1. */
+static int pool_flush_locked(struct broker_pool *p)
+{
+	if (p->durable_gen >= p->gen || pool_sync(p, p->gen) == 0)
+		return 0;
+	return pool_save(p);
+}
+
+/* What changed without anyone waiting for it goes to disk now; after a
+ * failure, again at the next round. */
+static void pool_flush(struct broker_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	pool_flush_locked(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
 /* One round of the manager: the file's pools, connections and start-up
  * reconciliation, endings, VMs still waiting for a port, then refills. */
 static void pool_round(struct broker_pool *p)
@@ -609,11 +719,11 @@ static void pool_round(struct broker_pool *p)
 	pthread_mutex_unlock(&p->lock);
 	for (r = head; r; r = r->next) {
 		pthread_mutex_lock(&p->lock);
-		bool todo = r->present && !r->reconciled;
+		bool todo = r->present && !r->reconciled && broker_time_mono_ms() >= r->next_try_ms;
 		snprintf(uri, sizeof(uri), "%s", r->uri);
 		snprintf(dir, sizeof(dir), "%s", r->overlay_dir);
 		pthread_mutex_unlock(&p->lock);
-		if (!todo || broker_time_mono_ms() < r->next_try_ms || !(conn = pool_conn(p, uri)))
+		if (!todo || !(conn = pool_conn(p, uri)))
 			continue;
 		if (pool_reconcile(p, r, conn, uri, dir) == 0) {
 			pthread_mutex_lock(&p->lock);
@@ -628,6 +738,9 @@ static void pool_round(struct broker_pool *p)
 
 		pthread_mutex_lock(&p->lock);
 		got = pool_next_ending(p, name, uri, overlay);
+		/* "ending" is on disk before the domain goes (broker_pool.h). */
+		if (got && pool_flush_locked(p) < 0)
+			got = false;
 		pthread_mutex_unlock(&p->lock);
 		if (!got)
 			break;
@@ -670,6 +783,7 @@ static void pool_round(struct broker_pool *p)
 			pool_create_one(p, r, conn);
 		}
 	}
+	pool_flush(p);
 }
 
 static void *pool_thread(void *arg)
@@ -694,17 +808,23 @@ static void *pool_thread(void *arg)
 		p->wake = false;
 	}
 	pthread_mutex_unlock(&p->lock);
+	pool_flush(p);
 	return NULL;
 }
 
-struct broker_pool *broker_pool_new(struct broker_config *config, const char *state_dir)
+struct broker_pool *broker_pool_new(struct broker_config *config, const char *state_dir,
+				    bool sync_each)
 {
 	struct broker_pool *p = calloc(1, sizeof(*p));
+	const char *delay = getenv(BROKER_POOL_WRITE_DELAY_ENV);
 	pthread_condattr_t ca;
 
 	if (!p)
 		return NULL;
 	p->config = config;
+	p->sync_each = sync_each;
+	if (delay)
+		p->write_delay_ms = (unsigned)strtoul(delay, NULL, 10) % 10001;
 	broker_pool_state_init(&p->st);
 	snprintf(p->dir, sizeof(p->dir), "%s", state_dir);
 	snprintf(p->path, sizeof(p->path), "%s/%s", state_dir, BROKER_POOL_STATE_FILE);
@@ -713,6 +833,7 @@ struct broker_pool *broker_pool_new(struct broker_config *config, const char *st
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->cond, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&p->saved, NULL);
 	p->started = pthread_create(&p->thread, NULL, pool_thread, p) == 0;
 	if (!p->started) {
 		broker_pool_free(p);
@@ -748,6 +869,7 @@ void broker_pool_free(struct broker_pool *p)
 	}
 	broker_pool_state_free(&p->st);
 	pthread_cond_destroy(&p->cond);
+	pthread_cond_destroy(&p->saved);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
@@ -806,9 +928,12 @@ enum broker_pool_result broker_pool_handout(struct broker_pool *p, const struct 
 {
 	enum broker_pool_result res = BROKER_POOL_QUEUED;
 	struct broker_pool_vm *take = NULL;
+	char name[BROKER_POOL_VM_NAME_MAX];
 	struct pool_rt *r;
 	size_t ready = 0, i;
 	unsigned place;
+	uint64_t gen;
+	long k;
 
 	memset(d, 0, sizeof(*d));
 	*queue_position = 0;
@@ -821,6 +946,12 @@ enum broker_pool_result broker_pool_handout(struct broker_pool *p, const struct 
 		    memcmp(vm->station, station, 6) == 0) {
 			pool_fill(d, vm);
 			res = BROKER_POOL_GOT;
+			/* Its first hand-out may still be on its way to disk. */
+			if (pool_sync(p, vm->gen) < 0) {
+				memset(d, 0, sizeof(*d));
+				snprintf(err, errlen, "the pool state cannot be saved");
+				res = BROKER_POOL_FAILED;
+			}
 			goto out;
 		}
 	}
@@ -852,22 +983,33 @@ enum broker_pool_result broker_pool_handout(struct broker_pool *p, const struct 
 	memcpy(take->station, station, 6);
 	take->assigned = broker_time_now();
 	take->connected = false;
-	/* Saved before the station hears of it: see broker_pool.h. */
-	if (pool_save(p) < 0) {
-		take->state = BROKER_POOL_READY;
-		memset(take->station, 0, 6);
+	take->gen = gen = ++p->gen;
+	pool_fill(d, take);
+	snprintf(name, sizeof(name), "%s", take->name);
+	/* On disk before the station hears of it (see broker_pool.h): this
+	 * waits, without the lock, for a write that holds the assignment,
+	 * shared with the hand-outs that come meanwhile. */
+	if (pool_sync(p, gen) < 0) {
+		k = broker_pool_state_find(&p->st, name);
+		if (k >= 0 && p->st.v[k].state == BROKER_POOL_ASSIGNED && p->st.v[k].gen == gen) {
+			p->st.v[k].state = BROKER_POOL_READY;
+			memset(p->st.v[k].station, 0, 6);
+			p->st.v[k].gen = 0;
+			pool_changed(p);
+		}
+		memset(d, 0, sizeof(*d));
 		snprintf(err, errlen, "the pool state cannot be saved");
 		res = BROKER_POOL_FAILED;
 		goto out;
 	}
-	pool_fill(d, take);
 	res = BROKER_POOL_GOT;
+	p->handouts++;
 	{
 		char mac[MAC_STR_LEN];
 
 		mac_format(station, mac);
-		log_event(LOG_INFO, "pool_handout", "pool", pool->name, "vm", take->name, "mac",
-			  mac, NULL);
+		log_event(LOG_INFO, "pool_handout", "pool", pool->name, "vm", name, "mac", mac,
+			  NULL);
 	}
 	pool_wake(p); /* refill */
 out:
@@ -877,17 +1019,24 @@ out:
 
 void broker_pool_session(struct broker_pool *p, const uint8_t station[6], bool start)
 {
+	bool ended = false;
+
 	pthread_mutex_lock(&p->lock);
 	for (size_t i = 0; i < p->st.n; i++) {
 		struct broker_pool_vm *vm = &p->st.v[i];
 
 		if (vm->state != BROKER_POOL_ASSIGNED || memcmp(vm->station, station, 6) != 0)
 			continue;
-		if (start)
+		if (start) {
 			vm->connected = true;
-		else
+		} else {
 			pool_end(p, vm, "session end");
+			ended = true;
+		}
 	}
+	/* The station is answered once the end is on disk, as before. */
+	if (ended)
+		pool_sync(p, p->gen);
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -922,6 +1071,16 @@ char *broker_pool_admin_json(struct broker_pool *p, size_t *len)
 		broker_json_close(&j);
 	}
 	broker_json_close_array(&j);
+	/* How pools.json is written: writes (each one write, fsync, rename)
+	 * against hand-outs shows how many hand-outs share an fsync. */
+	broker_json_key(&j, "state_file");
+	broker_json_open(&j);
+	broker_json_kv_str(&j, "sync", p->sync_each ? "each" : "group");
+	broker_json_kv_uint(&j, "writes", p->writes);
+	broker_json_kv_uint(&j, "write_errors", p->write_errors);
+	broker_json_kv_uint(&j, "handouts", p->handouts);
+	broker_json_kv_bool(&j, "pending", p->durable_gen < p->gen);
+	broker_json_close(&j);
 	broker_json_key(&j, "vms");
 	broker_json_open_array(&j);
 	for (size_t i = 0; i < p->st.n; i++) {

@@ -11,8 +11,14 @@
  * never handed out again.
  *
  * State: STATE_DIR/pools.json (mode 0600: it holds the VMs' graphics
- * passwords), replaced atomically on every change. The order of writes is
- * what makes a SIGKILL at any moment harmless:
+ * passwords), replaced atomically (write, fsync, rename) after changes.
+ * Changes are made in memory under the pool lock; the file is written with
+ * the lock dropped, one write at a time, each holding everything changed
+ * so far (a group commit): whoever must wait for its change to be on disk
+ * (a hand-out, a session end, the manager before it acts on a change)
+ * waits without the lock, and hand-outs that arrive during one write share
+ * the next. Nobody is told of a change before it is on disk. The order of
+ * writes is what makes a SIGKILL at any moment harmless:
  *  - a VM's name and overlay path are written (state "creating") BEFORE the
  *    overlay or the domain exists, so whatever a crash leaves half-made is
  *    known by name and destroyed at the next start;
@@ -41,9 +47,16 @@
 
 struct broker_pool;
 
+/* Test hook: milliseconds every write of pools.json waits before it
+ * starts, as on a slow disk (0..10000; tests/broker/test-pool-sync.sh). */
+#define BROKER_POOL_WRITE_DELAY_ENV "VDI_BROKER_POOL_WRITE_DELAY_MS"
+
 /* Starts the manager thread; pools come from the current snapshot of
- * config at every round. NULL on out of memory. */
-struct broker_pool *broker_pool_new(struct broker_config *config, const char *state_dir);
+ * config at every round. sync_each: every change written on its own, with
+ * the lock held (the behaviour before group commits, for benchmarks).
+ * NULL on out of memory. */
+struct broker_pool *broker_pool_new(struct broker_config *config, const char *state_dir,
+				    bool sync_each);
 /* Stops the thread. VMs keep running: the next start adopts them. */
 void broker_pool_free(struct broker_pool *p);
 
@@ -62,7 +75,8 @@ struct broker_pool_desktop {
 };
 
 /* The station's VM of this pool: the one it holds, or a ready one assigned
- * to it now (saved before this returns). Stations that find no ready VM
+ * to it now (on disk before this returns; BROKER_POOL_FAILED, the VM
+ * still ready, when the write fails). Stations that find no ready VM
  * queue up, first come first served: queue_position 1 is next. */
 enum broker_pool_result broker_pool_handout(struct broker_pool *p, const struct st_pool *pool,
 					    const uint8_t station[6], struct broker_pool_desktop *d,
@@ -72,7 +86,9 @@ enum broker_pool_result broker_pool_handout(struct broker_pool *p, const struct 
  * VM, if it holds one, is destroyed). */
 void broker_pool_session(struct broker_pool *p, const uint8_t station[6], bool start);
 
-/* {"pools":[...]} for GET /v1/admin/pools; caller frees. */
+/* {"pools":[...],"state_file":{...},"vms":[...]} for GET
+ * /v1/admin/pools; state_file counts the file's writes and the hand-outs
+ * since start. Caller frees. */
 char *broker_pool_admin_json(struct broker_pool *p, size_t *len);
 
 #endif

@@ -57,6 +57,9 @@ struct broker_pool_vm {
 	 * start-up reconciliation has seen it running in libvirt. */
 	bool verified;
 	bool started; /* not saved: creating, and its domain runs already */
+	/* Not saved: the change (broker_pool.c's generation) that assigned
+	 * it; its station is answered once that change is on disk. */
+	uint64_t gen;
 };
 
 struct broker_pool_state {
