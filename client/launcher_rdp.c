@@ -52,16 +52,21 @@ static LauncherRdp *launcher_rdp_new(const LauncherViewerCallbacks *cb, gpointer
 	return r;
 }
 
-static void launcher_rdp_free(LauncherRdp *r)
+/* The viewer interface's close: no more callbacks, and freed. */
+static void launcher_rdp_close(gpointer viewer)
 {
+	LauncherRdp *r = viewer;
+
 	if (!r)
 		return;
 	launcher_rdp_disconnect(r);
 	g_free(r);
 }
 
-static gboolean launcher_rdp_is_open(LauncherRdp *r)
+static gboolean launcher_rdp_is_open(gpointer viewer)
 {
+	LauncherRdp *r = viewer;
+
 	return r->child && r->opened && !r->done;
 }
 
@@ -477,20 +482,10 @@ static gpointer launcher_rdp_open(const struct broker_endpoint *ep,
 	LauncherRdp *r = launcher_rdp_new(cb, user_data);
 
 	if (!launcher_rdp_connect(r, ep, opt, error)) {
-		launcher_rdp_free(r);
+		launcher_rdp_close(r);
 		return NULL;
 	}
 	return r;
-}
-
-static void launcher_rdp_close(gpointer viewer)
-{
-	launcher_rdp_free(viewer);
-}
-
-static gboolean launcher_rdp_viewer_is_open(gpointer viewer)
-{
-	return launcher_rdp_is_open(viewer);
 }
 
 const LauncherViewerOps launcher_rdp_viewer = {
@@ -499,5 +494,5 @@ const LauncherViewerOps launcher_rdp_viewer = {
     .open = launcher_rdp_open,
     .close = launcher_rdp_close,
     .focus = launcher_rdp_focus,
-    .is_open = launcher_rdp_viewer_is_open,
+    .is_open = launcher_rdp_is_open,
 };
