@@ -7,6 +7,8 @@
 # of pools.json wait first, as on a slow disk, so that the hand-outs of the
 # test surely arrive while a write is under way. Against libvirt's test
 # driver (in the broker's process), a pool of 8 ready VMs:
+#  - the state folder cannot be written: 8 stations asking at once all get
+#    the error answer of a failed save, and their VMs stay ready;
 #  - 8 stations ask at once: all get a VM, with fewer writes than
 #    hand-outs (the admin socket counts both); with --pool-sync=each, the
 #    old way, one write per hand-out;
@@ -77,6 +79,24 @@ readies() { grep -l '"status":"ready"' "$T/$1".* 2>/dev/null | wc -l; }
 # --- group (the default): hand-outs share writes ---
 start "$T/group"
 ok $? "the pool fills to $N ready VMs"
+
+# The state folder made a file: every write fails (root or not).
+mv "$T/group" "$T/group.away" && touch "$T/group"
+ask_all fail 4
+wait "${ASKING[@]}"
+is "$(grep -l '"status":"error"' "$T"/fail.* | wc -l)" "$N" \
+	"pools.json cannot be written: the $N stations asking at once get the error answer"
+like "$(cat "$T/fail.1")" 'could not be started' "  ... the one they got before group commits"
+ready=$(admin_get /v1/admin/pools | python3 -c '
+import json, sys
+print(sum(1 for v in json.load(sys.stdin)["vms"] if v["state"] == "ready"))')
+is "$ready" "$N" "  ... and every VM is still ready, none assigned"
+is "$(state_file handouts)" 0 "  ... no hand-out counted"
+[ "$(state_file write_errors)" -ge 1 ]
+ok $? "  ... the failed writes are counted ($(state_file write_errors))"
+rm "$T/group" && mv "$T/group.away" "$T/group"
+WAIT_FOR_SECS=10 wait_for ready_is "$N"
+ok $? "the folder back: what changed meanwhile is written"
 w0=$(state_file writes)
 ask_all group 1
 wait "${ASKING[@]}"

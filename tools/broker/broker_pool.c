@@ -112,7 +112,7 @@ static int pool_write(struct broker_pool *p)
 	uint64_t snap = p->gen;
 	size_t len = 0;
 	char *text = broker_pool_state_serialize(&p->st, &len);
-	int ret = -1, e = 0;
+	int ret = -1, e = ENOMEM;
 	const char *what = "file";
 
 	if (text) {
@@ -134,8 +134,8 @@ static int pool_write(struct broker_pool *p)
 			pthread_mutex_lock(&p->lock);
 			p->writing = false;
 		}
+		p->writes++;
 	}
-	p->writes++;
 	if (ret == 0) {
 		if (snap > p->durable_gen)
 			p->durable_gen = snap;
@@ -144,7 +144,7 @@ static int pool_write(struct broker_pool *p)
 		if (snap > p->failed_gen)
 			p->failed_gen = snap;
 		log_event(LOG_ERROR, "pool_state", what, what[0] == 'd' ? p->dir : p->path, "error",
-			  text ? strerror(e) : "out of memory", NULL);
+			  strerror(e), NULL);
 	}
 	pthread_cond_broadcast(&p->saved);
 	return ret;
