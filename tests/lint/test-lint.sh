@@ -117,10 +117,12 @@ named_paths() {
 	for f in README.md docs/*.md ./*/README.md tools/*/README.md initramfs/*.sh initramfs/mk/*.sh \
 		tools/image/*.sh Makefile; do
 		[ -f "$f" ] || continue
-		grep -ohE "\\b($(
+		# What a build writes ($(BUILD)/tests/unit/NAME, build/...) is
+		# matched with its prefix and dropped: it is never tracked.
+		grep -ohE "(\\\$\\([A-Za-z_]+\\)/|build/)?\\b($(
 			IFS='|'
 			echo "${SOURCE_DIRS[*]}"
-		))/[A-Za-z0-9_./*-]+" "$f"
+		))/[A-Za-z0-9_./*-]+" "$f" | grep -vE '^(\$\(|build/)'
 	done
 	# rootfs-overlay/README.md's table names files relative to the overlay.
 	local bq='`'
