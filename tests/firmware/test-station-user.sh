@@ -79,30 +79,19 @@ mkfs.fat -n STICKTWO "$T/stick2.img" >/dev/null
 size1=$((16 * 1024 * 1024))
 size2=$((24 * 1024 * 1024))
 
-# The station's sound card goes to ALSA on the host, through a private
-# configuration: its output is written to a raw file (QEMU's wav audiodev
-# has no input), its input is read from a tone file, both with the null
-# device as the clock. QEMU's ALSA voices are 44.1 kHz, 16 bit, stereo.
-sox -n -r 44100 -b 16 -c 2 -e signed -t raw "$T/mic.raw" synth 60 sine 600 vol 0.5 ||
+# The station's sound card goes to SDL's disk driver, through QEMU's sdl
+# audiodev: its output is written to a raw file and its input is read from
+# a tone file, both at the pace of the sound card's own clock (the driver
+# waits one buffer's play time per buffer). A microphone read with no clock
+# (ALSA's file plugin over its null device) was drained in two seconds
+# when the station first opened it, before the desktop recorded anything.
+# QEMU's voices are 44.1 kHz, 16 bit, stereo.
+sox -n -r 44100 -b 16 -c 2 -e signed -t raw "$T/mic.raw" synth 900 sine 600 vol 0.5 ||
 	{ diag "sox could not make the microphone's tone" && exit 1; }
-cat >"$T/asoundrc" <<ALSA
-pcm.vdimic {
-	type file
-	slave.pcm "null"
-	file "/dev/null"
-	infile "$T/mic.raw"
-	format "raw"
-}
-pcm.vdispeaker {
-	type file
-	slave.pcm "null"
-	file "$T/station.raw"
-	format "raw"
-}
-ALSA
-ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:$T/asoundrc station_start pxe-bios --params "$FW_PARAMS vdi.broker=http://10.0.2.100:8080" \
+SDL_AUDIODRIVER=disk SDL_DISKAUDIOFILE=$T/station.raw SDL_DISKAUDIOFILEIN=$T/mic.raw \
+	station_start pxe-bios --params "$FW_PARAMS vdi.broker=http://10.0.2.100:8080" \
 	--fwd "8080:$bport" --fwd "5930:$pport" --stick "$T/stick1.img" \
-	--input ps2 --audio "alsa,in.dev=vdimic,out.dev=vdispeaker,in.try-poll=off,out.try-poll=off" ||
+	--input ps2 --audio "sdl,in.frequency=44100,in.channels=2,out.frequency=44100,out.channels=2" ||
 	exit 1
 station_wait_stage login 300 && station_status_like '^state=idle login=broker ' 60
 ok $? "PXE boot to the login screen with user name and password (at $(station_stage_time login) s)"
