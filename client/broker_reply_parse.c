@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker_reply_desktops.h"
 #include "broker_reply_json.h"
 #include "broker_reply_policy.h"
 #include "netaddr.h"
@@ -94,6 +95,7 @@ static const struct {
     {"unknown", BROKER_STATUS_UNKNOWN},
     {"error", BROKER_STATUS_ERROR},
     {"ok", BROKER_STATUS_OK},
+    {"choose", BROKER_STATUS_CHOOSE},
 };
 
 const char *broker_status_name(enum broker_status s)
@@ -274,7 +276,8 @@ static int reply_parse_root(struct json_object *root, struct broker_reply *r,
 	    reply_endpoints(root, r, e) < 0 || reply_connection_file(root, r, e) < 0 ||
 	    broker_reply_json_str(root, "user", "user", 64, 0, NULL, &r->user, e) < 0 ||
 	    broker_reply_json_str(root, "session", "session", BROKER_REPLY_SESSION_MAX,
-				  REPLY_STR_SECRET, reply_session_ok, &r->session, e) < 0)
+				  REPLY_STR_SECRET, reply_session_ok, &r->session, e) < 0 ||
+	    broker_reply_desktops_parse(root, r, e) < 0)
 		return -1;
 	r->retry_after = (int)retry;
 	r->queue_position = (unsigned)queue;
@@ -402,6 +405,7 @@ void broker_reply_clear(struct broker_reply *r)
 	free(r->endpoints);
 	free(r->user);
 	reply_free_secret(r->session);
+	broker_reply_desktops_clear(r);
 	memset(r, 0, sizeof(*r));
 	r->retry_after = -1;
 }

@@ -29,6 +29,10 @@
 #define BROKER_REPLY_VV_MAX (64 * 1024)
 /* The usbredir filter that matches every device and refuses it. */
 #define BROKER_REPLY_USB_NONE "-1,-1,-1,-1,0"
+/* A "choose" reply: the user's desktops. */
+#define BROKER_REPLY_MAX_DESKTOPS     32
+#define BROKER_REPLY_DESKTOP_ID_MAX   64
+#define BROKER_REPLY_DESKTOP_NAME_MAX 255
 
 enum broker_status {
 	BROKER_STATUS_READY,
@@ -36,7 +40,8 @@ enum broker_status {
 	BROKER_STATUS_MAINTENANCE,
 	BROKER_STATUS_UNKNOWN,
 	BROKER_STATUS_ERROR,
-	BROKER_STATUS_OK, /* the answer to a session report */
+	BROKER_STATUS_OK,     /* the answer to a session report */
+	BROKER_STATUS_CHOOSE, /* a login whose user has several desktops */
 };
 
 enum broker_protocol {
@@ -76,6 +81,22 @@ struct broker_policy {
 	char *screen_text;
 };
 
+/* A desktop's state in a "choose" reply; a state this launcher does not
+ * know is UNKNOWN. */
+enum broker_desktop_state {
+	BROKER_DESKTOP_UNKNOWN,
+	BROKER_DESKTOP_RUNNING,
+	BROKER_DESKTOP_OFF,
+	BROKER_DESKTOP_STARTING,
+};
+
+/* One of the user's desktops in a "choose" reply. */
+struct broker_desktop {
+	char *id;   /* what the login sends back as "desktop" */
+	char *name; /* the label shown; the id when the broker gave none */
+	enum broker_desktop_state state;
+};
+
 struct broker_reply {
 	enum broker_status status;
 	char *message;
@@ -95,6 +116,11 @@ struct broker_reply {
 	 * was given this desktop. A secret: wiped by broker_reply_clear. NULL
 	 * when absent (an older broker). */
 	char *session;
+	/* A "choose" reply: at least one desktop (ids unique), and the one
+	 * used last (one of the ids, else NULL). */
+	struct broker_desktop *desktops;
+	size_t n_desktops;
+	char *last;
 };
 
 /* Parses len bytes at data (which need not be NUL-terminated). On success
@@ -123,6 +149,7 @@ int broker_reply_add_vv(struct broker_reply *r, const char *text, size_t len,
 			bool *delete_this_file, char *err, size_t errlen);
 
 const char *broker_status_name(enum broker_status s);
+const char *broker_desktop_state_name(enum broker_desktop_state s);
 const char *broker_protocol_name(enum broker_protocol p);
 
 #endif

@@ -13,6 +13,7 @@
  * parser it calls lives, linked with every fuzz target). */
 #include "../../client/broker_reply_parse.c"
 #include "../../client/broker_reply_json.c"
+#include "../../client/broker_reply_desktops.c"
 #include "../../client/broker_reply_policy.c"
 #include "../../client/broker_reply_vv.c"
 

@@ -292,6 +292,30 @@ static json_object *case_obj(json_object *o, const char *key)
 	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
+/* A choose reply's desktops: ids, labels and states as the broker wrote
+ * them (the broker sends only the states the launcher knows). */
+static void check_case_desktops(json_object *want, const struct broker_reply *r)
+{
+	json_object *list = case_obj(want, "desktops");
+
+	if (r->status != BROKER_STATUS_CHOOSE) {
+		g_assert_cmpuint(r->n_desktops, ==, 0);
+		return;
+	}
+	g_assert_nonnull(list);
+	g_assert_cmpuint(r->n_desktops, ==, json_object_array_length(list));
+	for (size_t i = 0; i < r->n_desktops; i++) {
+		json_object *d = json_object_array_get_idx(list, i);
+
+		g_assert_cmpstr(r->desktops[i].id, ==, case_str(d, "id"));
+		g_assert_cmpstr(r->desktops[i].name, ==,
+				case_str(d, "name") ? case_str(d, "name") : case_str(d, "id"));
+		g_assert_cmpstr(broker_desktop_state_name(r->desktops[i].state), ==,
+				case_str(d, "state") ? case_str(d, "state") : "unknown");
+	}
+	g_assert_cmpstr(r->last, ==, case_str(want, "last"));
+}
+
 /* Every field the reply holds, compared with what the parser made of it. */
 static void check_case_fields(json_object *want, const struct broker_reply *r)
 {
@@ -339,6 +363,7 @@ static void check_case_fields(json_object *want, const struct broker_reply *r)
 	}
 	g_assert_cmpstr(r->user, ==, case_str(want, "user"));
 	g_assert_cmpstr(r->session, ==, case_str(want, "session"));
+	check_case_desktops(want, r);
 }
 
 static gint case_path_cmp(gconstpointer a, gconstpointer b)
@@ -410,6 +435,157 @@ static void test_lookup_cases(void)
 	/* An empty or misplaced folder must not pass quietly. */
 	g_assert_cmpuint(files->len, >=, 20);
 	g_assert_cmpuint(ready, >=, 5);
+}
+
+#define CHOOSE_HEAD "{\"status\":\"choose\",\"user\":\"alice\","
+
+/* A user with several desktops: the list, the states in words the
+ * launcher knows (others are unknown), the label defaulting to the id,
+ * and the last one only when it is listed. */
+static void test_choose(void)
+{
+	const char *json =
+	    CHOOSE_HEAD "\"station\":{\"name\":\"desk\"},\"policy\":{\"login\":\"broker\"},"
+			"\"desktops\":[{\"id\":\"win-11\",\"name\":\"Windows 11 (office)\","
+			"\"state\":\"running\"},{\"id\":\"lab.B_2\",\"name\":\"Lab \u00e9\","
+			"\"state\":\"off\"},{\"id\":\"c\",\"state\":\"starting\"},"
+			"{\"id\":\"d\",\"name\":\"\",\"state\":\"hibernating\"},{\"id\":\"e\"}],"
+			"\"last\":\"lab.B_2\"}";
+	const char *stale = CHOOSE_HEAD "\"desktops\":[{\"id\":\"a\"},{\"id\":\"b\"}],"
+					"\"last\":\"gone\"}";
+	const char *other = "{\"status\":\"error\",\"desktops\":[{\"id\":\"a\"}]}";
+	struct broker_reply r;
+	char err[160];
+
+	g_assert_cmpint(broker_reply_parse(json, strlen(json), &r, err, sizeof(err)), ==, 0);
+	g_assert_cmpint(r.status, ==, BROKER_STATUS_CHOOSE);
+	g_assert_cmpstr(broker_status_name(r.status), ==, "choose");
+	g_assert_cmpstr(r.user, ==, "alice");
+	g_assert_true(r.has_policy);
+	g_assert_cmpuint(r.n_desktops, ==, 5);
+	g_assert_cmpstr(r.desktops[0].id, ==, "win-11");
+	g_assert_cmpstr(r.desktops[0].name, ==, "Windows 11 (office)");
+	g_assert_cmpint(r.desktops[0].state, ==, BROKER_DESKTOP_RUNNING);
+	g_assert_cmpstr(r.desktops[1].name, ==, "Lab \u00e9");
+	g_assert_cmpint(r.desktops[1].state, ==, BROKER_DESKTOP_OFF);
+	g_assert_cmpstr(r.desktops[2].name, ==, "c");
+	g_assert_cmpint(r.desktops[2].state, ==, BROKER_DESKTOP_STARTING);
+	g_assert_cmpstr(r.desktops[3].name, ==, "d");
+	g_assert_cmpint(r.desktops[3].state, ==, BROKER_DESKTOP_UNKNOWN);
+	g_assert_cmpint(r.desktops[4].state, ==, BROKER_DESKTOP_UNKNOWN);
+	g_assert_cmpstr(r.last, ==, "lab.B_2");
+	broker_reply_clear(&r);
+	g_assert_null(r.desktops);
+	g_assert_cmpuint(r.n_desktops, ==, 0);
+	broker_reply_clear(&r);
+
+	g_assert_cmpint(broker_reply_parse(stale, strlen(stale), &r, err, sizeof(err)), ==, 0);
+	g_assert_cmpuint(r.n_desktops, ==, 2);
+	g_assert_null(r.last);
+	broker_reply_clear(&r);
+
+	/* Only a choose reply carries a list. */
+	g_assert_cmpint(broker_reply_parse(other, strlen(other), &r, err, sizeof(err)), ==, 0);
+	g_assert_cmpuint(r.n_desktops, ==, 0);
+	g_assert_null(r.desktops);
+	broker_reply_clear(&r);
+}
+
+/* Hostile and broken desktop lists: each refused with the member named,
+ * nothing left behind. */
+static void test_choose_malformed(void)
+{
+	static const struct {
+		const char *json, *why;
+	} cases[] = {
+	    {"{\"status\":\"choose\"}", "desktops: missing"},
+	    {CHOOSE_HEAD "\"desktops\":null}", "desktops: missing"},
+	    {CHOOSE_HEAD "\"desktops\":{}}", "desktops: not an array"},
+	    {CHOOSE_HEAD "\"desktops\":\"a,b\"}", "desktops: not an array"},
+	    {CHOOSE_HEAD "\"desktops\":[]}", "desktops: empty"},
+	    {CHOOSE_HEAD "\"desktops\":[1]}", "desktops[0]: not an object"},
+	    {CHOOSE_HEAD "\"desktops\":[{\"name\":\"x\"}]}", "desktops[0].id: missing"},
+	    {CHOOSE_HEAD "\"desktops\":[{\"id\":\"\"}]}", "desktops[0].id: malformed"},
+	    {CHOOSE_HEAD "\"desktops\":[{\"id\":7}]}", "desktops[0].id: not a string"},
+	    {CHOOSE_HEAD "\"desktops\":[{\"id\":\"a b\"}]}", "desktops[0].id: malformed"},
+	    {CHOOSE_HEAD "\"desktops\":[{\"id\":\"a\\\"b\"}]}", "desktops[0].id: malformed"},
+	    {CHOOSE_HEAD "\"desktops\":[{\"id\":\"a/../b\"}]}", "desktops[0].id: malformed"},
+	    {CHOOSE_HEAD "\"desktops\":[{\"id\":\"\u00e9\"}]}", "desktops[0].id: malformed"},
+	    {CHOOSE_HEAD "\"desktops\":[{\"id\":\"a\\u0000b\"}]}",
+	     "desktops[0].id: contains a NUL byte"},
+	    {CHOOSE_HEAD "\"desktops\":[{\"id\":\"a\"},{\"id\":\"a\"}]}",
+	     "desktops[1].id: listed twice"},
+	    {CHOOSE_HEAD "\"desktops\":[{\"id\":\"a\",\"name\":\"two\\nlines\"}]}",
+	     "desktops[0].name: contains control"},
+	    {CHOOSE_HEAD "\"desktops\":[{\"id\":\"a\",\"name\":\"\\u001b[2J\"}]}",
+	     "desktops[0].name: contains control"},
+	    {CHOOSE_HEAD "\"desktops\":[{\"id\":\"a\",\"name\":[]}]}",
+	     "desktops[0].name: not a string"},
+	    {CHOOSE_HEAD "\"desktops\":[{\"id\":\"a\",\"state\":1}]}",
+	     "desktops[0].state: not a string"},
+	    {CHOOSE_HEAD "\"desktops\":[{\"id\":\"a\"}],\"last\":\"a b\"}", "last: malformed"},
+	    {CHOOSE_HEAD "\"desktops\":[{\"id\":\"a\"}],\"last\":{}}", "last: not a string"},
+	    {CHOOSE_HEAD "\"desktops\":[{\"id\":\"a\"},{\"id\":\"b\"},[{\"deep\":{\"x\":[]}}]]}",
+	     "desktops[2]: not an object"},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct broker_reply r;
+		char err[160];
+		int rc =
+		    broker_reply_parse(cases[i].json, strlen(cases[i].json), &r, err, sizeof(err));
+		if (rc == 0)
+			g_error("case %zu was accepted: %s", i, cases[i].json);
+		if (!strstr(err, cases[i].why))
+			g_error("case %zu: error '%s' does not mention '%s'", i, err, cases[i].why);
+		g_assert_null(r.desktops);
+		g_assert_null(r.user);
+	}
+}
+
+/* The caps: 32 desktops pass, 33 do not; ids and labels at their length
+ * limits pass, one byte more does not. */
+static void test_choose_limits(void)
+{
+	struct broker_reply r;
+	char err[160];
+	g_autofree char *id64 = g_strnfill(BROKER_REPLY_DESKTOP_ID_MAX, 'i');
+	g_autofree char *id65 = g_strnfill(BROKER_REPLY_DESKTOP_ID_MAX + 1, 'i');
+	g_autofree char *name255 = g_strnfill(BROKER_REPLY_DESKTOP_NAME_MAX, 'n');
+	g_autofree char *name256 = g_strnfill(BROKER_REPLY_DESKTOP_NAME_MAX + 1, 'n');
+
+	for (int n = BROKER_REPLY_MAX_DESKTOPS; n <= BROKER_REPLY_MAX_DESKTOPS + 1; n++) {
+		GString *s = g_string_new(CHOOSE_HEAD "\"desktops\":[");
+		int rc;
+
+		for (int i = 0; i < n; i++)
+			g_string_append_printf(s, "%s{\"id\":\"d%d\",\"state\":\"off\"}",
+					       i ? "," : "", i);
+		g_string_append(s, "],\"last\":\"d9\"}");
+		rc = broker_reply_parse(s->str, s->len, &r, err, sizeof(err));
+		if (n == BROKER_REPLY_MAX_DESKTOPS) {
+			g_assert_cmpint(rc, ==, 0);
+			g_assert_cmpuint(r.n_desktops, ==, n);
+			g_assert_cmpstr(r.last, ==, "d9");
+		} else {
+			g_assert_cmpint(rc, ==, -1);
+			g_assert_nonnull(strstr(err, "desktops: too many"));
+		}
+		broker_reply_clear(&r);
+		g_string_free(s, TRUE);
+	}
+	for (int i = 0; i < 4; i++) {
+		const char *id = i == 0 ? id64 : i == 1 ? id65 : "a";
+		const char *name = i == 2 ? name255 : i == 3 ? name256 : "x";
+		g_autofree char *json = g_strdup_printf(
+		    CHOOSE_HEAD "\"desktops\":[{\"id\":\"%s\",\"name\":\"%s\"}]}", id, name);
+		int rc = broker_reply_parse(json, strlen(json), &r, err, sizeof(err));
+
+		g_assert_cmpint(rc, ==, i % 2 ? -1 : 0);
+		if (rc < 0)
+			g_assert_nonnull(strstr(err, "too long"));
+		broker_reply_clear(&r);
+	}
 }
 
 static void test_limits(void)
@@ -527,6 +703,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/client/reply/login", test_login_reply);
 	g_test_add_func("/client/reply/malformed", test_malformed);
 	g_test_add_func("/client/reply/limits", test_limits);
+	g_test_add_func("/client/reply/choose", test_choose);
+	g_test_add_func("/client/reply/choose_malformed", test_choose_malformed);
+	g_test_add_func("/client/reply/choose_limits", test_choose_limits);
 	g_test_add_func("/client/reply/lookup_cases", test_lookup_cases);
 	g_test_add_func("/client/usb/filter", test_usb_filter);
 	g_test_add_func("/client/usb/combine", test_usb_combine);
