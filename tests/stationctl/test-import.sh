@@ -1,9 +1,11 @@
 #!/bin/bash
 # import-kvm-vdi: a KVM-VDI clients.xml (the dashboard's real format) with
-# clients that map (RDP) and clients that cannot (SPICE machines, vmView
-# pools, broken entries, duplicates, sections that exist): the report names
-# each one with its line, the importable ones land in one valid edit, and bad
-# XML is refused with file:line and without touching the stations file.
+# clients that map (RDP, SPICE machines as libvirt domains) and clients that
+# cannot (vmView pools, broken entries, duplicates, sections that exist): the
+# report names each one with its line and what the SPICE mappings assume, the
+# importable ones land in one valid edit, and bad XML is refused with
+# file:line and without touching the stations file. test-import-libvirt.sh
+# has the SPICE machines that cannot be domains and a broker answering one.
 # shellcheck source=SCRIPTDIR/../lib/tap.sh disable=SC1091
 . "$(dirname "$0")/../lib/tap.sh"
 
@@ -40,8 +42,8 @@ report() {
 }
 report 3 "client 192\\.168\\.1\\.5: added \\[192\\.168\\.1\\.5\\] protocol=rdp host=192\\.168\\.249\\.111 port=3389" \
 	"RDP client imported with the default port"
-report 7 "client 192\\.168\\.1\\.1: not imported: cannot map yet: SPICE machine \"PCa01\"" \
-	"SPICE machine reported as not mappable yet"
+report 7 "client 192\\.168\\.1\\.1: added \\[192\\.168\\.1\\.1\\] protocol=spice domain=PCa01 libvirt_uri=qemu:///system\$" \
+	"SPICE machine imported as a libvirt domain on the default URI"
 report 11 "client 192\\.168\\.1\\.2: not imported: cannot map: vmView .*pool \"Users\"" \
 	"vmView pool reported as not mappable"
 report 15 "added \\[192\\.168\\.1\\.6\\] protocol=rdp host=rds01\\.example\\.lan port=3390" \
@@ -59,13 +61,16 @@ report 48 "added \\[192\\.168\\.1\\.10\\] protocol=rdp host=fd00::10 port=3389" 
 report 52 "added \\[fd00::20\\] protocol=rdp host=192\\.168\\.249\\.120" "IPv6 client, protocol with blanks around it"
 report 58 "added \\[192\\.168\\.1\\.8\\] protocol=rdp host=192\\.168\\.249\\.117" "the last duplicate is imported"
 is "$(printf '%s\n' "$out" | grep -c "^$X:")" 13 "one report line per entry"
+is "$(printf '%s\n' "$out" | grep -c "^assumed: ")" 1 "what the SPICE mappings assume is said once"
+like "$out" "assumed: 1 SPICE machine is a libvirt domain of that name on qemu:///system \\(--libvirt-uri\\); stations reach its display at the domain's graphics listen address" \
+	"  ... the hypervisor and the display address"
 ok $(($(printf '%s\n' "$out" | grep -c ":4[2-6]: ") != 0)) "commented-out clients are ignored"
-like "$out" "5 of 13 clients imported into $F; 8 entries not imported" "summary line"
+like "$out" "6 of 13 clients imported into $F; 7 entries not imported" "summary line"
 
 "$CTL" check -q
 ok $? "the stations file is valid after the import"
 is "$("$CTL" list -H | awk '{print $1 " " $4}' | tr '\n' ' ')" \
-	"group:lab - 192.168.1.9 rdp://192.168.249.200:3389 192.168.1.5 rdp://192.168.249.111:3389 192.168.1.6 rdp://rds01.example.lan:3390 192.168.1.10 rdp://[fd00::10]:3389 fd00::20 rdp://192.168.249.120:3389 192.168.1.8 rdp://192.168.249.117:3389 " \
+	"group:lab - 192.168.1.9 rdp://192.168.249.200:3389 192.168.1.5 rdp://192.168.249.111:3389 192.168.1.1 - 192.168.1.6 rdp://rds01.example.lan:3390 192.168.1.10 rdp://[fd00::10]:3389 fd00::20 rdp://192.168.249.120:3389 192.168.1.8 rdp://192.168.249.117:3389 " \
 	"the imported sections and their endpoints"
 head -7 "$F" | cmp -s - "$DATA/import-stations.conf"
 ok $? "the lines that were there are kept"
@@ -85,6 +90,8 @@ run "$CTL" import-kvm-vdi --group lab "$X"
 is "$rc" 0 "import --group exits 0"
 "$CTL" show 192.168.1.5 | grep -Eq '^  group += lab +\(192\.168\.1\.5, line [0-9]+\)'
 ok $? "import --group puts the stations in the group"
+"$CTL" show 192.168.1.1 | grep -Eq '^  group += lab +\(192\.168\.1\.1, line [0-9]+\)'
+ok $? "  ... the SPICE machines too"
 cp "$DATA/import-stations.conf" "$F"
 run "$CTL" import-kvm-vdi -g nope "$X"
 is "$rc" 1 "import into a missing group: exit 1"

@@ -71,7 +71,13 @@ static const struct {
     {"spice",
      "<client ip=\"10.0.0.1\"><protocol>SPICE</protocol>"
      "<machine-name>PCa01</machine-name></client>",
-     NULL, NULL, "cannot map yet: SPICE machine \"PCa01\""},
+     "10.0.0.1", "protocol=spice domain=PCa01 libvirt_uri=qemu:///system", NULL},
+    {"spice name not a domain name",
+     "<client ip=\"10.0.0.1\"><protocol>SPICE</protocol>"
+     "<machine-name>PC a01</machine-name></client>",
+     NULL, NULL, "SPICE machine \"PC a01\" cannot be a libvirt domain"},
+    {"spice no machine-name", "<client ip=\"10.0.0.1\"><protocol>SPICE</protocol></client>", NULL,
+     NULL, "SPICE client without a usable <machine-name>"},
     {"vmview", "<client ip=\"10.0.0.1\"><protocol>vmView</protocol><pool>Users</pool></client>",
      NULL, NULL, "vmView (VMware Horizon) pool \"Users\""},
     {"unknown protocol", "<client ip=\"10.0.0.1\"><protocol>X2Go</protocol></client>", NULL, NULL,
@@ -111,7 +117,7 @@ static void test_clients(void)
 		const struct stationctl_import_item *it;
 
 		g_test_message("case %s", client_cases[i].name);
-		g_assert_cmpint(stationctl_import_parse(xml, strlen(xml), "c.xml", NULL, &imp,
+		g_assert_cmpint(stationctl_import_parse(xml, strlen(xml), "c.xml", NULL, NULL, &imp,
 							&line, err, sizeof(err)),
 				==, 0);
 		g_assert_cmpuint(imp.n, ==, 1);
@@ -151,11 +157,12 @@ static void test_duplicates_and_group(void)
 		 "<client ip=\"10.0.0.1\"><protocol>SPICE</protocol>"
 		 "<machine-name>d</machine-name></client>\n" TAIL;
 	struct stationctl_import imp;
+	static const struct stationctl_import_libvirt lv = {"qemu+ssh://kvm1/system", "10.1.2.3"};
 	char err[256] = "";
 	unsigned line;
 
-	g_assert_cmpint(stationctl_import_parse(xml, strlen(xml), "c.xml", "lab", &imp, &line, err,
-						sizeof(err)),
+	g_assert_cmpint(stationctl_import_parse(xml, strlen(xml), "c.xml", "lab", &lv, &imp, &line,
+						err, sizeof(err)),
 			==, 0);
 	g_assert_cmpuint(imp.clients, ==, 4);
 	g_assert_cmpuint(imp.n, ==, 4);
@@ -168,8 +175,13 @@ static void test_duplicates_and_group(void)
 	/* 10.0.0.01 is not an IP address spelling the parser takes; it is
 	 * reported, not merged. */
 	g_assert_false(imp.items[2].mappable);
-	g_assert_false(imp.items[3].mappable);
-	g_assert_nonnull(strstr(imp.items[3].reason, "SPICE"));
+	/* The last entry for 10.0.0.1, a SPICE machine on the given hypervisor. */
+	g_assert_true(imp.items[3].mappable);
+	g_assert_cmpuint(imp.items[3].n_kvs, ==, 5);
+	g_assert_cmpstr(imp.items[3].kvs[1], ==, "domain=d");
+	g_assert_cmpstr(imp.items[3].kvs[2], ==, "libvirt_uri=qemu+ssh://kvm1/system");
+	g_assert_cmpstr(imp.items[3].kvs[3], ==, "display_host=10.1.2.3");
+	g_assert_cmpstr(imp.items[3].kvs[4], ==, "group=lab");
 	stationctl_import_free(&imp);
 }
 
@@ -203,8 +215,8 @@ static void test_refused(void)
 		size_t len = i == G_N_ELEMENTS(cases) - 1 ? 30 : strlen(cases[i].xml);
 
 		g_test_message("case %zu", i);
-		g_assert_cmpint(stationctl_import_parse(cases[i].xml, len, "c.xml", NULL, &imp,
-							&line, err, sizeof(err)),
+		g_assert_cmpint(stationctl_import_parse(cases[i].xml, len, "c.xml", NULL, NULL,
+							&imp, &line, err, sizeof(err)),
 				==, -1);
 		if (!strstr(err, cases[i].err))
 			g_error("case %zu: '%s' lacks '%s'", i, err, cases[i].err);
@@ -227,8 +239,8 @@ static void test_many(void)
 				       "<machine-rdp-address>ts%d</machine-rdp-address></client>\n",
 				       i / 256, i % 256, i);
 	g_string_append(xml, TAIL);
-	g_assert_cmpint(stationctl_import_parse(xml->str, xml->len, "c.xml", NULL, &imp, &line, err,
-						sizeof(err)),
+	g_assert_cmpint(stationctl_import_parse(xml->str, xml->len, "c.xml", NULL, NULL, &imp,
+						&line, err, sizeof(err)),
 			==, 0);
 	g_assert_cmpuint(imp.n, ==, 5000);
 	g_assert_cmpuint(imp.items[4999].line, ==, 5002);

@@ -124,17 +124,24 @@ static const struct stationctl_command stationctl_commands[] = {
      "\n"
      "  -d, --delete   remove USER\n",
      stationctl_passwd_main, 0},
-    {"import-kvm-vdi", "FILE [--group G] [--dry-run]", "import a KVM-VDI clients.xml",
+    {"import-kvm-vdi", "FILE [--group G] [--libvirt-uri URI] [--display-host H] [--dry-run]",
+     "import a KVM-VDI clients.xml",
      "Reads the thin-client list of a KVM-VDI dashboard (functions/clients.xml)\n"
      "and adds one [IP] section per client that can be mapped, all in one edit.\n"
      "RDP clients become protocol=rdp with host and port from machine-rdp-address.\n"
-     "SPICE clients name a KVM-VDI virtual machine whose address the dashboard\n"
-     "looks up at connect time, and vmView clients name a VMware Horizon pool:\n"
-     "both are reported as not importable, with the line and the reason, as are\n"
+     "SPICE clients name a KVM-VDI virtual machine: they become protocol=spice\n"
+     "with domain=MACHINE-NAME on the libvirt URI given, whose display the broker\n"
+     "looks up when the station asks, as the dashboard did; names that are not\n"
+     "valid domain names are refused. vmView clients name a VMware Horizon pool\n"
+     "and are reported as not importable, with the line and the reason, as are\n"
      "malformed entries and sections that exist already.\n"
      "\n"
-     "  -g, --group G   put every imported station in group G (must exist)\n"
-     "  -n, --dry-run   report what would be imported; change nothing\n",
+     "  -g, --group G         put every imported station in group G (must exist)\n"
+     "  -c, --libvirt-uri URI the hypervisor of the SPICE machines\n"
+     "                        (default qemu:///system)\n"
+     "      --display-host H  the address stations reach the SPICE machines'\n"
+     "                        displays at (default: from the running domain)\n"
+     "  -n, --dry-run         report what would be imported; change nothing\n",
      stationctl_import_main, 0},
     {"maintenance", "on|off MATCH [--message TEXT]",
      "put a station, group, pool or domain in maintenance",

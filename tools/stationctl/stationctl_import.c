@@ -168,10 +168,44 @@ static int stationctl_import_rdp(struct stationctl_import_item *it, xmlNode *cli
 	return 0;
 }
 
+/* A SPICE client names a KVM-VDI virtual machine, which is a libvirt
+ * domain of that name: at connect time the dashboard asks the hypervisor
+ * for its display (virsh domdisplay), which is what the broker does for a
+ * `domain` mapping. The hypervisor is not in clients.xml, so it is lv's. */
+static int stationctl_import_spice(struct stationctl_import_item *it, xmlNode *client,
+				   const struct stationctl_import_libvirt *lv)
+{
+	xmlNode *el = stationctl_import_child(client, "machine-name");
+	const char *uri = lv && lv->uri ? lv->uri : ST_LIBVIRT_URI_DEFAULT;
+	char name[STATIONCTL_IMPORT_TEXT_MAX], shown[200], err[256] = "";
+
+	if (!el || stationctl_import_text(el, name, sizeof(name)) < 0 || name[0] == '\0') {
+		stationctl_import_reason(it, "SPICE client without a usable <machine-name>");
+		return 0;
+	}
+	stationctl_util_printable(name, shown, sizeof(shown));
+	if (st_value_check(ST_KEY_DOMAIN, name, err, sizeof(err)) < 0) {
+		stationctl_import_reason(it,
+					 "SPICE machine \"%s\" cannot be a libvirt domain in the "
+					 "stations file: %s",
+					 shown, err);
+		return 0;
+	}
+	if (stationctl_import_kv(it, "protocol", "spice") < 0 ||
+	    stationctl_import_kv(it, "domain", name) < 0 ||
+	    stationctl_import_kv(it, "libvirt_uri", uri) < 0 ||
+	    (lv && lv->display_host &&
+	     stationctl_import_kv(it, "display_host", lv->display_host) < 0))
+		return -1;
+	it->mappable = true;
+	it->domain = true;
+	return 0;
+}
+
 /* One <client>: fills it, mappable or with the reason why not. -1 only on
  * out-of-memory. */
 static int stationctl_import_client(struct stationctl_import_item *it, xmlNode *client,
-				    const char *group)
+				    const char *group, const struct stationctl_import_libvirt *lv)
 {
 	xmlChar *ip = xmlGetProp(client, (const xmlChar *)"ip");
 	xmlNode *el;
@@ -201,16 +235,7 @@ static int stationctl_import_client(struct stationctl_import_item *it, xmlNode *
 	if (strcasecmp(proto, "RDP") == 0) {
 		ret = stationctl_import_rdp(it, client);
 	} else if (strcasecmp(proto, "SPICE") == 0) {
-		el = stationctl_import_child(client, "machine-name");
-		if (!el || stationctl_import_text(el, value, sizeof(value)) < 0)
-			value[0] = '\0';
-		stationctl_util_printable(value, shown, sizeof(shown));
-		stationctl_import_reason(
-		    it,
-		    "cannot map yet: SPICE machine \"%s\" is a KVM-VDI virtual machine whose "
-		    "address the dashboard looks up at connect time; add the section with "
-		    "protocol=spice host= port= of its display",
-		    shown);
+		ret = stationctl_import_spice(it, client, lv);
 	} else if (strcasecmp(proto, "vmView") == 0) {
 		el = stationctl_import_child(client, "pool");
 		if (!el || stationctl_import_text(el, value, sizeof(value)) < 0)
@@ -284,6 +309,7 @@ static void stationctl_import_on_error(void *arg, xmlErrorPtr e)
 }
 
 int stationctl_import_parse(const char *xml, size_t len, const char *filename, const char *group,
+			    const struct stationctl_import_libvirt *lv,
 			    struct stationctl_import *out, unsigned *err_line, char *err,
 			    size_t errlen)
 {
@@ -354,7 +380,7 @@ int stationctl_import_parse(const char *xml, size_t len, const char *filename, c
 			continue;
 		}
 		out->clients++;
-		if (stationctl_import_client(it, n, group) < 0)
+		if (stationctl_import_client(it, n, group, lv) < 0)
 			goto oom;
 	}
 	stationctl_import_mark_duplicates(out);
@@ -383,6 +409,7 @@ void stationctl_import_free(struct stationctl_import *imp)
 
 struct stationctl_import_run {
 	struct stationctl_import *imp;
+	const struct stationctl_import_libvirt *lv;
 	const char *file;
 	bool *added; /* per item */
 	size_t n_added;
@@ -418,7 +445,7 @@ static int stationctl_import_apply(struct st_doc *doc, void *arg)
 static void stationctl_import_report(const struct stationctl_import_run *r, const char *xml_path,
 				     bool dry_run)
 {
-	size_t not_imported = 0;
+	size_t not_imported = 0, domains = 0;
 
 	for (size_t i = 0; i < r->imp->n; i++) {
 		const struct stationctl_import_item *it = &r->imp->items[i];
@@ -431,11 +458,24 @@ static void stationctl_import_report(const struct stationctl_import_run *r, cons
 			not_imported++;
 			continue;
 		}
+		domains += it->domain;
 		printf("%s [%s]", dry_run ? "would add" : "added", it->target.text);
 		for (size_t k = 0; k < it->n_kvs; k++)
 			printf(" %s", it->kvs[k]);
 		printf("\n");
 	}
+	/* clients.xml does not say where a SPICE machine runs or how
+	 * stations reach its display: say once what the mappings assume. */
+	if (domains)
+		printf("assumed: %zu SPICE machine%s %s libvirt domain%s of that name on %s "
+		       "(--libvirt-uri); stations reach %s display at %s (--display-host); the "
+		       "broker sets a one-time graphics password for each connection "
+		       "(domain_password)\n",
+		       domains, domains == 1 ? "" : "s", domains == 1 ? "is a" : "are",
+		       domains == 1 ? "" : "s", r->lv->uri, domains == 1 ? "its" : "their",
+		       r->lv->display_host
+			   ? r->lv->display_host
+			   : "the domain's graphics listen address or the URI's host");
 	printf("%s%zu of %zu client%s imported into %s; %zu entr%s not imported\n",
 	       dry_run ? "dry run: " : "", r->n_added, r->imp->clients,
 	       r->imp->clients == 1 ? "" : "s", r->file, not_imported,
@@ -447,10 +487,13 @@ int stationctl_import_main(const struct stationctl_ctx *ctx, int argc, char **ar
 	static const struct option opts[] = {
 	    {"group", required_argument, NULL, 'g'},
 	    {"dry-run", no_argument, NULL, 'n'},
+	    {"libvirt-uri", required_argument, NULL, 'c'},
+	    {"display-host", required_argument, NULL, 'D'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct stationctl_import imp = {0};
-	struct stationctl_import_run run = {.imp = &imp, .file = ctx->stations_file};
+	struct stationctl_import_libvirt lv = {.uri = ST_LIBVIRT_URI_DEFAULT};
+	struct stationctl_import_run run = {.imp = &imp, .lv = &lv, .file = ctx->stations_file};
 	const char *group = NULL, *path;
 	char *xml = NULL, err[512] = "";
 	size_t len = 0;
@@ -458,9 +501,13 @@ int stationctl_import_main(const struct stationctl_ctx *ctx, int argc, char **ar
 	bool changed = false;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "g:n", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "g:nc:", opts, NULL)) != -1) {
 		if (c == 'g')
 			group = optarg;
+		else if (c == 'c')
+			lv.uri = optarg;
+		else if (c == 'D')
+			lv.display_host = optarg;
 		else if (c == 'n')
 			flags |= STATIONCTL_TXN_DRY_RUN;
 		else
@@ -473,13 +520,23 @@ int stationctl_import_main(const struct stationctl_ctx *ctx, int argc, char **ar
 		stationctl_util_err("--group: %s", err);
 		return STATIONCTL_EXIT_INVALID;
 	}
+	if (st_value_check(ST_KEY_LIBVIRT_URI, lv.uri, err, sizeof(err)) < 0) {
+		stationctl_util_err("--libvirt-uri: %s", err);
+		return STATIONCTL_EXIT_INVALID;
+	}
+	if (lv.display_host &&
+	    st_value_check(ST_KEY_DISPLAY_HOST, lv.display_host, err, sizeof(err)) < 0) {
+		stationctl_util_err("--display-host: %s", err);
+		return STATIONCTL_EXIT_INVALID;
+	}
 	if (file_read_capped(path, STATIONCTL_IMPORT_FILE_MAX, &xml, &len) < 0) {
 		stationctl_util_err("%s: cannot read: %s", path,
 				    errno == EFBIG ? "file too large" : file_strerror(errno));
 		return STATIONCTL_EXIT_IO;
 	}
 	xmlInitParser();
-	if (stationctl_import_parse(xml, len, path, group, &imp, &err_line, err, sizeof(err)) < 0) {
+	if (stationctl_import_parse(xml, len, path, group, &lv, &imp, &err_line, err, sizeof(err)) <
+	    0) {
 		if (err_line)
 			stationctl_util_err("%s:%u: %s", path, err_line, err);
 		else

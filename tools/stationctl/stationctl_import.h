@@ -14,7 +14,8 @@
  * KVM-VDI matches a client by the exact peer address and, when an address is
  * listed twice, uses the last entry. Only RDP clients carry a desktop
  * address; SPICE clients name a VM whose address the dashboard looks up at
- * connect time, and vmView clients name a VMware Horizon pool. */
+ * connect time (its libvirt domain: we map it to `domain`, and the broker
+ * does the same look-up), and vmView clients name a VMware Horizon pool. */
 #ifndef VDI_STATIONCTL_IMPORT_H
 #define VDI_STATIONCTL_IMPORT_H
 
@@ -24,7 +25,7 @@
 #include "stations.h"
 
 #define STATIONCTL_IMPORT_FILE_MAX (16u * 1024 * 1024)
-#define STATIONCTL_IMPORT_KVS_MAX  4
+#define STATIONCTL_IMPORT_KVS_MAX  5
 
 struct stationctl_import_item {
 	unsigned line;	 /* of the <client> element */
@@ -35,6 +36,15 @@ struct stationctl_import_item {
 	char *kvs[STATIONCTL_IMPORT_KVS_MAX];
 	size_t n_kvs;
 	char reason[400]; /* why it is not imported; "" when it is */
+	bool domain;	  /* a SPICE machine mapped to a libvirt domain */
+};
+
+/* What a SPICE machine's mapping assumes: the hypervisor it runs on, and
+ * the address stations reach its display at (NULL: the broker takes it
+ * from the running domain). */
+struct stationctl_import_libvirt {
+	const char *uri;
+	const char *display_host;
 };
 
 struct stationctl_import {
@@ -45,9 +55,12 @@ struct stationctl_import {
 
 /* Parses the XML (no network, no DTD, no entity expansion) into items, one
  * per <client> plus one per unexpected element. group, when not NULL, is
- * added to every mappable item. 0, or -1 with err and *err_line (0 when no
- * line applies) when the document as a whole cannot be used. */
+ * added to every mappable item; lv says where SPICE machines are (NULL:
+ * the stations file's default URI, no display_host). 0, or -1
+ * with err and *err_line (0 when no line applies) when the document as a
+ * whole cannot be used. */
 int stationctl_import_parse(const char *xml, size_t len, const char *filename, const char *group,
+			    const struct stationctl_import_libvirt *lv,
 			    struct stationctl_import *out, unsigned *err_line, char *err,
 			    size_t errlen);
 void stationctl_import_free(struct stationctl_import *imp);
