@@ -117,6 +117,16 @@ static const struct limit_case limit_cases[] = {
      "idle_timeout: '86401' is not a number from 1 to 86400 (seconds)"},
     {ST_KEY_IDLE_TIMEOUT, NUMBER, NULL, ST_POOL_IDLE_MIN, ST_POOL_IDLE_MIN - 1,
      "idle_timeout: '0' is not a number from 1 to 86400"},
+    {ST_KEY_MAX_SESSION, NUMBER, NULL, ST_SESSION_MAX_MAX, ST_SESSION_MAX_MAX + 1,
+     "max_session: '604801' is not a number from 0 to 604800 (seconds)"},
+    {ST_KEY_MAX_SESSION, NUMBER, NULL, 0, -1, "max_session: '-1' is not a number"},
+    {ST_KEY_IDLE_LOGOUT, NUMBER, NULL, ST_SESSION_IDLE_MAX, ST_SESSION_IDLE_MAX + 1,
+     "idle_logout: '86401' is not a number from 0 to 86400 (seconds)"},
+    {ST_KEY_IDLE_LOGOUT, NUMBER, NULL, 0, -1, "idle_logout: '-1' is not a number"},
+    {ST_KEY_LIMIT_WARNING, NUMBER, NULL, ST_LIMIT_WARNING_MAX, ST_LIMIT_WARNING_MAX + 1,
+     "limit_warning: '3601' is not a number from 5 to 3600 (seconds)"},
+    {ST_KEY_LIMIT_WARNING, NUMBER, NULL, ST_LIMIT_WARNING_MIN, ST_LIMIT_WARNING_MIN - 1,
+     "limit_warning: '4' is not a number from 5 to 3600"},
 };
 
 static char *limit_value(const struct limit_case *c, long n)

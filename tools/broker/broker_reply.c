@@ -116,9 +116,9 @@ static int frag_policy_key(unsigned pos)
 
 /* The "policy" object: every key whose row names a policy field, in the
  * rows' policy order, with its effective value: booleans as true/false,
- * the others as strings, an unset one left out. A field path "usb.deny"
- * goes into the object "usb", which stays open while the next field is in
- * it too. */
+ * durations as numbers, the others as strings, an unset one left out (and
+ * an object with nothing set in it). A field path "usb.deny" goes into the
+ * object "usb", which stays open while the next field is in it too. */
 static void frag_policy(struct broker_json *j, const struct st_entry *e)
 {
 	char nested[32] = ""; /* the object open inside policy, "" for none */
@@ -135,6 +135,9 @@ static void frag_policy(struct broker_json *j, const struct st_entry *e)
 			broker_json_close(j);
 			nested[0] = '\0';
 		}
+		/* Unset: left out, and an object with nothing set in it too. */
+		if (!v && kd->type != ST_TYPE_BOOL)
+			continue;
 		if (dot && !nested[0] && plen < sizeof(nested)) {
 			memcpy(nested, field, plen);
 			nested[plen] = '\0';
@@ -145,6 +148,9 @@ static void frag_policy(struct broker_json *j, const struct st_entry *e)
 			field = dot + 1;
 		if (kd->type == ST_TYPE_BOOL) {
 			broker_json_kv_bool(j, field, st_value_bool(v));
+		} else if (kd->type == ST_TYPE_DURATION && v) {
+			/* Checked digits within the row's range: a JSON number. */
+			broker_json_kv_uint(j, field, (unsigned)strtoul(v, NULL, 10));
 		} else {
 			broker_json_kv_str_opt(j, field, v);
 		}

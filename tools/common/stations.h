@@ -115,6 +115,11 @@ enum st_key {
 	ST_KEY_SIZE,
 	ST_KEY_MAX,
 	ST_KEY_IDLE_TIMEOUT,
+	/* Session limits for self-service terminals: a mapping's, else its
+	 * pool's; the station enforces them (policy.session). */
+	ST_KEY_MAX_SESSION,
+	ST_KEY_IDLE_LOGOUT,
+	ST_KEY_LIMIT_WARNING,
 	ST_KEY__COUNT
 };
 
@@ -280,6 +285,12 @@ struct st_entry {
 #define ST_POOL_MAX_VMS	       1000 /* size and max */
 #define ST_POOL_IDLE_DEFAULT   300
 #define ST_POOL_IDLE_MAX       86400
+/* Session limits (max_session, idle_logout, limit_warning), in seconds. */
+#define ST_SESSION_MAX_MAX	 604800 /* a week */
+#define ST_SESSION_IDLE_MAX	 86400
+#define ST_LIMIT_WARNING_MIN	 5
+#define ST_LIMIT_WARNING_MAX	 3600
+#define ST_LIMIT_WARNING_DEFAULT 60
 
 struct st_config;
 

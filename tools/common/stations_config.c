@@ -625,6 +625,11 @@ static void st_pool_link(struct st_config *cfg)
 		if (!pe)
 			continue;
 		e->pool = pe->pool;
+		/* Session limits: the pool's for a mapping (or its group)
+		 * that sets none of its own. */
+		for (int k = ST_KEY_MAX_SESSION; k <= ST_KEY_LIMIT_WARNING; k++)
+			if (!e->values[k])
+				e->values[k] = pe->values[k];
 		if (pe->pool->maintenance) {
 			e->maintenance = true;
 			if (pe->pool->message)

@@ -532,6 +532,69 @@ static const struct st_keydef st_keys[ST_KEY__COUNT] = {
 	    .doc = {.meaning = "a handed-out VM no viewer has connected to for this long is "
 			       "destroyed"},
 	},
+    [ST_KEY_MAX_SESSION] =
+	{
+	    .name = "max_session",
+	    .type = ST_TYPE_DURATION,
+	    .scopes = MAPPING_POOL,
+	    .inherit = ST_INHERIT_GROUP,
+	    .min = 0,
+	    .max = ST_SESSION_MAX_MAX,
+	    .check = st_check_number,
+	    .policy = "session.max_seconds",
+	    .policy_pos = 7,
+	    .help = "seconds a desktop session may last; 0: no limit",
+	    .doc =
+		{.def = "(the pool's, else no limit)",
+		 .meaning = "the longest a session may last: the station warns `limit_warning` "
+			    "seconds before (\"Your session ends in 0:58\"), then ends the session "
+			    "as a log-out does; 0 is no limit. See [Session "
+			    "limits](#session-limits)"},
+	    .pool_doc = {.def = "no limit",
+			 .meaning = "`max_session` for the mappings of the pool that do not set "
+				    "their own"},
+	},
+    [ST_KEY_IDLE_LOGOUT] =
+	{
+	    .name = "idle_logout",
+	    .type = ST_TYPE_DURATION,
+	    .scopes = MAPPING_POOL,
+	    .inherit = ST_INHERIT_GROUP,
+	    .min = 0,
+	    .max = ST_SESSION_IDLE_MAX,
+	    .check = st_check_number,
+	    .policy = "session.idle_seconds",
+	    .policy_pos = 8,
+	    .help = "seconds without keyboard or mouse input before log-out; 0: never",
+	    .doc = {.def = "(the pool's, else never)",
+		    .meaning = "log the user out after this long without keyboard or mouse input "
+			       "at the station (the X server's idle time); the warning comes "
+			       "`limit_warning` seconds before, and any input cancels it; 0 is "
+			       "never. See [Session limits](#session-limits)"},
+	    .pool_doc = {.def = "never",
+			 .meaning = "`idle_logout` for the mappings of the pool that do not set "
+				    "their own"},
+	},
+    [ST_KEY_LIMIT_WARNING] =
+	{
+	    .name = "limit_warning",
+	    .type = ST_TYPE_DURATION,
+	    .scopes = MAPPING_POOL,
+	    .inherit = ST_INHERIT_GROUP,
+	    .min = ST_LIMIT_WARNING_MIN,
+	    .max = ST_LIMIT_WARNING_MAX,
+	    .def = ST_STR(ST_LIMIT_WARNING_DEFAULT),
+	    .check = st_check_number,
+	    .policy = "session.warning_seconds",
+	    .policy_pos = 9,
+	    .help = "seconds of warning before max_session or idle_logout ends a session",
+	    .doc = {.def = "`60` (the pool's when it sets one)",
+		    .meaning = "how long before `max_session` or `idle_logout` ends a session the "
+			       "station shows its warning with a countdown"},
+	    .pool_doc = {.def = "`60`",
+			 .meaning = "`limit_warning` for the mappings of the pool that do not "
+				    "set their own"},
+	},
 };
 
 const struct st_keydef *st_keydef(enum st_key key)
