@@ -347,12 +347,12 @@ void launcher_broker_lookup_async(LauncherBroker *b, const LauncherIdentity *id,
 }
 
 void launcher_broker_login_async(LauncherBroker *b, const LauncherIdentity *id,
-				 const char *username, const char *password,
+				 const char *username, const char *password, const char *desktop,
 				 GCancellable *cancellable, GAsyncReadyCallback callback,
 				 gpointer user_data)
 {
 	gsize len;
-	char *body = launcher_request_login(id, username, password, &len);
+	char *body = launcher_request_login_desktop(id, username, password, desktop, &len);
 
 	broker_start(b, "/v1/login", "login", body, len, cancellable, callback, user_data);
 }

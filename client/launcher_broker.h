@@ -43,9 +43,10 @@ void launcher_broker_lookup_async(LauncherBroker *b, const LauncherIdentity *id,
 				  GCancellable *cancellable, GAsyncReadyCallback callback,
 				  gpointer user_data);
 
-/* POST /v1/login. The password is copied and wiped once sent. */
+/* POST /v1/login. The password is copied and wiped once sent. desktop:
+ * the one the user chose from a "choose" reply, or NULL. */
 void launcher_broker_login_async(LauncherBroker *b, const LauncherIdentity *id,
-				 const char *username, const char *password,
+				 const char *username, const char *password, const char *desktop,
 				 GCancellable *cancellable, GAsyncReadyCallback callback,
 				 gpointer user_data);
 

@@ -15,9 +15,16 @@ gboolean launcher_cred_has_pending(const LauncherCred *c)
 	return c->pending_user && c->pending_password;
 }
 
+void launcher_cred_choose(LauncherCred *c, const char *desktop)
+{
+	g_free(c->pending_desktop);
+	c->pending_desktop = g_strdup(desktop);
+}
+
 void launcher_cred_forget_pending(LauncherCred *c)
 {
 	g_clear_pointer(&c->pending_user, g_free);
+	g_clear_pointer(&c->pending_desktop, g_free);
 	launcher_secret_clear(&c->pending_password);
 }
 
@@ -26,6 +33,7 @@ void launcher_cred_accept(LauncherCred *c)
 	launcher_cred_forget_sso(c);
 	c->sso_user = g_steal_pointer(&c->pending_user);
 	c->sso_password = g_steal_pointer(&c->pending_password);
+	g_clear_pointer(&c->pending_desktop, g_free);
 }
 
 void launcher_cred_forget_sso(LauncherCred *c)

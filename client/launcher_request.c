@@ -111,11 +111,16 @@ char *launcher_request_lookup(const LauncherIdentity *id, const char *version, g
 char *launcher_request_login(const LauncherIdentity *id, const char *username, const char *password,
 			     gsize *len)
 {
+	return launcher_request_login_desktop(id, username, password, NULL, len);
+}
+
+char *launcher_request_login_desktop(const LauncherIdentity *id, const char *username,
+				     const char *password, const char *desktop, gsize *len)
+{
 	const struct request_field f[] = {
-	    {"mac", id->mac, -1},
-	    {"hostname", request_hostname(id), -1},
-	    {"username", username, -1},
-	    {"password", password, -1},
+	    {"mac", id->mac, -1},	{"hostname", request_hostname(id), -1},
+	    {"username", username, -1}, {"password", password, -1},
+	    {"desktop", desktop, -1},
 	};
 	return request_build(f, G_N_ELEMENTS(f), len);
 }

@@ -15,6 +15,10 @@ char *launcher_request_lookup(const LauncherIdentity *id, const char *version, g
  * launcher_secret_free_len(body, len). */
 char *launcher_request_login(const LauncherIdentity *id, const char *username, const char *password,
 			     gsize *len);
+/* The same, with "desktop" (the one the user chose) when desktop is not
+ * NULL. */
+char *launcher_request_login_desktop(const LauncherIdentity *id, const char *username,
+				     const char *password, const char *desktop, gsize *len);
 
 /* {"mac","hostname","event","protocol","host","port","user"?,"reason"?,
  * "session"?}; session is the ready reply's token (the body is wiped when

@@ -12,17 +12,22 @@
 #include "launcher_cmdline.h"
 #include "launcher_diag.h"
 #include "launcher_file.h"
+#include "launcher_ui_chooser.h"
 #include "log.h"
+
+/* How long the chooser waits for a pick before it logs the user out. */
+#define SESSION_CHOOSER_TIMEOUT_S 120
 
 #ifndef VDI_VERSION
 #define VDI_VERSION "dev"
 #endif
 
 static const char *const session_state_names[] = {
-    [SESSION_STARTUP] = "startup",	 [SESSION_IDLE] = "idle",
-    [SESSION_QUERYING] = "querying",	 [SESSION_STARTING] = "starting",
-    [SESSION_CONNECTING] = "connecting", [SESSION_CONNECTED] = "connected",
-    [SESSION_MESSAGE] = "message",	 [SESSION_STOPPED] = "stopped",
+    [SESSION_STARTUP] = "startup",     [SESSION_IDLE] = "idle",
+    [SESSION_QUERYING] = "querying",   [SESSION_CHOOSING] = "choosing",
+    [SESSION_STARTING] = "starting",   [SESSION_CONNECTING] = "connecting",
+    [SESSION_CONNECTED] = "connected", [SESSION_MESSAGE] = "message",
+    [SESSION_STOPPED] = "stopped",
 };
 
 /* ---- timers ---- */
@@ -135,11 +140,43 @@ static void session_enter_querying(LauncherSession *s, SessionPurpose purpose)
 	if (login)
 		/* The request body is wiped once sent. */
 		launcher_broker_login_async(s->broker, &s->id, s->cred.pending_user,
-					    s->cred.pending_password, s->request,
-					    launcher_session_broker_done, s);
+					    s->cred.pending_password, s->cred.pending_desktop,
+					    s->request, launcher_session_broker_done, s);
 	else
 		launcher_broker_lookup_async(s->broker, &s->id, s->request,
 					     launcher_session_broker_done, s);
+}
+
+/* Nobody picked a desktop: the login kept for the choice must not wait
+ * for the next person at the station. */
+static void session_chooser_timed_out(LauncherSession *s)
+{
+	launcher_session_clear_credentials(s);
+	launcher_session_enter(s, SESSION_IDLE, "no desktop chosen in time", NULL);
+}
+
+static void session_enter_choosing(LauncherSession *s, const struct broker_reply *r)
+{
+	g_autofree LauncherChooserItem *items = g_new0(LauncherChooserItem, r->n_desktops);
+	LauncherChooserView v = {
+	    .user = r->user ? r->user : s->cred.pending_user,
+	    .desktops = items,
+	    .n_desktops = r->n_desktops,
+	    .last = r->last,
+	};
+	char n[16];
+
+	for (size_t i = 0; i < r->n_desktops; i++) {
+		items[i].id = r->desktops[i].id;
+		items[i].name = r->desktops[i].name;
+		items[i].state = broker_desktop_state_name(r->desktops[i].state);
+	}
+	g_snprintf(n, sizeof(n), "%zu", r->n_desktops);
+	launcher_status_set(s->status, LAUNCHER_STATE_CHOOSING, "desktops", n, "mac", s->id.mac,
+			    NULL);
+	launcher_ui_show_chooser(s->ui, &v);
+	launcher_session_countdown(s, SESSION_CHOOSER_TIMEOUT_S, LAUNCHER_UI_CHOOSER_TIMEOUT_TEXT,
+				   session_chooser_timed_out);
 }
 
 static void session_enter_starting(LauncherSession *s, const struct broker_reply *r)
@@ -231,6 +268,9 @@ void launcher_session_enter(LauncherSession *s, SessionState to, const char *rea
 	case SESSION_QUERYING:
 		session_enter_querying(s, e->purpose);
 		break;
+	case SESSION_CHOOSING:
+		session_enter_choosing(s, e->reply);
+		break;
 	case SESSION_STARTING:
 		session_enter_starting(s, e->reply);
 		break;
@@ -260,6 +300,7 @@ void launcher_session_enter(LauncherSession *s, SessionState to, const char *rea
 void launcher_session_close_viewer(LauncherSession *s)
 {
 	g_clear_pointer(&s->netwatch, launcher_netwatch_free);
+	launcher_session_desktop_limits_stop(s);
 	launcher_ui_clear_displays(s->ui);
 	g_clear_pointer(&s->viewer, launcher_viewer_close);
 }
@@ -295,6 +336,7 @@ void launcher_session_clear_credentials(LauncherSession *s)
 {
 	launcher_cred_clear(&s->cred);
 	launcher_ui_clear_login(s->ui);
+	launcher_ui_clear_chooser(s->ui);
 	launcher_failover_clear(&s->failover);
 }
 

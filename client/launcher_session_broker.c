@@ -227,6 +227,21 @@ static void session_broker_reply(LauncherSession *s, struct broker_reply *r)
 		launcher_session_enter(s, SESSION_STARTING, "broker: starting",
 				       &(SessionEntry){.reply = r});
 		return;
+	case BROKER_STATUS_CHOOSE:
+		if (r->has_policy)
+			launcher_session_broker_set_policy(s, r);
+		launcher_backoff_reset(&s->broker_backoff);
+		/* A list to pick from answers a login only: the pick is sent
+		 * with the login kept for it. */
+		if (!launcher_cred_has_pending(&s->cred)) {
+			launcher_session_message(s, LAUNCHER_SCREEN_BROKER_UNEXPECTED,
+						 "a list of desktops came without a login", NULL,
+						 -1, "broker: choose without a login");
+			return;
+		}
+		launcher_session_enter(s, SESSION_CHOOSING, "broker: choose a desktop",
+				       &(SessionEntry){.reply = r});
+		return;
 	case BROKER_STATUS_MAINTENANCE:
 		launcher_session_message(s, LAUNCHER_SCREEN_MAINTENANCE, r->message, NULL,
 					 r->retry_after, "broker: maintenance");
@@ -261,8 +276,9 @@ void launcher_session_broker_done(GObject *src, GAsyncResult *res, gpointer user
 		/* The broker accepted the login: the desktop may take it too
 		 * (RDP single sign-on). */
 		launcher_cred_accept(&s->cred);
-	/* A login is sent again only while the desktop is starting. */
-	if (!ok || reply.status != BROKER_STATUS_STARTING)
+	/* A login is sent again only while the desktop is starting, or with
+	 * the desktop the user picks from the broker's list. */
+	if (!ok || (reply.status != BROKER_STATUS_STARTING && reply.status != BROKER_STATUS_CHOOSE))
 		launcher_cred_forget_pending(&s->cred);
 	if (s->silent && !ok) {
 		/* A refresh behind the login screen that failed: keep the

@@ -19,11 +19,13 @@
 #include "launcher_errors.h"
 #include "launcher_failover.h"
 #include "launcher_identity.h"
+#include "launcher_limits.h"
 #include "launcher_netwatch.h"
 #include "launcher_report.h"
 #include "launcher_session.h"
 #include "launcher_status.h"
 #include "launcher_ui.h"
+#include "launcher_ui_notice.h"
 #include "launcher_viewer.h"
 
 /* The session's states; docs/launcher.md has the diagram. */
@@ -31,6 +33,7 @@ typedef enum {
 	SESSION_STARTUP,    /* before launcher_session_start */
 	SESSION_IDLE,	    /* the login screen (a refresh may be out behind it) */
 	SESSION_QUERYING,   /* a request to the broker is out */
+	SESSION_CHOOSING,   /* the user picks one of their desktops */
 	SESSION_STARTING,   /* the broker is starting the desktop: poll */
 	SESSION_CONNECTING, /* trying one endpoint of the desktop */
 	SESSION_CONNECTED,  /* the desktop session */
@@ -57,7 +60,7 @@ typedef struct {
 typedef struct {
 	gboolean after_session;		  /* IDLE: a session just ended */
 	SessionPurpose purpose;		  /* QUERYING */
-	const struct broker_reply *reply; /* STARTING */
+	const struct broker_reply *reply; /* STARTING, CHOOSING */
 	const SessionMessage *message;	  /* MESSAGE */
 } SessionEntry;
 
@@ -82,6 +85,11 @@ struct LauncherSession {
 	LauncherFailover failover;
 	LauncherCred cred;
 	gint64 connected_at;
+	/* Session limits: the mapping's, from its last ready reply; while
+	 * CONNECTED, their watch and the warning over the desktop. */
+	LauncherLimitsPolicy limits_policy;
+	LauncherLimits *limits;
+	LauncherUiNotice *limits_notice;
 
 	GCancellable *request;
 	SessionPurpose purpose; /* of the last query: SHOW or CONNECT */
@@ -149,6 +157,8 @@ void launcher_session_desktop_try(LauncherSession *s);
 void launcher_session_desktop_opened(LauncherSession *s);
 /* Reports the end of an open session and clears it (no transition). */
 void launcher_session_desktop_report_end(LauncherSession *s, const char *reason);
+/* Stops the session limits' watch and takes their warning away. */
+void launcher_session_desktop_limits_stop(LauncherSession *s);
 
 /* launcher_session_ui.c: what the user does. */
 extern const LauncherUiCallbacks launcher_session_ui_callbacks;

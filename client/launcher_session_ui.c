@@ -1,5 +1,6 @@
 /* What the user does on the session's screens: Connect (or Log in),
- * Cancel, Try now, and the admin overlay's buttons (launcher_admin.c). */
+ * Cancel (or the chooser's Log out), a desktop picked on the chooser, Try
+ * now, and the admin overlay's buttons (launcher_admin.c). */
 #include "launcher_session_internal.h"
 
 #include "log.h"
@@ -41,6 +42,25 @@ static void session_ui_cancel(gpointer user_data)
 	launcher_session_enter(s, SESSION_IDLE, "cancelled", NULL);
 }
 
+/* A desktop picked on the chooser: the kept login goes to the broker
+ * again, naming it. */
+static void session_ui_choose(gpointer user_data, const char *desktop)
+{
+	LauncherSession *s = user_data;
+
+	/* A second Enter while the first pick is out. */
+	if (s->state != SESSION_CHOOSING)
+		return;
+	if (!launcher_cred_has_pending(&s->cred)) {
+		launcher_session_clear_credentials(s);
+		launcher_session_enter(s, SESSION_IDLE, "login lost", NULL);
+		return;
+	}
+	log_event(LOG_INFO, "desktop_chosen", "desktop", desktop, NULL);
+	launcher_cred_choose(&s->cred, desktop);
+	launcher_session_broker_query(s, PURPOSE_LOGIN, "desktop chosen");
+}
+
 /* Try now: what the countdown would do at zero, now (it enters the next
  * state, which stops the countdown). */
 static void session_ui_retry(gpointer user_data)
@@ -59,4 +79,5 @@ const LauncherUiCallbacks launcher_session_ui_callbacks = {
     .admin_opened = launcher_admin_opened,
     .admin_closed = launcher_admin_closed,
     .admin_action = launcher_admin_action,
+    .choose = session_ui_choose,
 };

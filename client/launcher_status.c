@@ -23,7 +23,7 @@ static const char *const status_names[] = {
     [LAUNCHER_STATE_QUERYING] = "querying",	[LAUNCHER_STATE_STARTING] = "starting",
     [LAUNCHER_STATE_CONNECTING] = "connecting", [LAUNCHER_STATE_CONNECTED] = "connected",
     [LAUNCHER_STATE_MESSAGE] = "message",	[LAUNCHER_STATE_ERROR] = "error",
-    [LAUNCHER_STATE_STOPPED] = "stopped",
+    [LAUNCHER_STATE_STOPPED] = "stopped",	[LAUNCHER_STATE_CHOOSING] = "choosing",
 };
 
 const char *launcher_state_name(LauncherState state)

@@ -15,6 +15,7 @@ typedef enum {
 	LAUNCHER_STATE_MESSAGE, /* a message screen with a retry or a way back */
 	LAUNCHER_STATE_ERROR,	/* the station itself is misconfigured */
 	LAUNCHER_STATE_STOPPED,
+	LAUNCHER_STATE_CHOOSING, /* the user picks one of their desktops */
 } LauncherState;
 
 typedef struct LauncherStatus LauncherStatus;

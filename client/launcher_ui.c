@@ -5,6 +5,7 @@
 
 #include "launcher_branding.h"
 #include "launcher_ui_admin.h"
+#include "launcher_ui_chooser.h"
 #include "launcher_ui_desktop.h"
 #include "launcher_ui_login.h"
 #include "launcher_ui_message.h"
@@ -24,6 +25,7 @@ struct LauncherUi {
 	LauncherUiLogin *login;
 	LauncherUiProgress *progress;
 	LauncherUiMessage *message;
+	LauncherUiChooser *chooser;
 	LauncherUiDesktop *desktop;
 	LauncherUiAdmin *admin;
 	guint clock_timer;
@@ -65,6 +67,11 @@ static gboolean ui_key_press(GtkWidget *w, GdkEventKey *ev, gpointer user_data)
 	if (launcher_ui_admin_visible(ui) && key == GDK_KEY_Escape) {
 		launcher_ui_hide_admin(ui);
 		ui->cb.admin_closed(ui->user_data);
+		return TRUE;
+	}
+	/* Escape on the chooser is its Log out. */
+	if (key == GDK_KEY_Escape && !mods && strcmp(ui_current_page(ui), "chooser") == 0) {
+		ui->cb.cancel(ui->user_data);
 		return TRUE;
 	}
 	/* Nothing closes or hides the launcher: these would, with a window
@@ -160,6 +167,12 @@ static void ui_retry_cb(LauncherUi *ui)
 	ui->cb.retry_now(ui->user_data);
 }
 
+static void ui_choose_cb(gpointer user_data, const char *desktop)
+{
+	LauncherUi *ui = user_data;
+	ui->cb.choose(ui->user_data, desktop);
+}
+
 static void ui_admin_close_cb(LauncherUi *ui)
 {
 	launcher_ui_hide_admin(ui);
@@ -208,6 +221,7 @@ LauncherUi *launcher_ui_new(const LauncherConfig *cfg, const LauncherUiCallbacks
 	ui->progress = launcher_ui_progress_new(G_CALLBACK(ui_cancel_cb), ui);
 	ui->message =
 	    launcher_ui_message_new(G_CALLBACK(ui_retry_cb), G_CALLBACK(ui_cancel_cb), ui);
+	ui->chooser = launcher_ui_chooser_new(ui_choose_cb, G_CALLBACK(ui_cancel_cb), ui);
 	ui->desktop = launcher_ui_desktop_new();
 	ui->admin = launcher_ui_admin_new(G_CALLBACK(ui_admin_close_cb), ui_admin_action_cb, ui);
 
@@ -218,6 +232,8 @@ LauncherUi *launcher_ui_new(const LauncherConfig *cfg, const LauncherUiCallbacks
 	gtk_stack_add_named(GTK_STACK(ui->stack), launcher_ui_login_widget(ui->login), "login");
 	gtk_stack_add_named(GTK_STACK(ui->stack), launcher_ui_message_widget(ui->message),
 			    "message");
+	gtk_stack_add_named(GTK_STACK(ui->stack), launcher_ui_chooser_widget(ui->chooser),
+			    "chooser");
 	gtk_stack_add_named(GTK_STACK(ui->stack), launcher_ui_desktop_widget(ui->desktop),
 			    "desktop");
 
@@ -264,6 +280,7 @@ void launcher_ui_free(LauncherUi *ui)
 	launcher_ui_login_free(ui->login);
 	launcher_ui_progress_free(ui->progress);
 	launcher_ui_message_free(ui->message);
+	launcher_ui_chooser_free(ui->chooser);
 	launcher_ui_desktop_free(ui->desktop);
 	launcher_ui_admin_free(ui->admin);
 	g_free(ui);
@@ -341,6 +358,19 @@ void launcher_ui_show_message(LauncherUi *ui, const LauncherMessageView *view)
 		launcher_ui_message_focus(ui->message);
 }
 
+void launcher_ui_show_chooser(LauncherUi *ui, const LauncherChooserView *view)
+{
+	launcher_ui_chooser_update(ui->chooser, view);
+	ui_show_page(ui, "chooser");
+	if (!launcher_ui_admin_visible(ui))
+		launcher_ui_chooser_focus(ui->chooser);
+}
+
+void launcher_ui_clear_chooser(LauncherUi *ui)
+{
+	launcher_ui_chooser_clear(ui->chooser);
+}
+
 void launcher_ui_set_next(LauncherUi *ui, const char *text)
 {
 	const char *page = ui_current_page(ui);
@@ -351,6 +381,8 @@ void launcher_ui_set_next(LauncherUi *ui, const char *text)
 		launcher_ui_progress_set_next(ui->progress, text);
 	else if (strcmp(page, "message") == 0)
 		launcher_ui_message_set_next(ui->message, text);
+	else if (strcmp(page, "chooser") == 0)
+		launcher_ui_chooser_set_next(ui->chooser, text);
 }
 
 void launcher_ui_show_desktop(LauncherUi *ui)
@@ -427,6 +459,8 @@ void launcher_ui_hide_admin(LauncherUi *ui)
 		launcher_ui_message_focus(ui->message);
 	else if (strcmp(page, "progress") == 0)
 		launcher_ui_progress_focus(ui->progress);
+	else if (strcmp(page, "chooser") == 0)
+		launcher_ui_chooser_focus(ui->chooser);
 	launcher_ui_log_next_paint(ui, page);
 }
 

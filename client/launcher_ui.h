@@ -17,11 +17,14 @@ typedef struct {
 	/* Connect on the login screen; username/password are NULL when the
 	 * mapping has no login. The strings are the entries' own: copy them. */
 	void (*connect)(gpointer user_data, const char *username, const char *password);
-	void (*cancel)(gpointer user_data);    /* progress: Cancel; message: Back */
+	/* progress: Cancel; message: Back; chooser: Log out (or Escape) */
+	void (*cancel)(gpointer user_data);
 	void (*retry_now)(gpointer user_data); /* message: Try now */
 	void (*admin_opened)(gpointer user_data);
 	void (*admin_closed)(gpointer user_data);
 	void (*admin_action)(gpointer user_data, const char *action); /* reboot, poweroff */
+	/* chooser: the desktop picked (its id; copy it). */
+	void (*choose)(gpointer user_data, const char *desktop);
 } LauncherUiCallbacks;
 
 typedef struct {
@@ -41,6 +44,20 @@ typedef struct {
 	gboolean can_retry; /* a "Try now" button */
 	gboolean can_back;  /* a "Back" button to the login screen */
 } LauncherMessageView;
+
+/* One desktop on the chooser. */
+typedef struct {
+	const char *id;	   /* what the choice sends back */
+	const char *name;  /* the label */
+	const char *state; /* running, off, starting, unknown */
+} LauncherChooserItem;
+
+typedef struct {
+	const char *user; /* who logged in, or NULL */
+	const LauncherChooserItem *desktops;
+	size_t n_desktops;
+	const char *last; /* preselected (an id), or NULL: the first */
+} LauncherChooserView;
 
 /* What the diagnostics screen shows, already as text. */
 typedef struct {
@@ -67,6 +84,11 @@ gboolean launcher_ui_is_typing(LauncherUi *ui);
 void launcher_ui_show_progress(LauncherUi *ui, const char *title, const char *detail,
 			       gboolean can_cancel);
 void launcher_ui_show_message(LauncherUi *ui, const LauncherMessageView *view);
+/* The desktop chooser, the last desktop (else the first) selected and
+ * focused. */
+void launcher_ui_show_chooser(LauncherUi *ui, const LauncherChooserView *view);
+/* Empties the chooser's list. */
+void launcher_ui_clear_chooser(LauncherUi *ui);
 /* The "what happens next" line of the current page ("Trying again in 8 s"),
  * or NULL to hide it. */
 void launcher_ui_set_next(LauncherUi *ui, const char *text);

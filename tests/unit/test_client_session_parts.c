@@ -9,6 +9,9 @@
 #include "launcher_cred.h"
 #include "launcher_errors.h"
 #include "launcher_failover.h"
+#include "launcher_request.h"
+#include "launcher_secret.h"
+#include "launcher_ui_chooser.h"
 
 static const char reply_text[] =
     "{\"status\":\"ready\",\"message\":\"Your desktop is ready.\","
@@ -126,6 +129,74 @@ static void test_cred_life_cycle(void)
 	g_assert_null(c.session_token);
 }
 
+/* The desktop picked on the chooser goes with the kept login, and again
+ * with it while that desktop starts; it goes when the login goes (wiped,
+ * accepted, or replaced by the next person's login), so one user's pick is
+ * never sent with another's login. */
+static void test_cred_choose(void)
+{
+	LauncherIdentity id = {.mac = "52:54:00:12:34:56", .hostname = "st-01"};
+	LauncherCred c = {0};
+	char *body;
+	gsize len;
+
+	launcher_cred_set_pending(&c, "ann", "pw1");
+	g_assert_null(c.pending_desktop);
+	launcher_cred_choose(&c, "lab-2");
+	g_assert_true(launcher_cred_has_pending(&c));
+	g_assert_cmpstr(c.pending_desktop, ==, "lab-2");
+	body = launcher_request_login_desktop(&id, c.pending_user, c.pending_password,
+					      c.pending_desktop, &len);
+	g_assert_cmpstr(body, ==,
+			"{\"mac\":\"52:54:00:12:34:56\",\"hostname\":\"st-01\",\"username\":"
+			"\"ann\",\"password\":\"pw1\",\"desktop\":\"lab-2\"}");
+	g_assert_cmpuint(len, ==, strlen(body));
+	launcher_secret_free_len(body, len);
+	/* Without a pick the body is the plain login. */
+	body = launcher_request_login_desktop(&id, "ann", "pw1", NULL, &len);
+	g_assert_null(strstr(body, "desktop"));
+	launcher_secret_free_len(body, len);
+	/* A text that reached here anyway stays one JSON string. */
+	body = launcher_request_login_desktop(&id, "ann", "pw1", "a\",\"x\":\"", &len);
+	g_assert_nonnull(strstr(body, "\"desktop\":\"a\\\",\\\"x\\\":\\\"\"}"));
+	launcher_secret_free_len(body, len);
+
+	launcher_cred_forget_pending(&c);
+	g_assert_null(c.pending_desktop);
+
+	launcher_cred_set_pending(&c, "ann", "pw1");
+	launcher_cred_choose(&c, "lab-2");
+	launcher_cred_set_pending(&c, "bob", "pw2");
+	g_assert_null(c.pending_desktop);
+
+	launcher_cred_choose(&c, "win");
+	launcher_cred_accept(&c);
+	g_assert_null(c.pending_desktop);
+	g_assert_cmpstr(c.sso_user, ==, "bob");
+
+	launcher_cred_set_pending(&c, "bob", "pw2");
+	launcher_cred_choose(&c, "win");
+	launcher_cred_clear(&c);
+	g_assert_null(c.pending_desktop);
+	g_assert_null(c.pending_password);
+}
+
+/* The chooser's words for the broker's states; any other is Unknown. */
+static void test_chooser_states(void)
+{
+	g_assert_cmpstr(launcher_ui_chooser_state_words("running"), ==, "Running");
+	g_assert_cmpstr(launcher_ui_chooser_state_words("off"), ==, "Off");
+	g_assert_cmpstr(launcher_ui_chooser_state_words("starting"), ==, "Starting");
+	g_assert_cmpstr(launcher_ui_chooser_state_words("unknown"), ==, "Unknown");
+	g_assert_cmpstr(launcher_ui_chooser_state_words("hibernating"), ==, "Unknown");
+	g_assert_cmpstr(launcher_ui_chooser_state_words(NULL), ==, "Unknown");
+	/* Every state the parser makes has its own words. */
+	for (int s = BROKER_DESKTOP_RUNNING; s <= BROKER_DESKTOP_STARTING; s++)
+		g_assert_cmpstr(launcher_ui_chooser_state_words(
+				    broker_desktop_state_name((enum broker_desktop_state)s)),
+				!=, "Unknown");
+}
+
 /* Every screen is a complete row: the station never shows an empty title,
  * a raw format or a countdown that leads nowhere. */
 static void test_error_screens(void)
@@ -166,6 +237,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/session_parts/failover/order", test_failover_order);
 	g_test_add_func("/session_parts/failover/ports", test_failover_ports);
 	g_test_add_func("/session_parts/cred/life_cycle", test_cred_life_cycle);
+	g_test_add_func("/session_parts/cred/choose", test_cred_choose);
+	g_test_add_func("/session_parts/chooser/states", test_chooser_states);
 	g_test_add_func("/session_parts/errors/screens", test_error_screens);
 	return g_test_run();
 }
