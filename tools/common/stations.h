@@ -115,6 +115,8 @@ enum st_key {
 	ST_KEY_SIZE,
 	ST_KEY_MAX,
 	ST_KEY_IDLE_TIMEOUT,
+	/* A pool of personal desktops: each user's own persistent VM. */
+	ST_KEY_PERSONAL,
 	/* Session limits for self-service terminals: a mapping's, else its
 	 * pool's; the station enforces them (policy.session). */
 	ST_KEY_MAX_SESSION,
@@ -216,6 +218,7 @@ struct st_pool {
 	unsigned idle_timeout; /* seconds */
 	enum st_protocol protocol;
 	bool maintenance;
+	bool personal; /* each user's own persistent VM (broker_pool_personal.c) */
 	const char *message; /* NULL when unset */
 	unsigned line;	     /* of the section header */
 };

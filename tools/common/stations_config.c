@@ -604,6 +604,9 @@ static int st_pool_build(struct st_config *cfg, struct st_entry *e, const char *
 	p->protocol =
 	    strcmp(e->values[ST_KEY_PROTOCOL], "vnc") == 0 ? ST_PROTO_VNC : ST_PROTO_SPICE;
 	p->maintenance = e->maintenance;
+	p->personal = false;
+	if (e->values[ST_KEY_PERSONAL])
+		st_bool_parse(e->values[ST_KEY_PERSONAL], &p->personal);
 	p->message = e->values[ST_KEY_MESSAGE];
 	p->line = e->line;
 	e->pool = p;

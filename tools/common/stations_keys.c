@@ -532,6 +532,21 @@ static const struct st_keydef st_keys[ST_KEY__COUNT] = {
 	    .doc = {.meaning = "a handed-out VM no viewer has connected to for this long is "
 			       "destroyed"},
 	},
+    [ST_KEY_PERSONAL] =
+	{
+	    .name = "personal",
+	    .type = ST_TYPE_BOOL,
+	    .scopes = ST_SCOPE_POOL,
+	    .inherit = ST_INHERIT_NONE,
+	    .def = "no",
+	    .check = st_check_bool,
+	    .help = "each user who logs in gets a persistent VM of their own",
+	    .doc = {.meaning = "a pool of personal desktops: the first login of a user makes "
+			       "that user's own VM (a persistent overlay, kept across sessions), "
+			       "started at login and shut down after `idle_timeout` seconds with "
+			       "no viewer. Needs `login = broker`. See [Personal "
+			       "desktops](#personal-desktops)"},
+	},
     [ST_KEY_MAX_SESSION] =
 	{
 	    .name = "max_session",
