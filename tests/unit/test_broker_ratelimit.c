@@ -186,6 +186,7 @@ static void test_login_address(void)
 	g_autofree char *dir = g_dir_make_tmp("vdi-rl-XXXXXX", NULL);
 	g_autofree char *users = g_build_filename(dir, "users", NULL);
 	struct broker_login *l;
+	struct broker_login_who who = {0};
 	struct ipaddr a, b, v6a, v6b;
 	char err[200], mac[32], user[32];
 	unsigned retry = 0;
@@ -199,18 +200,24 @@ static void test_login_address(void)
 	for (i = 0; i < 5 * BROKER_LOGIN_ADDR_FACTOR; i++) {
 		snprintf(mac, sizeof(mac), "52:54:00:00:01:%02x", i);
 		snprintf(user, sizeof(user), "guess%d", i);
-		g_assert_cmpint(broker_login_attempt(l, mac, &a, user, "pw", 10, &retry), ==,
+		g_assert_cmpint(broker_login_attempt(l, mac, &a, user, "pw", 10, &retry, NULL), ==,
 				BROKER_LOGIN_FAILED);
 	}
 	g_assert_cmpuint(retry, ==, 60);
 	/* A new name, a new MAC, even the right password: the address waits. */
 	g_assert_cmpint(
-	    broker_login_attempt(l, "52:54:00:00:02:01", &a, "ann", "right", 11, &retry), ==,
+	    broker_login_attempt(l, "52:54:00:00:02:01", &a, "ann", "right", 11, &retry, NULL), ==,
 	    BROKER_LOGIN_LIMITED);
 	g_assert_cmpuint(retry, ==, 59);
 	g_assert_cmpint(
-	    broker_login_attempt(l, "52:54:00:00:02:02", &b, "ann", "right", 11, &retry), ==,
+	    broker_login_attempt(l, "52:54:00:00:02:02", &b, "ann", "right", 11, &retry, &who), ==,
 	    BROKER_LOGIN_OK);
+	/* Who logged in: the users file's name, no groups. */
+	g_assert_cmpstr(who.user, ==, "ann");
+	g_assert_cmpuint(who.n_groups, ==, 0);
+	g_assert_cmpint(who.backend, ==, BROKER_LOGIN_BACKEND_LOCAL);
+	broker_login_who_clear(&who);
+	g_assert_cmpstr(who.user, ==, "");
 
 	/* IPv6: the whole /64 is one address. */
 	g_assert_cmpint(ip_parse("fd00:1:2:3::1", &v6a), ==, 0);
@@ -218,11 +225,11 @@ static void test_login_address(void)
 	for (i = 0; i < 5 * BROKER_LOGIN_ADDR_FACTOR; i++) {
 		snprintf(mac, sizeof(mac), "52:54:00:00:03:%02x", i);
 		snprintf(user, sizeof(user), "v6guess%d", i);
-		broker_login_attempt(l, mac, i % 2 ? &v6a : &v6b, user, "pw", 20, &retry);
+		broker_login_attempt(l, mac, i % 2 ? &v6a : &v6b, user, "pw", 20, &retry, NULL);
 	}
 	g_assert_cmpint(
-	    broker_login_attempt(l, "52:54:00:00:04:01", &v6b, "ann", "right", 21, &retry), ==,
-	    BROKER_LOGIN_LIMITED);
+	    broker_login_attempt(l, "52:54:00:00:04:01", &v6b, "ann", "right", 21, &retry, NULL),
+	    ==, BROKER_LOGIN_LIMITED);
 	broker_login_free(l);
 	g_unlink(users);
 	g_rmdir(dir);
@@ -252,14 +259,16 @@ static void test_login_unavailable(void)
 	struct ipaddr ip;
 
 	g_assert_cmpint(ip_parse("127.0.0.1", &ip), ==, 0);
-	g_assert_cmpint(broker_login_attempt(l, "52:54:00:00:00:01", &ip, "ann", "pw", 0, &retry),
-			==, BROKER_LOGIN_UNAVAILABLE);
+	g_assert_cmpint(
+	    broker_login_attempt(l, "52:54:00:00:00:01", &ip, "ann", "pw", 0, &retry, NULL), ==,
+	    BROKER_LOGIN_UNAVAILABLE);
 	g_assert_cmpuint(retry, ==, 0);
 	broker_login_free(l);
 
 	l = broker_login_new("/nonexistent/users", &p);
-	g_assert_cmpint(broker_login_attempt(l, "52:54:00:00:00:01", &ip, "ann", "pw", 0, &retry),
-			==, BROKER_LOGIN_UNAVAILABLE);
+	g_assert_cmpint(
+	    broker_login_attempt(l, "52:54:00:00:00:01", &ip, "ann", "pw", 0, &retry, NULL), ==,
+	    BROKER_LOGIN_UNAVAILABLE);
 	broker_login_free(l);
 	g_assert_cmpstr(broker_login_result_name(BROKER_LOGIN_LIMITED), ==, "rate_limited");
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "log.h"
 
 /* A hanging connection URL holds a fetch thread for its whole time-out
  * (BROKER_FETCH_TIMEOUT_MS); stations asking for the same URL share one
@@ -34,12 +35,21 @@ int broker_init(struct broker *b, const struct broker_opts *opts)
 	const struct broker_workq_params lq = {"login", broker_login_threads(), LOGIN_QUEUE,
 					       LOGIN_NICE, 429};
 	const struct broker_workq_params pq = {"pool", POOL_THREADS, POOL_QUEUE, 0, 503};
+	char err[512];
 
 	memset(b, 0, sizeof(*b));
 	b->opts = opts;
 	b->config = broker_config_new(opts->stations);
 	b->state = broker_state_new(opts->max_stations, opts->max_unknown);
 	b->login = broker_login_new(opts->users, &rl);
+	/* --directory was checked with the options: what fails here is the
+	 * password file gone since, or memory. */
+	if (b->login && opts->directory &&
+	    broker_login_set_directory(b->login, opts->directory, err, sizeof(err)) < 0) {
+		log_event(LOG_ERROR, "directory", "file", opts->directory, "error", err, NULL);
+		broker_login_free(b->login);
+		b->login = NULL;
+	}
 	b->probe = broker_probe_new();
 	b->libvirt = broker_libvirt_new();
 	/* After libvirt: its event loop must exist before the pool manager

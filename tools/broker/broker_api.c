@@ -366,14 +366,26 @@ static void api_login_answer(struct broker *b, const struct broker_login_req *lr
 			     const struct st_entry *e, const struct broker_frag *frag,
 			     const struct broker_reply_ident *rid, const struct ipaddr *ip,
 			     enum broker_login_result res, unsigned retry,
+			     const struct broker_login_who *who,
 			     struct broker_http_response *resp)
 {
-	char wait[16];
+	/* The directory could not be asked (down, hanging, TLS refused, too
+	 * many logins in flight): the station tries again soon by itself. */
+	static const char msg_directory[] =
+	    "Cannot check your password right now. Trying again shortly.";
+	const unsigned retry_directory = 15;
+	const char *reason = who && who->reason[0] ? who->reason : NULL;
+	char wait[16], text[384];
 
 	snprintf(wait, sizeof(wait), "%u", retry);
 	/* Never the password: user, station and outcome are what an admin
-	 * needs to follow a lock-out. */
-	if (retry)
+	 * needs to follow a lock-out. The directory's reason is sanitised
+	 * (broker_directory_sanitise). */
+	if (res == BROKER_LOGIN_LOCKED)
+		log_event(LOG_WARN, "login", "user", lr->username, "mac", lr->id.mac_str, "ip",
+			  rid->ip, "result", broker_login_result_name(res), "reason",
+			  reason ? reason : "", NULL);
+	else if (retry)
 		log_event(LOG_WARN, "login", "user", lr->username, "mac", lr->id.mac_str, "ip",
 			  rid->ip, "result", broker_login_result_name(res), "retry_after", wait,
 			  NULL);
@@ -400,9 +412,22 @@ static void api_login_answer(struct broker *b, const struct broker_login_req *lr
 		    "rate_limited", "Too many failed logins. Please wait and try again.", retry,
 		    &resp->len);
 		break;
+	case BROKER_LOGIN_LOCKED:
+		resp->status = 403;
+		if (reason)
+			snprintf(text, sizeof(text), "Your account is locked or expired: %s",
+				 reason);
+		else
+			snprintf(text, sizeof(text), "Your account is locked or expired.");
+		resp->body = broker_reply_client_error("account_locked", text, 0, &resp->len);
+		break;
 	case BROKER_LOGIN_UNAVAILABLE:
-		resp->body =
-		    broker_reply_trouble(MSG_NO_LOGIN, RETRY_LOGIN_UNAVAILABLE, &resp->len);
+		if (who && who->backend == BROKER_LOGIN_BACKEND_DIRECTORY)
+			resp->body =
+			    broker_reply_trouble(msg_directory, retry_directory, &resp->len);
+		else
+			resp->body = broker_reply_trouble(MSG_NO_LOGIN, RETRY_LOGIN_UNAVAILABLE,
+							  &resp->len);
 		break;
 	}
 }
@@ -413,10 +438,13 @@ static void api_login_result(struct broker *b, const struct broker_login_req *lr
 			     struct broker_http_response *resp)
 {
 	unsigned retry = 0;
-	enum broker_login_result res = broker_login_attempt(
-	    b->login, lr->id.mac_str, ip, lr->username, lr->password, broker_time_mono(), &retry);
+	struct broker_login_who who = {0};
+	enum broker_login_result res =
+	    broker_login_attempt(b->login, lr->id.mac_str, ip, lr->username, lr->password,
+				 broker_time_mono(), &retry, &who);
 
-	api_login_answer(b, lr, e, frag, rid, ip, res, retry, resp);
+	api_login_answer(b, lr, e, frag, rid, ip, res, retry, &who, resp);
+	broker_login_who_clear(&who);
 }
 
 static void api_login(void *app, const struct broker_http_request *req,
@@ -469,7 +497,7 @@ static void api_login(void *app, const struct broker_http_request *req,
 		if (res == BROKER_LOGIN_OK)
 			resp->offload = b->login_q;
 		else
-			api_login_answer(b, &lr, e, frag, &rid, &ip, res, retry, resp);
+			api_login_answer(b, &lr, e, frag, &rid, &ip, res, retry, NULL, resp);
 		goto cleanup;
 	}
 	api_login_result(b, &lr, e, frag, &rid, &ip, resp);

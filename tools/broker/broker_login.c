@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker_directory.h"
 #include "broker_login.h"
 #include "broker_lru.h"
 #include "users.h"
@@ -34,6 +35,11 @@ struct broker_ratelimit {
 
 struct broker_login {
 	char *users_path;
+	struct broker_directory *dir;
+	/* The back-ends in their order; without a directory the users file
+	 * alone. */
+	enum directory_backend order[DIRECTORY_MAX_BACKENDS];
+	size_t n_order;
 	struct broker_ratelimit *rl;	  /* MAC and user keys */
 	struct broker_ratelimit *rl_addr; /* client address keys */
 };
@@ -209,6 +215,8 @@ struct broker_login *broker_login_new(const char *users_path,
 		if (!l->users_path)
 			goto fail;
 	}
+	l->order[0] = DIRECTORY_BACKEND_LOCAL;
+	l->n_order = 1;
 	l->rl = broker_ratelimit_new(p);
 	if (!l->rl)
 		goto fail;
@@ -228,10 +236,36 @@ fail:
 	return NULL;
 }
 
+int broker_login_set_directory(struct broker_login *l, const char *path, char *err, size_t errlen)
+{
+	const struct directory_conf *c;
+
+	l->dir = broker_directory_new(path, err, errlen);
+	if (!l->dir)
+		return -1;
+	c = broker_directory_conf(l->dir);
+	memcpy(l->order, c->backends, sizeof(l->order));
+	l->n_order = c->n_backends;
+	return 0;
+}
+
+void broker_login_who_clear(struct broker_login_who *w)
+{
+	size_t i;
+
+	if (!w)
+		return;
+	for (i = 0; i < w->n_groups; i++)
+		free(w->groups[i]);
+	free(w->groups);
+	memset(w, 0, sizeof(*w));
+}
+
 void broker_login_free(struct broker_login *l)
 {
 	if (!l)
 		return;
+	broker_directory_free(l->dir);
 	broker_ratelimit_free(l->rl);
 	broker_ratelimit_free(l->rl_addr);
 	free(l->users_path);
@@ -275,7 +309,7 @@ static enum broker_login_result login_limits(struct broker_login *l, const struc
 	unsigned w1, w2, w3;
 
 	*retry_after = 0;
-	if (!l->users_path)
+	if (!l->users_path && !l->dir)
 		return BROKER_LOGIN_UNAVAILABLE;
 	w1 = broker_ratelimit_check(l->rl, k->mac, now);
 	w2 = broker_ratelimit_check(l->rl, k->user, now);
@@ -297,26 +331,108 @@ enum broker_login_result broker_login_precheck(struct broker_login *l, const cha
 	return login_limits(l, &k, now, retry_after);
 }
 
+/* One back-end's verdict. */
+static enum broker_login_result login_backend(struct broker_login *l, enum directory_backend b,
+					      const char *user, const char *password,
+					      struct broker_login_who *who)
+{
+	int r;
+
+	if (b == DIRECTORY_BACKEND_DIRECTORY) {
+		switch (broker_directory_check(l->dir, user, password, who)) {
+		case BROKER_DIRECTORY_OK:
+			return BROKER_LOGIN_OK;
+		case BROKER_DIRECTORY_FAILED:
+			return BROKER_LOGIN_FAILED;
+		case BROKER_DIRECTORY_LOCKED:
+			return BROKER_LOGIN_LOCKED;
+		case BROKER_DIRECTORY_UNAVAILABLE:
+			return BROKER_LOGIN_UNAVAILABLE;
+		}
+		return BROKER_LOGIN_UNAVAILABLE;
+	}
+	r = users_check(l->users_path, user, password);
+	if (r < 0)
+		return BROKER_LOGIN_UNAVAILABLE;
+	if (r == 0)
+		return BROKER_LOGIN_FAILED;
+	snprintf(who->user, sizeof(who->user), "%s", user);
+	return BROKER_LOGIN_OK;
+}
+
+/* A refusal names nobody and no group; the back-end stays, for the
+ * message. */
+static void login_who_refused(struct broker_login_who *who)
+{
+	enum broker_login_backend b = who->backend;
+
+	broker_login_who_clear(who);
+	who->backend = b;
+}
+
+/* The back-ends in their order: the first OK wins, a locked account ends
+ * the search (another back-end must not open what the directory locked),
+ * and a refusal while some back-end could not answer is UNAVAILABLE (the
+ * password may be right there). A back-end that is not set up (no --users
+ * file) is skipped. */
+static enum broker_login_result login_check(struct broker_login *l, const char *user,
+					    const char *password, struct broker_login_who *who)
+{
+	enum broker_login_result r, res = BROKER_LOGIN_FAILED;
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < l->n_order; i++) {
+		enum directory_backend b = l->order[i];
+
+		if (b == DIRECTORY_BACKEND_LOCAL ? !l->users_path : !l->dir)
+			continue;
+		any = true;
+		broker_login_who_clear(who);
+		r = login_backend(l, b, user, password, who);
+		who->backend = b == DIRECTORY_BACKEND_LOCAL ? BROKER_LOGIN_BACKEND_LOCAL
+							    : BROKER_LOGIN_BACKEND_DIRECTORY;
+		if (r == BROKER_LOGIN_OK || r == BROKER_LOGIN_LOCKED)
+			return r;
+		if (r == BROKER_LOGIN_UNAVAILABLE)
+			res = r;
+	}
+	if (!any)
+		return BROKER_LOGIN_UNAVAILABLE;
+	if (res == BROKER_LOGIN_UNAVAILABLE) {
+		/* Which back-end could not answer, for the station's message. */
+		for (i = 0; i < l->n_order; i++)
+			if (l->order[i] == DIRECTORY_BACKEND_DIRECTORY && l->dir)
+				who->backend = BROKER_LOGIN_BACKEND_DIRECTORY;
+	}
+	login_who_refused(who);
+	return res;
+}
+
 enum broker_login_result broker_login_attempt(struct broker_login *l, const char *mac,
 					      const struct ipaddr *ip, const char *user,
 					      const char *password, time_t now,
-					      unsigned *retry_after)
+					      unsigned *retry_after, struct broker_login_who *who)
 {
 	struct login_keys k;
 	const char *kmac = k.mac, *kuser = k.user, *kaddr = k.addr;
+	struct broker_login_who scratch = {0};
 	enum broker_login_result res;
 	unsigned w1, w2, w3;
-	int r;
 
+	if (!who)
+		who = &scratch;
 	login_keys(&k, mac, ip, user);
 	res = login_limits(l, &k, now, retry_after);
 	if (res != BROKER_LOGIN_OK)
 		return res;
 
-	r = users_check(l->users_path, user, password);
-	if (r < 0)
-		return BROKER_LOGIN_UNAVAILABLE;
-	if (r == 0) {
+	res = login_check(l, user, password, who);
+	if (who == &scratch)
+		broker_login_who_clear(&scratch);
+	if (res == BROKER_LOGIN_UNAVAILABLE || res == BROKER_LOGIN_LOCKED)
+		return res;
+	if (res == BROKER_LOGIN_FAILED) {
 		w1 = broker_ratelimit_fail(l->rl, kmac, now);
 		w2 = broker_ratelimit_fail(l->rl, kuser, now);
 		w3 = broker_ratelimit_fail(l->rl_addr, kaddr, now);
@@ -341,6 +457,8 @@ const char *broker_login_result_name(enum broker_login_result r)
 		return "rate_limited";
 	case BROKER_LOGIN_UNAVAILABLE:
 		return "unavailable";
+	case BROKER_LOGIN_LOCKED:
+		return "locked";
 	}
 	return "unknown";
 }

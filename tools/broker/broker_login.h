@@ -57,23 +57,57 @@ enum broker_login_result {
 	BROKER_LOGIN_OK,
 	BROKER_LOGIN_FAILED,	  /* wrong user name or password */
 	BROKER_LOGIN_LIMITED,	  /* too many failures; retry_after says when */
-	BROKER_LOGIN_UNAVAILABLE, /* no users file, or it cannot be read */
+	BROKER_LOGIN_UNAVAILABLE, /* no back-end, a users file that cannot be read, or a
+				   * directory down, hanging or too busy */
+	BROKER_LOGIN_LOCKED,	  /* locked, expired or disabled: who->reason */
 };
+
+/* The back-end that decided an attempt. */
+enum broker_login_backend {
+	BROKER_LOGIN_BACKEND_NONE,
+	BROKER_LOGIN_BACKEND_LOCAL,
+	BROKER_LOGIN_BACKEND_DIRECTORY,
+};
+
+/* Who logged in, for the caller that picks the user's desktops: the
+ * user's canonical name (the directory's own spelling, e.g. the
+ * sAMAccountName of a userPrincipalName login; the typed name for the
+ * users file) and the names of their groups (empty for the users file).
+ * reason: the directory's reason for BROKER_LOGIN_LOCKED, printable ASCII,
+ * or empty. All text is bounded and free of control characters. */
+struct broker_login_who {
+	char user[65];
+	char **groups;
+	size_t n_groups;
+	char reason[256];
+	enum broker_login_backend backend;
+};
+
+/* Frees the group list and empties w (safe on an emptied one). */
+void broker_login_who_clear(struct broker_login_who *w);
 
 struct broker_login;
 
-/* users_path may be NULL: every login is then unavailable. */
+/* users_path may be NULL: without a directory every login is then
+ * unavailable. */
 struct broker_login *broker_login_new(const char *users_path,
 				      const struct broker_ratelimit_params *p);
+/* Adds the directory back-end from a directory settings file
+ * (directory_conf.h); its backends key sets the order with the users file.
+ * Returns 0, or -1 with err (file:line). Call once, before logins. */
+int broker_login_set_directory(struct broker_login *l, const char *path, char *err, size_t errlen);
 void broker_login_free(struct broker_login *l);
-/* Checks the password against the users file unless the MAC, the user or
- * the client address ip is blocked. retry_after is set for
- * BROKER_LOGIN_LIMITED (and, for BROKER_LOGIN_FAILED, to the block that
- * failure caused, if any). */
+/* Checks the password against the back-ends in their order unless the
+ * MAC, the user or the client address ip is blocked: the first that knows
+ * the user and password wins; a locked account stops the search; an
+ * unreachable directory makes a refusal BROKER_LOGIN_UNAVAILABLE rather
+ * than FAILED. retry_after is set for BROKER_LOGIN_LIMITED (and, for
+ * BROKER_LOGIN_FAILED, to the block that failure caused, if any). who may
+ * be NULL; otherwise it is filled (see above) and the caller clears it. */
 enum broker_login_result broker_login_attempt(struct broker_login *l, const char *mac,
 					      const struct ipaddr *ip, const char *user,
 					      const char *password, time_t now,
-					      unsigned *retry_after);
+					      unsigned *retry_after, struct broker_login_who *who);
 /* The same refusals as broker_login_attempt, without the password check:
  * BROKER_LOGIN_OK means "may try". Cheap, for the threads that answer
  * lookups, so that a blocked guesser never waits in the login pool's

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "broker_opts.h"
+#include "directory_conf.h"
 #include "netaddr.h"
 
 #ifndef VDI_VERSION
@@ -20,6 +21,7 @@ enum {
 	OPT_TLS_KEY,
 	OPT_INSECURE_HTTP,
 	OPT_USERS,
+	OPT_DIRECTORY,
 	OPT_ADMIN_SOCKET,
 	OPT_TRUSTED_PROXY,
 	OPT_THREADS,
@@ -42,6 +44,7 @@ static const struct option opts_long[] = {
     {"tls-key", required_argument, NULL, OPT_TLS_KEY},
     {"insecure-http", no_argument, NULL, OPT_INSECURE_HTTP},
     {"users", required_argument, NULL, OPT_USERS},
+    {"directory", required_argument, NULL, OPT_DIRECTORY},
     {"admin-socket", required_argument, NULL, OPT_ADMIN_SOCKET},
     {"trusted-proxy", required_argument, NULL, OPT_TRUSTED_PROXY},
     {"threads", required_argument, NULL, OPT_THREADS},
@@ -82,7 +85,12 @@ static void opts_usage(FILE *out)
 		"                           the listen address is a loopback address\n"
 		"      --users FILE         users file for broker logins (name:crypt-hash\n"
 		"                           lines, set with `stationctl passwd`); read on each\n"
-		"                           login. Without it, logins are unavailable.\n"
+		"                           login. Without it (and without --directory),\n"
+		"                           logins are unavailable.\n"
+		"      --directory FILE     directory settings for broker logins against\n"
+		"                           LDAP or Active Directory (docs/configuration.md,\n"
+		"                           \"Directory logins\"); its backends key orders the\n"
+		"                           directory and the --users file. Read at start.\n"
 		"      --admin-socket PATH  unix socket of the admin interface, created mode\n"
 		"                           0600 (default " BROKER_ADMIN_SOCKET_DEFAULT ",\n"
 		"                           its folder made mode 0700; a user who cannot\n"
@@ -206,6 +214,22 @@ bad:
 static enum broker_opts_result opts_fail(FILE *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The directory settings are checked here, so that a mistake stops the
+ * start with its file:line rather than failing every login. */
+static int opts_directory(const char *path, char *msg, size_t msglen)
+{
+	struct directory_conf c;
+	char pw[DIRECTORY_PASSWORD_MAX + 1];
+	int r;
+
+	if (directory_conf_load(path, &c, msg, msglen) < 0)
+		return -1;
+	r = directory_conf_read_password(&c, pw, sizeof(pw), msg, msglen);
+	explicit_bzero(pw, sizeof(pw));
+	directory_conf_free(&c);
+	return r < 0 ? -1 : 0;
+}
+
 static enum broker_opts_result opts_fail(FILE *err, const char *fmt, ...)
 {
 	va_list ap;
@@ -262,6 +286,11 @@ enum broker_opts_result broker_opts_parse(int argc, char **argv, struct broker_o
 			break;
 		case OPT_USERS:
 			o->users = optarg;
+			break;
+		case OPT_DIRECTORY:
+			if (opts_directory(optarg, msg, sizeof(msg)) < 0)
+				return opts_fail(err, "--directory %s", msg);
+			o->directory = optarg;
 			break;
 		case OPT_ADMIN_SOCKET:
 			if (!optarg[0] || strlen(optarg) >= 108)

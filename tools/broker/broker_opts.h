@@ -40,6 +40,7 @@ struct broker_opts {
 	const char *tls_key;
 	bool insecure_http;
 	const char *users;
+	const char *directory; /* directory settings file (directory_conf.h) */
 	const char *admin_socket;
 	const char *state_dir; /* pools.json lives here */
 	/* Given on the command line: used as they are. Otherwise the daemon
