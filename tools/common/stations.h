@@ -218,7 +218,7 @@ struct st_pool {
 	unsigned idle_timeout; /* seconds */
 	enum st_protocol protocol;
 	bool maintenance;
-	bool personal; /* each user's own persistent VM (broker_pool_personal.c) */
+	bool personal;	     /* each user's own persistent VM (broker_pool_personal.c) */
 	const char *message; /* NULL when unset */
 	unsigned line;	     /* of the section header */
 };
