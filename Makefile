@@ -41,15 +41,15 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 # libcurl: connection_url mappings (broker_fetch.c); libvirt and libxml2:
 # desktops that are libvirt domains (broker_libvirt*.c).
-# libldap: directory logins (broker_directory.c).
 LIBS_BROKER = $(shell $(PKG_CONFIG) --libs libmicrohttpd json-c libcurl libvirt libxml-2.0 \
-	2>/dev/null) -lcrypt -lpthread -lldap -llber
+	2>/dev/null) -lcrypt -lpthread
 LIBS_CTL = $(shell $(PKG_CONFIG) --libs libcurl json-c libxml-2.0 libvirt 2>/dev/null) -lcrypt
 GLIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(GLIB_PKGS) 2>/dev/null)
 GLIB_LIBS = $(shell $(PKG_CONFIG) --libs $(GLIB_PKGS) 2>/dev/null)
 
-# The station launcher (client/): GTK 3, spice-gtk, gtk-vnc, libcurl, json-c, libudev.
-CLIENT_PKGS := gtk+-3.0 spice-client-gtk-3.0 gtk-vnc-2.0 x11 libcurl json-c libudev
+# The station launcher (client/): GTK 3, spice-gtk, gtk-vnc, libcurl, json-c, libudev;
+# xscrnsaver (libXss) for the X server's idle time (session limits).
+CLIENT_PKGS := gtk+-3.0 spice-client-gtk-3.0 gtk-vnc-2.0 x11 libcurl json-c libudev xscrnsaver
 CLIENT_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(CLIENT_PKGS) 2>/dev/null)
 CLIENT_LIBS = $(shell $(PKG_CONFIG) --libs $(CLIENT_PKGS) 2>/dev/null) -lm
 CLIENT_SRC := $(filter-out client/main.c,$(wildcard client/*.c))
@@ -136,6 +136,12 @@ $(BUILD)/tests/unit/test_usb_filter: $(O)/tests/unit/test_usb_filter.o $(LIB_CLI
 
 # Launcher unit tests link the launcher's library and GTK; the others don't.
 $(BUILD)/tests/unit/test_client_%: $(O)/tests/unit/test_client_%.o $(LIB_CLIENT) $(LIB_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(CLIENT_LIBS)
+# The session limits' rule (client/launcher_limits.c), as a case table.
+$(O)/tests/unit/test_launcher_limits.o: CPPFLAGS += -Iclient
+$(BUILD)/tests/unit/test_launcher_limits: $(O)/tests/unit/test_launcher_limits.o $(LIB_CLIENT) \
+		$(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(CLIENT_LIBS)
 

@@ -79,6 +79,9 @@ struct broker_policy {
 	char *usb_auto_redirect; /* NULL: the launcher's default */
 	char *usb_deny;		 /* NULL: the launcher's default */
 	char *screen_text;
+	/* policy.session: the session limits in seconds, 0 when absent
+	 * (max and idle: no limit; warning: the launcher's default). */
+	unsigned max_seconds, idle_seconds, warning_seconds;
 };
 
 /* A desktop's state in a "choose" reply; a state this launcher does not

@@ -6,11 +6,39 @@
 
 #include "usb_filter.h"
 
+/* The longest session limit a station takes: 30 days (the broker allows a
+ * week; a larger value is not a limit anyone meant). */
+#define BROKER_REPLY_LIMIT_MAX (30 * 24 * 3600)
+
 static bool reply_usb_filter_ok(const char *s)
 {
 	struct usb_filter f;
 	char err[64];
 	return usb_filter_parse(s, &f, err, sizeof(err)) == 0;
+}
+
+/* policy.session: whole seconds, none of them negative or absurd. */
+static int reply_session_limits(struct json_object *pol, struct broker_policy *p,
+				struct broker_reply_err *e)
+{
+	struct json_object *lim;
+	int64_t max = 0, idle = 0, warn = 0;
+
+	if (broker_reply_json_obj(pol, "session", "policy.session", &lim, e) < 0)
+		return -1;
+	if (!lim)
+		return 0;
+	if (broker_reply_json_int(lim, "max_seconds", "policy.session.max_seconds", 0,
+				  BROKER_REPLY_LIMIT_MAX, &max, e) < 0 ||
+	    broker_reply_json_int(lim, "idle_seconds", "policy.session.idle_seconds", 0,
+				  BROKER_REPLY_LIMIT_MAX, &idle, e) < 0 ||
+	    broker_reply_json_int(lim, "warning_seconds", "policy.session.warning_seconds", 0,
+				  BROKER_REPLY_LIMIT_MAX, &warn, e) < 0)
+		return -1;
+	p->max_seconds = (unsigned)max;
+	p->idle_seconds = (unsigned)idle;
+	p->warning_seconds = (unsigned)warn;
+	return 0;
 }
 
 int broker_reply_policy_parse(struct json_object *root, struct broker_reply *r,
@@ -64,6 +92,8 @@ int broker_reply_policy_parse(struct json_object *root, struct broker_reply *r,
 		goto cleanup;
 	if (broker_reply_json_str(pol, "screen_text", "policy.screen_text", BROKER_REPLY_TEXT_MAX,
 				  REPLY_STR_MULTILINE, NULL, &r->policy.screen_text, e) < 0)
+		goto cleanup;
+	if (reply_session_limits(pol, &r->policy, e) < 0)
 		goto cleanup;
 	ret = 0;
 cleanup:

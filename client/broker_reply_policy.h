@@ -1,6 +1,6 @@
 /* The "policy" object of a broker reply: how the station behaves (login,
- * autoconnect, single sign-on, USB filters, the text on its screen). A part
- * of the reply parser (broker_reply_parse.c). */
+ * autoconnect, single sign-on, USB filters, the text on its screen, the
+ * session limits). A part of the reply parser (broker_reply_parse.c). */
 #ifndef BROKER_REPLY_POLICY_H
 #define BROKER_REPLY_POLICY_H
 

@@ -49,6 +49,12 @@ static void session_desktop_next(LauncherSession *s, const char *reason)
 
 void launcher_session_desktop_start(LauncherSession *s, struct broker_reply *r)
 {
+	s->limits_policy = (LauncherLimitsPolicy){
+	    .max_seconds = r->policy.max_seconds,
+	    .idle_seconds = r->policy.idle_seconds,
+	    .warning_seconds = r->policy.warning_seconds ? r->policy.warning_seconds
+							 : LAUNCHER_LIMITS_WARNING_DEFAULT,
+	};
 	launcher_cred_take_reply(&s->cred, r);
 	launcher_failover_take(&s->failover, r);
 	if (!launcher_failover_endpoint(&s->failover)) {
@@ -127,6 +133,7 @@ void launcher_session_desktop_try(LauncherSession *s)
 /* ---- the session ---- */
 
 static void session_desktop_link_lost(gpointer user_data, const char *ifname, const char *why);
+static void session_desktop_limits(gpointer user_data, const LauncherLimitsVerdict *v);
 
 void launcher_session_desktop_opened(LauncherSession *s)
 {
@@ -151,6 +158,8 @@ void launcher_session_desktop_opened(LauncherSession *s)
 	launcher_secret_clear(&s->failover.current.password);
 	s->netwatch =
 	    launcher_netwatch_new(s->cfg->sysroot, s->id.ifname, session_desktop_link_lost, s);
+	if (!s->direct)
+		s->limits = launcher_limits_new(&s->limits_policy, session_desktop_limits, s);
 }
 
 void launcher_session_desktop_report_end(LauncherSession *s, const char *reason)
@@ -196,6 +205,55 @@ static void session_desktop_link_lost(gpointer user_data, const char *ifname, co
 	/* Reported from a timer, not from inside a viewer: safe to end. */
 	if (launcher_viewer_is_open(s->viewer))
 		session_desktop_end(s, "network_lost");
+}
+
+/* ---- the session limits ---- */
+
+/* How long a warning stays up if no new verdict comes (it comes every
+ * second while the session is open). */
+#define LIMITS_NOTICE_SECONDS 3
+
+void launcher_session_desktop_limits_stop(LauncherSession *s)
+{
+	g_clear_pointer(&s->limits, launcher_limits_free);
+	g_clear_pointer(&s->limits_notice, launcher_ui_notice_free);
+}
+
+static void session_desktop_limits(gpointer user_data, const LauncherLimitsVerdict *v)
+{
+	LauncherSession *s = user_data;
+	g_autofree char *text = NULL;
+	LauncherLimitsPolicy p = s->limits_policy;
+
+	switch (v->kind) {
+	case LAUNCHER_LIMITS_NONE:
+		/* Input came: the idle warning goes. */
+		if (s->limits_notice)
+			launcher_ui_notice_hide(s->limits_notice);
+		return;
+	case LAUNCHER_LIMITS_WARN_MAX:
+	case LAUNCHER_LIMITS_WARN_IDLE:
+		/* A window of its own, apart from the short notices (a USB
+		 * device plugged in meanwhile must not hide the countdown). */
+		if (!s->limits_notice) {
+			s->limits_notice =
+			    launcher_ui_notice_new(GTK_WIDGET(launcher_ui_window(s->ui)));
+			launcher_ui_notice_set_large(s->limits_notice);
+		}
+		text = launcher_limits_warning_text(v);
+		launcher_ui_notice_show(s->limits_notice, text, LIMITS_NOTICE_SECONDS);
+		return;
+	case LAUNCHER_LIMITS_END_MAX:
+	case LAUNCHER_LIMITS_END_IDLE:
+	default:
+		/* The same end as the user's own: report, close, login
+		 * screen. This frees the watch that called us. */
+		text = launcher_limits_ended_text(&p, v->kind);
+		session_desktop_end(s, launcher_limits_reason(v->kind));
+		if (s->state != SESSION_STOPPED)
+			launcher_ui_notice(s->ui, text);
+		return;
+	}
 }
 
 /* ---- what the viewer reports ---- */

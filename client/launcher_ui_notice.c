@@ -87,6 +87,16 @@ void launcher_ui_notice_free(LauncherUiNotice *n)
 	g_free(n);
 }
 
+void launcher_ui_notice_set_large(LauncherUiNotice *n)
+{
+	PangoAttrList *attrs = pango_attr_list_new();
+
+	pango_attr_list_insert(attrs, pango_attr_scale_new(1.75));
+	pango_attr_list_insert(attrs, pango_attr_weight_new(PANGO_WEIGHT_BOLD));
+	gtk_label_set_attributes(GTK_LABEL(n->label), attrs);
+	pango_attr_list_unref(attrs);
+}
+
 void launcher_ui_notice_hide(LauncherUiNotice *n)
 {
 	g_clear_handle_id(&n->timer, g_source_remove);

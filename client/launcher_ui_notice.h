@@ -14,5 +14,8 @@ void launcher_ui_notice_free(LauncherUiNotice *n);
 /* Shows text for the given seconds, replacing a notice already up. */
 void launcher_ui_notice_show(LauncherUiNotice *n, const char *text, guint seconds);
 void launcher_ui_notice_hide(LauncherUiNotice *n);
+/* Larger, bold text: a notice that must not be missed (the session limits'
+ * warning, read from across a desk). */
+void launcher_ui_notice_set_large(LauncherUiNotice *n);
 
 #endif
