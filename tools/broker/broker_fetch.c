@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <json-c/json.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -92,6 +93,52 @@ static size_t fetch_write(char *ptr, size_t size, size_t nmemb, void *user)
 	b->len += n;
 	b->data[b->len] = '\0';
 	return n;
+}
+
+/* IsardVDI's viewer API (GET /api/v4/item/desktop/ID/get-viewer/file-spice)
+ * answers the connection file wrapped in JSON: {"kind": "file", "ext": "vv",
+ * "mime": "application/x-virt-viewer", "content": "[virt-viewer]\n..."}.
+ * Such an answer is replaced by its content; any other answer is left as it
+ * is, for vv_file_parse to judge. json-c keeps its own copy of the content
+ * (the password): it is wiped before the object is freed. */
+static char *fetch_unwrap_viewer_json(char *text, size_t *len)
+{
+	struct json_object *root = NULL, *v;
+	const char *kind, *ext, *mime, *content;
+	char *out = NULL;
+	size_t i = 0, n;
+
+	while (i < *len &&
+	       (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
+		i++;
+	if (i == *len || text[i] != '{')
+		return text;
+	root = json_tokener_parse(text);
+	if (!root || !json_object_is_type(root, json_type_object))
+		goto cleanup;
+	kind = json_object_object_get_ex(root, "kind", &v) ? json_object_get_string(v) : NULL;
+	ext = json_object_object_get_ex(root, "ext", &v) ? json_object_get_string(v) : NULL;
+	mime = json_object_object_get_ex(root, "mime", &v) ? json_object_get_string(v) : NULL;
+	if (!json_object_object_get_ex(root, "content", &v) ||
+	    !json_object_is_type(v, json_type_string) || !kind || strcmp(kind, "file") != 0 ||
+	    !((ext && strcmp(ext, "vv") == 0) ||
+	      (mime && strncmp(mime, "application/x-virt-viewer", 25) == 0)))
+		goto cleanup;
+	content = json_object_get_string(v);
+	n = (size_t)json_object_get_string_len(v);
+	out = malloc(n + 1);
+	if (out) {
+		memcpy(out, content, n);
+		out[n] = '\0';
+	}
+	explicit_bzero((char *)content, n);
+cleanup:
+	json_object_put(root);
+	if (!out)
+		return text;
+	fetch_wipe(text, *len);
+	*len = strlen(out);
+	return out;
 }
 
 /* The URL without its query and fragment: enough to tell which mapping
@@ -221,7 +268,7 @@ static char *fetch_url(const struct st_entry *e, size_t *len, char *err, size_t 
 		explicit_bzero(h->data, strlen(h->data));
 	curl_slist_free_all(headers);
 	*len = b.len;
-	return b.data;
+	return fetch_unwrap_viewer_json(b.data, len);
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
