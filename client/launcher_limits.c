@@ -28,9 +28,15 @@ LauncherLimitsVerdict launcher_limits_check(const LauncherLimitsPolicy *p, guint
 {
 	LauncherLimitsVerdict v = {LAUNCHER_LIMITS_NONE, 0};
 	guint64 warn_ms = (guint64)p->warning_seconds * 1000;
-	guint64 left_max = p->max_seconds ? limits_left(p->max_seconds, age_ms) : G_MAXUINT64;
-	guint64 left_idle = p->idle_seconds ? limits_left(p->idle_seconds, idle_ms) : G_MAXUINT64;
-	guint64 left;
+	guint64 left_max, left_idle, left;
+
+	/* Idle time counts from the session's start: a station that waited
+	 * untouched at its login screen before it connected by itself has
+	 * not been idle in this session. */
+	if (idle_ms > age_ms)
+		idle_ms = age_ms;
+	left_max = p->max_seconds ? limits_left(p->max_seconds, age_ms) : G_MAXUINT64;
+	left_idle = p->idle_seconds ? limits_left(p->idle_seconds, idle_ms) : G_MAXUINT64;
 
 	/* The length wins a tie: its warning is the one input cannot take
 	 * back. */

@@ -42,10 +42,10 @@ typedef struct {
 /* TRUE when p limits anything. */
 gboolean launcher_limits_active(const LauncherLimitsPolicy *p);
 
-/* The verdict for a session open for age_ms with no input for idle_ms.
- * The limit that ends the session first wins; at a tie, the length (its
- * warning cannot be cancelled). A warning longer than its limit starts
- * with the session. */
+/* The verdict for a session open for age_ms with no input for idle_ms
+ * (idle time before the session started does not count). The limit that ends the session first
+ * wins; at a tie, the length (its warning cannot be cancelled). A warning longer than its limit
+ * starts with the session. */
 LauncherLimitsVerdict launcher_limits_check(const LauncherLimitsPolicy *p, guint64 age_ms,
 					    guint64 idle_ms);
 

@@ -35,8 +35,11 @@ static const struct limits_case limits_cases[] = {
     {"idle: reached", {0, 300, 60}, S(5000), S(300), LAUNCHER_LIMITS_END_IDLE, 0},
     /* Input came (idle time back near 0): the warning is gone. */
     {"idle: input cancels", {0, 300, 60}, S(5000), 150, LAUNCHER_LIMITS_NONE, 0},
+    /* Idle before the session (an untouched login screen) does not count. */
+    {"idle: from the start", {0, 300, 60}, S(100), S(5000), LAUNCHER_LIMITS_NONE, 0},
+    {"idle: from the start, warned", {0, 300, 60}, S(250), S(5000), LAUNCHER_LIMITS_WARN_IDLE, 50},
     /* Both: the one that ends first wins; at a tie, the length. */
-    {"both: idle first", {600, 300, 60}, S(100), S(250), LAUNCHER_LIMITS_WARN_IDLE, 50},
+    {"both: idle first", {600, 300, 60}, S(260), S(250), LAUNCHER_LIMITS_WARN_IDLE, 50},
     {"both: max first", {600, 300, 60}, S(580), S(250), LAUNCHER_LIMITS_WARN_MAX, 20},
     {"both: tie", {600, 300, 60}, S(560), S(260), LAUNCHER_LIMITS_WARN_MAX, 40},
     {"both: idle ends", {600, 300, 60}, S(400), S(300), LAUNCHER_LIMITS_END_IDLE, 0},
