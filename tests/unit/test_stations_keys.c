@@ -54,7 +54,26 @@ static char *usb_rules(unsigned n)
 	return g_string_free(s, FALSE);
 }
 
-enum fill_kind { TEXT, HOST, NUMBER, USB };
+/* A desktops list of exactly n bytes: ST_DESKTOPS_MAX distinct valid
+ * names, ", " between them. */
+static char *fill_desktops(size_t n)
+{
+	size_t k = ST_DESKTOPS_MAX, names = n - 2 * (k - 1);
+	GString *s = g_string_new("");
+
+	g_assert_cmpuint(names, <=, k * ST_GROUP_NAME_MAX);
+	for (size_t i = 0; i < k; i++) {
+		size_t len = names / k + (i < names % k ? 1 : 0);
+
+		g_string_append_printf(s, "%s%02zx", i ? ", " : "", i);
+		for (size_t j = 2; j < len; j++)
+			g_string_append_c(s, 'a');
+	}
+	g_assert_cmpuint(s->len, ==, n);
+	return g_string_free(s, FALSE);
+}
+
+enum fill_kind { TEXT, HOST, NUMBER, USB, DESKTOPS };
 
 /* One limit: at (accepted) and past (refused with msg). For TEXT the
  * values are prefix + 'a's of the lengths; for NUMBER the numbers. */
@@ -127,6 +146,8 @@ static const struct limit_case limit_cases[] = {
      "limit_warning: '3601' is not a number from 5 to 3600 (seconds)"},
     {ST_KEY_LIMIT_WARNING, NUMBER, NULL, ST_LIMIT_WARNING_MIN, ST_LIMIT_WARNING_MIN - 1,
      "limit_warning: '4' is not a number from 5 to 3600"},
+    {ST_KEY_DESKTOPS, DESKTOPS, NULL, ST_DESKTOPS_LEN_MAX, ST_DESKTOPS_LEN_MAX + 1,
+     "desktops: value is too long (2049 bytes; at most 2048)"},
 };
 
 static char *limit_value(const struct limit_case *c, long n)
@@ -140,6 +161,8 @@ static char *limit_value(const struct limit_case *c, long n)
 		return g_strdup_printf("%ld", n);
 	case USB:
 		return usb_rules((unsigned)n);
+	case DESKTOPS:
+		return fill_desktops((size_t)n);
 	}
 	return NULL;
 }
@@ -169,7 +192,9 @@ static void test_rows(void)
 		g_assert_null(strchr(k->help, '\n'));
 		g_assert_nonnull(k->doc.meaning);
 		g_assert_cmpuint(k->scopes, !=, 0);
-		g_assert_cmpuint(k->scopes & ~(unsigned)(ST_SCOPE_MAPPING | ST_SCOPE_POOL), ==, 0);
+		g_assert_cmpuint(k->scopes & ~(unsigned)(ST_SCOPE_MAPPING | ST_SCOPE_POOL |
+							 ST_SCOPE_DESKTOP | ST_SCOPE_USER),
+				 ==, 0);
 		if (k->type == ST_TYPE_ENUM)
 			g_assert_true(k->choices && k->choices[0] && k->choices[1]);
 		if (k->inherit == ST_INHERIT_LIST)

@@ -41,7 +41,20 @@
 /* What a section header names. Precedence for matching, most specific first:
  * MAC, exact IP, CIDR (longest prefix), host name glob (most literal
  * characters, then first in file), default. */
-enum st_kind { ST_MAC, ST_IP, ST_CIDR, ST_GLOB, ST_DEFAULT, ST_GROUP, ST_POOL };
+enum st_kind {
+	ST_MAC,
+	ST_IP,
+	ST_CIDR,
+	ST_GLOB,
+	ST_DEFAULT,
+	ST_GROUP,
+	ST_POOL,
+	/* Never a station's match: a named desktop, and the desktops of a
+	 * user or of a directory group (stations_user.h). */
+	ST_DESKTOP,
+	ST_USER,
+	ST_USERGROUP
+};
 
 struct st_target {
 	enum st_kind kind;
@@ -52,7 +65,9 @@ struct st_target {
 };
 
 /* Parses a MATCH as given on the command line or in a header: a MAC, an IP,
- * a CIDR, a host name glob, "default", "group:NAME" or "pool:NAME". 0 or -1
+ * a CIDR, a host name glob, "default", "group:NAME", "pool:NAME",
+ * "desktop:NAME", "user:NAME" or "usergroup:NAME" (user and group names
+ * lower-cased: logins compare them without case). 0 or -1
  * with err. */
 int st_target_parse(const char *s, struct st_target *t, char *err, size_t errlen);
 const char *st_kind_name(enum st_kind kind); /* "mac", "ip", "cidr", ... */
@@ -122,6 +137,10 @@ enum st_key {
 	ST_KEY_MAX_SESSION,
 	ST_KEY_IDLE_LOGOUT,
 	ST_KEY_LIMIT_WARNING,
+	/* Desktops chosen by the user: a mapping's desktop_from, and the
+	 * desktop list of a [user:NAME] or [usergroup:NAME] section. */
+	ST_KEY_DESKTOP_FROM,
+	ST_KEY_DESKTOPS,
 	ST_KEY__COUNT
 };
 
@@ -280,6 +299,13 @@ struct st_entry {
 	 * maintenance, with the pool's message, while the pool is). NULL
 	 * otherwise. */
 	const struct st_pool *pool;
+	/* desktop_from = user: after a login the desktop is the user's
+	 * (stations_user.h). */
+	bool desktop_from_user;
+	/* [user:NAME] and [usergroup:NAME]: the [desktop:NAME] entries its
+	 * desktops key names, in its order, without duplicates. */
+	const struct st_entry *const *desktops;
+	size_t n_desktops;
 };
 
 #define ST_LIBVIRT_URI_DEFAULT "qemu:///system"
@@ -313,6 +339,9 @@ const struct st_entry *st_config_match(const struct st_config *cfg, const uint8_
  * NULL. */
 const struct st_entry *st_config_find(const struct st_config *cfg, const struct st_target *t);
 size_t st_config_count(const struct st_config *cfg);
+/* The [usergroup:NAME] entries' numbers, in file order (stations_user.c
+ * walks them for each login). */
+size_t st_config_usergroups(const struct st_config *cfg, const uint32_t **idx);
 const struct st_entry *st_config_entry(const struct st_config *cfg, size_t i);
 /* Where e's value of key came from (for fallback: its first one). */
 struct st_origin st_entry_origin(const struct st_entry *e, enum st_key key);

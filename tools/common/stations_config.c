@@ -31,6 +31,8 @@ struct st_config {
 	uint32_t *globs; /* entry numbers, most specific first */
 	size_t n_globs;
 	uint32_t default_idx;
+	uint32_t *usergroups; /* [usergroup:NAME] entry numbers, in file order */
+	size_t n_usergroups;
 };
 
 /* A section's own keys, before inheritance (one at a time, while the
@@ -431,8 +433,20 @@ static int st_check_effective(const struct st_entry *e, char *err, size_t errlen
 	int sources = !!e->values[ST_KEY_HOST] + !!e->values[ST_KEY_CONNECTION_FILE] +
 		      !!e->values[ST_KEY_CONNECTION_URL];
 
-	if (e->target.kind == ST_GROUP || e->target.kind == ST_POOL)
+	if (e->target.kind == ST_GROUP || e->target.kind == ST_POOL || e->target.kind == ST_USER ||
+	    e->target.kind == ST_USERGROUP)
 		return 0;
+	/* Whose desktop it is needs to know who logged in. */
+	if (e->desktop_from_user && !e->login_broker) {
+		snprintf(err, errlen,
+			 "[%.150s] has desktop_from = user (from [%.60s]) but no login = broker: "
+			 "the user's desktops need a login",
+			 e->target.text,
+			 st_entry_origin(e, ST_KEY_DESKTOP_FROM).section
+			     ? st_entry_origin(e, ST_KEY_DESKTOP_FROM).section
+			     : "?");
+		return -1;
+	}
 	if (e->values[ST_KEY_POOL])
 		return st_check_pool_mapping(e, err, errlen);
 	if (sources > 1) {
@@ -472,6 +486,10 @@ static int st_check_effective(const struct st_entry *e, char *err, size_t errlen
 		return 0;
 	if (e->values[ST_KEY_DOMAIN])
 		return st_check_domain(e, err, errlen);
+	/* A hot desk need not have a desktop of its own: its users bring
+	 * theirs. */
+	if (!e->values[ST_KEY_HOST] && e->desktop_from_user)
+		return 0;
 	if (!e->values[ST_KEY_HOST]) {
 		snprintf(err, errlen,
 			 "[%.150s] has no host: set 'host', 'domain', 'connection_file' or "
@@ -517,7 +535,7 @@ static bool st_eq_cidr(const void *ctx, uint32_t v, const void *key, uint32_t le
 
 static int st_index(struct st_config *cfg)
 {
-	size_t n = cfg->n, count[ST_POOL + 1] = {0};
+	size_t n = cfg->n, count[ST_USERGROUP + 1] = {0};
 
 	/* Each index sized for its own kind: a file of MACs needs no room
 	 * for addresses. */
@@ -528,7 +546,9 @@ static int st_index(struct st_config *cfg)
 	    hashidx_init(&cfg->by_cidr, count[ST_CIDR], st_eq_cidr, cfg) < 0)
 		return -1;
 	cfg->globs = calloc(count[ST_GLOB] ? count[ST_GLOB] : 1, sizeof(*cfg->globs));
-	if (!cfg->globs)
+	cfg->usergroups =
+	    calloc(count[ST_USERGROUP] ? count[ST_USERGROUP] : 1, sizeof(*cfg->usergroups));
+	if (!cfg->globs || !cfg->usergroups)
 		return -1;
 	bool lens[129] = {false};
 	for (size_t i = 0; i < n; i++) {
@@ -553,8 +573,13 @@ static int st_index(struct st_config *cfg)
 		case ST_DEFAULT:
 			cfg->default_idx = (uint32_t)i;
 			break;
+		case ST_USERGROUP:
+			cfg->usergroups[cfg->n_usergroups++] = (uint32_t)i;
+			break;
 		case ST_GROUP:
 		case ST_POOL:
+		case ST_DESKTOP:
+		case ST_USER:
 			break;
 		}
 	}
@@ -564,6 +589,57 @@ static int st_index(struct st_config *cfg)
 	st_sort_cfg = cfg;
 	qsort(cfg->globs, cfg->n_globs, sizeof(*cfg->globs), st_glob_cmp);
 	st_sort_cfg = NULL;
+	return 0;
+}
+
+/* A [user:NAME] or [usergroup:NAME] section's desktops key as pointers to
+ * its [desktop:NAME] entries. Each name must be one: a [desktop:NAME]
+ * section, not a group, a pool or nothing. */
+static int st_desktops_link(struct st_config *cfg, struct st_entry *e, struct st_diags *d,
+			    size_t *nerr)
+{
+	const char *v = e->values[ST_KEY_DESKTOPS], *p = v;
+	const struct st_entry **list;
+	char name[ST_GROUP_NAME_MAX + 2], t[ST_TARGET_MAX];
+	unsigned line = st_entry_origin(e, ST_KEY_DESKTOPS).line;
+	size_t n = 0, cap = 0;
+	uint32_t i;
+
+	if (!v) {
+		st_diag_add(d, e->line, "[%s] has no desktops (desktops = NAME, ...)",
+			    e->target.text);
+		(*nerr)++;
+		return 0;
+	}
+	while (st_desktop_list_next(&p, name, sizeof(name)))
+		cap++;
+	list = arena_alloc(&cfg->arena, (cap ? cap : 1) * sizeof(*list));
+	if (!list)
+		return -1;
+	for (p = v; st_desktop_list_next(&p, name, sizeof(name));) {
+		snprintf(t, sizeof(t), "desktop:%s", name);
+		i = hashidx_get(&cfg->by_text, t, (uint32_t)strlen(t));
+		if (i == HASHIDX_NONE) {
+			snprintf(t, sizeof(t), "group:%s", name);
+			bool grp =
+			    hashidx_get(&cfg->by_text, t, (uint32_t)strlen(t)) != HASHIDX_NONE;
+			snprintf(t, sizeof(t), "pool:%s", name);
+			bool pool =
+			    hashidx_get(&cfg->by_text, t, (uint32_t)strlen(t)) != HASHIDX_NONE;
+			st_diag_add(d, line,
+				    "desktop '%s' is not defined (no [desktop:%s] section%s)", name,
+				    name,
+				    grp	   ? "; [group:NAME] is for stations, not a desktop"
+				    : pool ? "; a pool is a desktop through a [desktop:NAME] "
+					     "section with pool = NAME"
+					   : "");
+			(*nerr)++;
+			continue;
+		}
+		list[n++] = &cfg->entries[i];
+	}
+	e->desktops = (const struct st_entry *const *)list;
+	e->n_desktops = n;
 	return 0;
 }
 
@@ -719,6 +795,11 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 		st_bool_parse(e->values[ST_KEY_SSO], &b);
 		e->sso = b;
 		e->login_broker = strcmp(e->values[ST_KEY_LOGIN], "broker") == 0;
+		e->desktop_from_user = e->values[ST_KEY_DESKTOP_FROM] &&
+				       strcmp(e->values[ST_KEY_DESKTOP_FROM], "user") == 0;
+		if ((e->target.kind == ST_USER || e->target.kind == ST_USERGROUP) &&
+		    st_desktops_link(cfg, e, d, &nerr) < 0)
+			goto oom;
 		e->domain_one_time = !e->values[ST_KEY_DOMAIN_PASSWORD] ||
 				     strcmp(e->values[ST_KEY_DOMAIN_PASSWORD], "one-time") == 0;
 		if (st_check_effective(e, err, sizeof(err)) < 0) {
@@ -779,7 +860,8 @@ struct st_config *st_config_build(const struct st_doc *doc, const char *base_dir
 				goto oom;
 			continue;
 		}
-		if (e->target.kind != ST_GROUP &&
+		if (e->target.kind != ST_GROUP && e->target.kind != ST_USER &&
+		    e->target.kind != ST_USERGROUP &&
 		    st_build_endpoints(cfg, e, ca_pem, err, sizeof(err)) < 0) {
 			st_diag_add(d, e->line, "%s", err);
 			nerr++;
@@ -819,6 +901,7 @@ void st_config_free(struct st_config *cfg)
 	hashidx_free(&cfg->by_ip);
 	hashidx_free(&cfg->by_cidr);
 	free(cfg->globs);
+	free(cfg->usergroups);
 	free(cfg->entries);
 	arena_free(&cfg->arena);
 	free(cfg);
@@ -859,6 +942,12 @@ const struct st_entry *st_config_find(const struct st_config *cfg, const struct 
 {
 	uint32_t i = hashidx_get(&cfg->by_text, t->text, (uint32_t)strlen(t->text));
 	return i == HASHIDX_NONE ? NULL : &cfg->entries[i];
+}
+
+size_t st_config_usergroups(const struct st_config *cfg, const uint32_t **idx)
+{
+	*idx = cfg->usergroups;
+	return cfg->n_usergroups;
 }
 
 size_t st_config_count(const struct st_config *cfg)

@@ -82,5 +82,13 @@ int st_check_libvirt_uri(const struct st_keydef *k, const char *v, char *err, si
 int st_check_endpoint(const struct st_keydef *k, const char *v, char *err, size_t errlen);
 int st_check_pool_path(const struct st_keydef *k, const char *v, char *err, size_t errlen);
 int st_check_usb_filter(const struct st_keydef *k, const char *v, char *err, size_t errlen);
+int st_check_desktop_list(const struct st_keydef *k, const char *v, char *err, size_t errlen);
+/* The next name of a desktops list from *p, trimmed, into out (at most
+ * outlen - 1 bytes); *p moves past it and its comma. false at the end. */
+bool st_desktop_list_next(const char **p, char *out, size_t outlen);
+/* [user:NAME] and [usergroup:NAME] names: a user name as the users file
+ * takes it (A-Z a-z 0-9 . _ @ -), and for directory groups also blanks
+ * inside ("Domain Users"). */
+bool st_user_name_valid(const char *s, bool group);
 
 #endif

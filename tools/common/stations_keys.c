@@ -27,11 +27,14 @@ static const char *const st_protocols[] = {"spice", "rdp", "vnc", NULL};
 static const char *const st_logins[] = {"none", "broker", NULL};
 static const char *const st_methods[] = {"get", "post", NULL};
 static const char *const st_domain_passwords[] = {"one-time", "none", NULL};
+static const char *const st_desktop_froms[] = {"station", "user", NULL};
 
 /* Where a key may be written: everywhere a mapping is, only in a station
- * section, or only in a pool's. */
-#define MAPPING	     ST_SCOPE_STATION | ST_SCOPE_GROUP
-#define MAPPING_POOL ST_SCOPE_STATION | ST_SCOPE_GROUP | ST_SCOPE_POOL
+ * section, or only in a pool's. A [desktop:NAME] section takes what a
+ * mapping takes but what only the station decides (STATION_ONLY). */
+#define MAPPING	     ST_SCOPE_STATION | ST_SCOPE_GROUP | ST_SCOPE_DESKTOP
+#define MAPPING_POOL ST_SCOPE_STATION | ST_SCOPE_GROUP | ST_SCOPE_DESKTOP | ST_SCOPE_POOL
+#define STATION_ONLY ST_SCOPE_STATION | ST_SCOPE_GROUP
 
 #define FROM_STATIONS_DIR "relative to the stations file's folder"
 
@@ -173,7 +176,7 @@ static const struct st_keydef st_keys[ST_KEY__COUNT] = {
 	{
 	    .name = "login",
 	    .type = ST_TYPE_ENUM,
-	    .scopes = MAPPING,
+	    .scopes = STATION_ONLY,
 	    .inherit = ST_INHERIT_GROUP,
 	    .choices = st_logins,
 	    .def = "none",
@@ -190,7 +193,7 @@ static const struct st_keydef st_keys[ST_KEY__COUNT] = {
 	{
 	    .name = "autoconnect",
 	    .type = ST_TYPE_BOOL,
-	    .scopes = MAPPING,
+	    .scopes = STATION_ONLY,
 	    .inherit = ST_INHERIT_GROUP,
 	    .def = "no",
 	    .builtin = true,
@@ -609,6 +612,36 @@ static const struct st_keydef st_keys[ST_KEY__COUNT] = {
 	    .pool_doc = {.def = "`60`",
 			 .meaning = "`limit_warning` for the mappings of the pool that do not "
 				    "set their own"},
+	},
+    [ST_KEY_DESKTOP_FROM] =
+	{
+	    .name = "desktop_from",
+	    .type = ST_TYPE_ENUM,
+	    .scopes = STATION_ONLY,
+	    .inherit = ST_INHERIT_GROUP,
+	    .choices = st_desktop_froms,
+	    .def = "station",
+	    .builtin = true,
+	    .check = st_check_enum,
+	    .help = "user: after the login, the user's desktops instead of the station's",
+	    .doc = {.meaning = "`station`: the station's own desktop whoever logs in (a kiosk); "
+			       "`user` (needs `login = broker`): the desktops of the user who "
+			       "logs in, from `[user:NAME]` and `[usergroup:NAME]` (a hot desk); "
+			       "see [Desktops chosen by the user](#desktops-chosen-by-the-user)"},
+	},
+    [ST_KEY_DESKTOPS] =
+	{
+	    .name = "desktops",
+	    .type = ST_TYPE_TEXT,
+	    .scopes = ST_SCOPE_USER,
+	    .inherit = ST_INHERIT_NONE,
+	    .max = ST_DESKTOPS_LEN_MAX,
+	    .check = st_check_desktop_list,
+	    .help = "the [desktop:NAME] sections this user or group gets, in order",
+	    .doc = {.values = "desktop names separated by `,` (`A-Z a-z 0-9 . _ -`), up to "
+			      "32",
+		    .meaning = "the desktops, each a `[desktop:NAME]` section that must exist; "
+			       "the first is the user's first choice"},
 	},
 };
 

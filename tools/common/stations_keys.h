@@ -30,6 +30,8 @@
 #define ST_PORT_MAX	     65535
 #define ST_POOL_SIZE_DEFAULT 1
 #define ST_POOL_IDLE_MIN     1
+#define ST_DESKTOPS_MAX	     32	  /* names in one desktops key */
+#define ST_DESKTOPS_LEN_MAX  2048 /* desktops */
 
 /* What kind of value a key takes: says which checks apply and what a form
  * shows for it. */
@@ -54,6 +56,8 @@ enum st_key_scope {
 	ST_SCOPE_STATION = 1u << 0,
 	ST_SCOPE_GROUP = 1u << 1,
 	ST_SCOPE_POOL = 1u << 2,
+	ST_SCOPE_DESKTOP = 1u << 3, /* [desktop:NAME] */
+	ST_SCOPE_USER = 1u << 4,    /* [user:NAME] and [usergroup:NAME] */
 };
 #define ST_SCOPE_MAPPING (ST_SCOPE_STATION | ST_SCOPE_GROUP)
 
@@ -115,8 +119,8 @@ const char *st_key_type_name(enum st_key_type type);
 /* A checked ST_TYPE_BOOL value as a bool; NULL is false. */
 bool st_value_bool(const char *v);
 
-/* Prints docs/configuration.md's key table for one scope (ST_SCOPE_MAPPING
- * or ST_SCOPE_POOL): a header and one row per key that may be written
+/* Prints docs/configuration.md's key table for one scope (ST_SCOPE_MAPPING,
+ * ST_SCOPE_POOL or ST_SCOPE_USER): a header and one row per key that may be written
  * there, in table order. */
 void st_keys_markdown(FILE *out, unsigned scope);
 /* The values cell of a key's doc row, for one scope. */

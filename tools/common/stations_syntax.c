@@ -42,6 +42,12 @@ const char *st_kind_name(enum st_kind kind)
 		return "group";
 	case ST_POOL:
 		return "pool";
+	case ST_DESKTOP:
+		return "desktop";
+	case ST_USER:
+		return "user";
+	case ST_USERGROUP:
+		return "usergroup";
 	}
 	return "?";
 }
@@ -164,8 +170,60 @@ bool st_group_name_valid(const char *s)
 	return true;
 }
 
+bool st_user_name_valid(const char *s, bool group)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > ST_GROUP_NAME_MAX || s[0] == '-' || s[0] == '.' || s[0] == ' ' ||
+	    s[n - 1] == ' ')
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(".-_@", *p) && !(group && *p == ' '))
+			return false;
+	return true;
+}
+
+/* desktop:NAME, user:NAME, usergroup:NAME. User and group names are
+ * lower-cased: a directory compares them without case, and so does the
+ * lookup of a login's sections. 1 when s is none of them. */
+static int st_target_parse_user(const char *s, struct st_target *t, char *err, size_t errlen)
+{
+	if (strncmp(s, "desktop:", 8) == 0) {
+		if (!st_group_name_valid(s + 8) || s[8] == '.') {
+			snprintf(err, errlen,
+				 "'%.80s' is not a valid desktop name (1-%d of A-Z a-z 0-9 . _ -, "
+				 "not starting with '.')",
+				 s + 8, ST_GROUP_NAME_MAX);
+			return -1;
+		}
+		t->kind = ST_DESKTOP;
+		snprintf(t->text, sizeof(t->text), "desktop:%s", s + 8);
+		return 0;
+	}
+	bool user = strncmp(s, "user:", 5) == 0, ugrp = strncmp(s, "usergroup:", 10) == 0;
+	if (!user && !ugrp)
+		return 1;
+	const char *name = s + (user ? 5 : 10);
+	if (!st_user_name_valid(name, ugrp)) {
+		snprintf(err, errlen,
+			 user ? "'%.80s' is not a valid user name (1-%d of A-Z a-z 0-9 . _ @ -, "
+				"not starting with '-' or '.')"
+			      : "'%.80s' is not a valid user group name (1-%d of A-Z a-z 0-9 . _ "
+				"@ - and blanks inside, not starting with '-' or '.')",
+			 name, ST_GROUP_NAME_MAX);
+		return -1;
+	}
+	t->kind = user ? ST_USER : ST_USERGROUP;
+	snprintf(t->text, sizeof(t->text), "%s:%s", user ? "user" : "usergroup", name);
+	for (char *p = t->text; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return 0;
+}
+
 int st_target_parse(const char *s, struct st_target *t, char *err, size_t errlen)
 {
+	int r;
+
 	memset(t, 0, sizeof(*t));
 	if (!s || !*s) {
 		snprintf(err, errlen, "empty MATCH");
@@ -201,6 +259,8 @@ int st_target_parse(const char *s, struct st_target *t, char *err, size_t errlen
 		snprintf(t->text, sizeof(t->text), "pool:%s", s + 5);
 		return 0;
 	}
+	if ((r = st_target_parse_user(s, t, err, errlen)) <= 0)
+		return r;
 	if (strcmp(s, "default") == 0) {
 		t->kind = ST_DEFAULT;
 		strcpy(t->text, "default");
@@ -242,7 +302,8 @@ int st_target_parse(const char *s, struct st_target *t, char *err, size_t errlen
 	else
 		snprintf(err, errlen,
 			 "'%.80s' is not a MAC, IP, CIDR, host name glob, 'default', "
-			 "'group:NAME' or 'pool:NAME'",
+			 "'group:NAME', 'pool:NAME', 'desktop:NAME', 'user:NAME' or "
+			 "'usergroup:NAME'",
 			 s);
 	return -1;
 }
@@ -420,9 +481,19 @@ int st_value_check(enum st_key key, const char *v, char *err, size_t errlen)
 
 static unsigned st_kind_scope(enum st_kind kind)
 {
-	return kind == ST_POOL	  ? ST_SCOPE_POOL
-	       : kind == ST_GROUP ? ST_SCOPE_GROUP
-				  : ST_SCOPE_STATION;
+	switch (kind) {
+	case ST_POOL:
+		return ST_SCOPE_POOL;
+	case ST_GROUP:
+		return ST_SCOPE_GROUP;
+	case ST_DESKTOP:
+		return ST_SCOPE_DESKTOP;
+	case ST_USER:
+	case ST_USERGROUP:
+		return ST_SCOPE_USER;
+	default:
+		return ST_SCOPE_STATION;
+	}
 }
 
 /* The keys a section of this scope takes, for a message: "a, b and c". */
@@ -462,7 +533,21 @@ int st_key_allowed(enum st_kind kind, enum st_key key, char *err, size_t errlen)
 	}
 	if (k->scopes & scope)
 		return 0;
-	if (scope == ST_SCOPE_POOL) {
+	if (scope == ST_SCOPE_USER) {
+		snprintf(err, errlen,
+			 "'%s' cannot be set in a [%s:NAME] section (it takes desktops = NAME, "
+			 "..., each a [desktop:NAME] section)",
+			 k->name, st_kind_name(kind));
+	} else if (k->scopes == ST_SCOPE_USER) {
+		snprintf(err, errlen,
+			 "'%s' belongs in a [user:NAME] or [usergroup:NAME] section (a station "
+			 "takes 'desktop_from = user')",
+			 k->name);
+	} else if (scope == ST_SCOPE_DESKTOP) {
+		snprintf(err, errlen,
+			 "'%s' cannot be set in a [desktop:NAME] section: the station decides it",
+			 k->name);
+	} else if (scope == ST_SCOPE_POOL) {
 		st_scope_keys(ST_SCOPE_POOL, keys, sizeof(keys));
 		snprintf(err, errlen, "'%s' cannot be set in a [pool:NAME] section (it takes %s)",
 			 k->name, keys);

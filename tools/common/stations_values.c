@@ -258,3 +258,73 @@ int st_check_usb_filter(const struct st_keydef *k, const char *v, char *err, siz
 		 strncmp(e2, "rule ", 5) == 0 ? " " : ": ", e2[0] ? e2 : "invalid");
 	return -1;
 }
+
+bool st_desktop_list_next(const char **p, char *out, size_t outlen)
+{
+	const char *s = *p, *end;
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s)
+		return false;
+	end = strchr(s, ',');
+	if (!end)
+		end = s + strlen(s);
+	*p = *end ? end + 1 : end;
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	n = (size_t)(end - s);
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return true;
+}
+
+/* Names only: whether each names a [desktop:NAME] section is known when
+ * the config is built. A name twice is a mistake worth saying. */
+int st_check_desktop_list(const struct st_keydef *k, const char *v, char *err, size_t errlen)
+{
+	char name[ST_GROUP_NAME_MAX + 2], seen[ST_DESKTOPS_MAX][ST_GROUP_NAME_MAX + 1];
+	const char *p = v, *end;
+	size_t n = 0, len;
+
+	for (;; p = end + 1) {
+		end = strchr(p, ',');
+		len = end ? (size_t)(end - p) : strlen(p);
+		while (len && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (!len) {
+			snprintf(err, errlen, "%s: an empty name in the list", k->name);
+			return -1;
+		}
+		snprintf(name, sizeof(name), "%.*s",
+			 (int)(len < sizeof(name) ? len : sizeof(name) - 1), p);
+		if (len > ST_GROUP_NAME_MAX || !st_group_name_valid(name) || name[0] == '.') {
+			snprintf(err, errlen,
+				 "%s: '%.80s' is not a valid desktop name (1-%d of A-Z a-z 0-9 . _ "
+				 "-, not starting with '.')",
+				 k->name, name, ST_GROUP_NAME_MAX);
+			return -1;
+		}
+		if (n == ST_DESKTOPS_MAX) {
+			snprintf(err, errlen, "%s: more than %d desktops", k->name,
+				 ST_DESKTOPS_MAX);
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(seen[i], name) == 0) {
+				snprintf(err, errlen, "%s: '%s' is named twice", k->name, name);
+				return -1;
+			}
+		}
+		memcpy(seen[n++], name, len + 1); /* len <= ST_GROUP_NAME_MAX */
+		if (!end)
+			return 0;
+	}
+}

@@ -36,6 +36,7 @@ struct stationctl_ctx {
  * code from enum stationctl_exit. */
 int stationctl_list_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 int stationctl_show_main(const struct stationctl_ctx *ctx, int argc, char **argv);
+int stationctl_explain_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 int stationctl_edit_add_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 int stationctl_edit_set_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 int stationctl_edit_del_main(const struct stationctl_ctx *ctx, int argc, char **argv);

@@ -47,7 +47,7 @@ int stationctl_check_main(const struct stationctl_ctx *ctx, int argc, char **arg
 	};
 	const char *path = ctx->stations_file;
 	struct st_config *cfg = NULL;
-	size_t stations = 0, groups = 0, pools = 0, errors;
+	size_t stations = 0, groups = 0, pools = 0, desktops = 0, users = 0, errors;
 	int c, quiet = 0, ret;
 
 	while ((c = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
@@ -76,10 +76,21 @@ int stationctl_check_main(const struct stationctl_ctx *ctx, int argc, char **arg
 			groups++;
 		else if (kind == ST_POOL)
 			pools++;
+		else if (kind == ST_DESKTOP)
+			desktops++;
+		else if (kind == ST_USER || kind == ST_USERGROUP)
+			users++;
 		else
 			stations++;
 	}
-	if (!quiet && pools)
+	/* Files without users' desktops say what they always said. */
+	if (!quiet && (desktops || users))
+		printf("%s: valid (%zu station section%s, %zu group%s, %zu pool%s, %zu desktop%s, "
+		       "%zu user and user group section%s)\n",
+		       path, stations, stations == 1 ? "" : "s", groups, groups == 1 ? "" : "s",
+		       pools, pools == 1 ? "" : "s", desktops, desktops == 1 ? "" : "s", users,
+		       users == 1 ? "" : "s");
+	else if (!quiet && pools)
 		printf("%s: valid (%zu station section%s, %zu group%s, %zu pool%s)\n", path,
 		       stations, stations == 1 ? "" : "s", groups, groups == 1 ? "" : "s", pools,
 		       pools == 1 ? "" : "s");

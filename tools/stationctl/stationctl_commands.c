@@ -36,6 +36,19 @@ static const struct stationctl_command stationctl_commands[] = {
      "  -s, --show-secrets print passwords instead of ********\n"
      "\n" STATIONCTL_MATCH_HELP,
      stationctl_show_main, 0},
+    {"explain", "--user USER [--groups G,...] STATION", "what a user gets at a station, and why",
+     "Prints the desktops USER gets after logging in at STATION, in the order the\n"
+     "broker offers them, each with the [user:NAME] or [usergroup:NAME] section and\n"
+     "the line that gave it; or, at a station with desktop_from = station, its own\n"
+     "desktop, with the line that decided that. It asks the same code the broker\n"
+     "answers logins with. STATION is a station section's MATCH, or a MAC, an IP or\n"
+     "a host name that the broker would match to one.\n"
+     "\n"
+     "  -u, --user USER      the user name as typed at the login (case does not\n"
+     "                       matter)\n"
+     "  -g, --groups G,...   the user's directory groups, as the directory names\n"
+     "                       them (the users file gives none)\n",
+     stationctl_explain_main, 0},
     {"add", "MATCH key=value...", "add a section",
      "Adds the section MATCH with the given keys at the end of the file. Fails if\n"
      "the section exists (use set). The result is validated as a whole before it\n"
@@ -71,13 +84,14 @@ static const struct stationctl_command stationctl_commands[] = {
      "\n"
      "  -q, --quiet   print nothing when the file is valid\n",
      stationctl_check_main, 0},
-    {"keys", "[--markdown mapping|pool] [KEY...]", "the keys of the stations file",
+    {"keys", "[--markdown mapping|pool|user] [KEY...]", "the keys of the stations file",
      "Describes each key of the stations file (or each KEY): the values it takes,\n"
      "its limits, its default, the sections it may be written in, whether a\n"
      "station inherits it from its group, and what it does.\n"
      "\n"
-     "  -m, --markdown mapping|pool   print docs/configuration.md's key table for\n"
-     "                                station and group sections, or for pools\n",
+     "  -m, --markdown mapping|pool|user   print docs/configuration.md's key table\n"
+     "                                for station and group sections, for pools,\n"
+     "                                or for user and user group sections\n",
      stationctl_commands_keys_main, 0},
     {"unknown", "[--json] [--no-header]", "stations the broker saw but cannot map",
      "Asks the running broker (admin socket) for the stations that asked for a\n"
@@ -324,11 +338,28 @@ void stationctl_commands_help(const struct stationctl_command *cmd, FILE *out)
 
 static const char *stationctl_commands_scopes(unsigned scopes, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s%s%s", scopes & ST_SCOPE_STATION ? "station" : "",
-		 (scopes & ST_SCOPE_STATION) && (scopes & ~ST_SCOPE_STATION) ? ", " : "",
-		 scopes & ST_SCOPE_GROUP ? "group" : "",
-		 (scopes & ST_SCOPE_GROUP) && (scopes & ST_SCOPE_POOL) ? ", " : "",
-		 scopes & ST_SCOPE_POOL ? "pool" : "");
+	static const struct {
+		unsigned scope;
+		const char *name;
+	} names[] = {
+	    {ST_SCOPE_STATION, "station"},
+	    {ST_SCOPE_GROUP, "group"},
+	    {ST_SCOPE_POOL, "pool"},
+	    {ST_SCOPE_DESKTOP, "desktop"},
+	    {ST_SCOPE_USER, "user, usergroup"},
+	};
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && o < len; i++) {
+		int w;
+
+		if (!(scopes & names[i].scope))
+			continue;
+		w = snprintf(buf + o, len - o, "%s%s", o ? ", " : "", names[i].name);
+		if (w > 0)
+			o += (size_t)w;
+	}
 	return buf;
 }
 
@@ -339,8 +370,10 @@ static void stationctl_commands_key(const struct st_keydef *k, FILE *out)
 	    [ST_INHERIT_GROUP] = "inherited from the group unless the station sets it",
 	    [ST_INHERIT_LIST] = "inherited from the group unless the station sets its own list",
 	};
-	char values[512], where[40];
-	unsigned scope = k->scopes & ST_SCOPE_MAPPING ? ST_SCOPE_MAPPING : ST_SCOPE_POOL;
+	char values[512], where[80];
+	unsigned scope = k->scopes & ST_SCOPE_MAPPING ? ST_SCOPE_MAPPING
+			 : k->scopes & ST_SCOPE_USER  ? ST_SCOPE_USER
+						      : ST_SCOPE_POOL;
 
 	fprintf(out, "%s (%s): %s\n  values:  ", k->name, st_key_type_name(k->type), k->help);
 	st_keys_doc_values(k, scope, values, sizeof(values));
@@ -375,8 +408,10 @@ static int stationctl_commands_keys_main(const struct stationctl_ctx *ctx, int a
 			markdown = ST_SCOPE_MAPPING;
 		} else if (strcmp(optarg, "pool") == 0) {
 			markdown = ST_SCOPE_POOL;
+		} else if (strcmp(optarg, "user") == 0) {
+			markdown = ST_SCOPE_USER;
 		} else {
-			stationctl_util_err("--markdown: expected mapping or pool");
+			stationctl_util_err("--markdown: expected mapping, pool or user");
 			return STATIONCTL_EXIT_USAGE;
 		}
 	}

@@ -79,6 +79,23 @@ static void stationctl_show_domain(const struct st_entry *e)
 	       dom, uri, e->domain_one_time ? " and a one-time password" : "", at);
 }
 
+/* A [user:NAME] or [usergroup:NAME] section: its desktops in order. */
+static void stationctl_show_user(const struct st_entry *e)
+{
+	char label[200];
+
+	printf("desktops, in the order the chooser lists them%s:\n",
+	       e->target.kind == ST_USERGROUP ? " (after the user's own and earlier groups')"
+					      : " (before any of the user's groups')");
+	for (size_t i = 0; i < e->n_desktops; i++) {
+		const struct st_entry *d = e->desktops[i];
+
+		stationctl_util_printable(d->name ? d->name : d->target.text + 8, label,
+					  sizeof(label));
+		printf("  %zu. [%s] \"%s\", line %u\n", i + 1, d->target.text, label, d->line);
+	}
+}
+
 static void stationctl_show_entry(const struct st_entry *e, bool secrets)
 {
 	printf("[%s]  %s section, line %u\n", e->target.text, st_kind_name(e->target.kind),
@@ -109,6 +126,21 @@ static void stationctl_show_entry(const struct st_entry *e, bool secrets)
 	}
 	if (e->target.kind == ST_GROUP)
 		return;
+	if (e->target.kind == ST_USER || e->target.kind == ST_USERGROUP) {
+		stationctl_show_user(e);
+		return;
+	}
+	if (e->desktop_from_user) {
+		printf("desktop: the desktops of the user who logs in (desktop_from = user); "
+		       "'stationctl explain --user USER %s' shows whose and why\n",
+		       e->target.text);
+		if (!e->n_endpoints && !e->connection_file && !e->connection_url && !e->domain &&
+		    !e->pool) {
+			printf("endpoints: none of its own: a user without desktops is refused\n");
+			return;
+		}
+		printf("for a user without desktops, the station's own:\n");
+	}
 	if (e->target.kind == ST_POOL) {
 		if (e->pool)
 			stationctl_show_pool(e->pool);

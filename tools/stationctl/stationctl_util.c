@@ -131,7 +131,7 @@ int stationctl_util_check_kvs(char *const *kvs, size_t n, bool allow_empty)
 		key[eq - kvs[i]] = '\0';
 		k = st_key_lookup(key);
 		if (k < 0) {
-			char known[400];
+			char known[1024];
 			char kshown[100];
 
 			stationctl_util_known_keys(known, sizeof(known));
