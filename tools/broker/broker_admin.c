@@ -279,10 +279,96 @@ static void admin_pools(void *app, const struct broker_http_request *req,
 		admin_oom(resp);
 }
 
+/* Personal desktops: the list, and reset or remove one. */
+static void admin_personal(void *app, const struct broker_http_request *req,
+			   struct broker_http_response *resp)
+{
+	struct broker *b = app;
+
+	resp->body = broker_pool_personal_admin_json(b->pool, &resp->len);
+	if (!resp->body)
+		admin_oom(resp);
+}
+
+/* The body {"pool":"NAME","user":"NAME"}. 0, or -1 after the 400. */
+static int admin_personal_body(const struct broker_http_request *req, char *pool, size_t plen,
+			       char *user, size_t ulen, struct broker_http_response *resp)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *obj = NULL, *vp, *vu;
+	int rc = -1;
+
+	if (tok && req->body_len <= 4096)
+		obj = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
+	if (obj && json_tokener_get_error(tok) == json_tokener_success &&
+	    json_object_is_type(obj, json_type_object) &&
+	    json_object_object_get_ex(obj, "pool", &vp) &&
+	    json_object_object_get_ex(obj, "user", &vu) &&
+	    json_object_is_type(vp, json_type_string) &&
+	    json_object_is_type(vu, json_type_string) && json_object_get_string_len(vp) > 0 &&
+	    (size_t)json_object_get_string_len(vp) < plen && json_object_get_string_len(vu) > 0 &&
+	    (size_t)json_object_get_string_len(vu) < ulen) {
+		snprintf(pool, plen, "%s", json_object_get_string(vp));
+		snprintf(user, ulen, "%s", json_object_get_string(vu));
+		rc = 0;
+	}
+	json_object_put(obj);
+	if (tok)
+		json_tokener_free(tok);
+	if (rc < 0)
+		broker_http_error(resp, 400, "bad_request",
+				  "the body must be {\"pool\":\"NAME\",\"user\":\"NAME\"}");
+	return rc;
+}
+
+static void admin_personal_change(struct broker *b, const struct broker_http_request *req,
+				  struct broker_http_response *resp, bool remove)
+{
+	char pool[BROKER_POOL_NAME_MAX], user[BROKER_POOL_USER_MAX + 1], err[200];
+	struct broker_json j;
+	int r;
+
+	if (admin_personal_body(req, pool, sizeof(pool), user, sizeof(user), resp) < 0)
+		return;
+	r = broker_pool_personal_request(b->pool, pool, user, remove, err, sizeof(err));
+	if (r == -1) {
+		broker_http_error(resp, 404, "not_found", err);
+		return;
+	}
+	if (r < 0) {
+		broker_http_error(resp, 500, "internal", err);
+		return;
+	}
+	broker_json_init(&j, 64);
+	broker_json_open(&j);
+	broker_json_kv_str(&j, "status", remove ? "removing" : "resetting");
+	broker_json_close(&j);
+	resp->body = broker_json_take(&j, &resp->len);
+	if (!resp->body)
+		admin_oom(resp);
+}
+
+static void admin_personal_reset(void *app, const struct broker_http_request *req,
+				 struct broker_http_response *resp)
+{
+	admin_personal_change(app, req, resp, false);
+}
+
+static void admin_personal_remove(void *app, const struct broker_http_request *req,
+				  struct broker_http_response *resp)
+{
+	admin_personal_change(app, req, resp, true);
+}
+
 static const struct broker_http_route admin_routes[] = {
-    {"/v1/admin/stations", "GET", admin_stations}, {"/v1/admin/unknown", "GET", admin_unknown},
-    {"/v1/admin/reload", "POST", admin_reload},	   {"/v1/admin/health", "GET", admin_health},
+    {"/v1/admin/stations", "GET", admin_stations},
+    {"/v1/admin/unknown", "GET", admin_unknown},
+    {"/v1/admin/reload", "POST", admin_reload},
+    {"/v1/admin/health", "GET", admin_health},
     {"/v1/admin/pools", "GET", admin_pools},
+    {"/v1/admin/personal", "GET", admin_personal},
+    {"/v1/admin/personal/reset", "POST", admin_personal_reset},
+    {"/v1/admin/personal/remove", "POST", admin_personal_remove},
 };
 
 const struct broker_http_route *broker_admin_routes(size_t *n)

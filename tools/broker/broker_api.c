@@ -18,6 +18,7 @@
 #define MSG_NO_LOGIN		"Logins are not available on the broker right now. The station will retry."
 #define RETRY_LOGIN_UNAVAILABLE 60
 #define MSG_LIBVIRT		"Your desktop could not be started. The station will retry."
+#define MSG_PERSONAL_LOGIN	"This desktop needs a login."
 #define MSG_BUSY		"The broker is busy. The station will retry."
 /* How long a one-time graphics password lets a viewer in: the station
  * connects within a second or two of the answer. */
@@ -216,7 +217,20 @@ static bool api_answer_pool(struct broker *b, const struct st_entry *e,
 	unsigned place = 0;
 	bool ready = false;
 
-	switch (broker_pool_handout(b->pool, e->pool, mac, &d, &place, err, sizeof(err))) {
+	enum broker_pool_result r;
+
+	/* A personal desktop is the user's: without a login there is none
+	 * (docs/configuration.md, Personal desktops). */
+	if (e->pool->personal && !user) {
+		resp->status = 403;
+		resp->body =
+		    broker_reply_client_error("login_needed", MSG_PERSONAL_LOGIN, 0, &resp->len);
+		return false;
+	}
+	r = e->pool->personal
+		? broker_pool_personal_handout(b->pool, e->pool, user, &d, err, sizeof(err))
+		: broker_pool_handout(b->pool, e->pool, mac, &d, &place, err, sizeof(err));
+	switch (r) {
 	case BROKER_POOL_FAILED:
 		log_event(LOG_ERROR, "pool_handout", "pool", e->pool->name, "mac", rid->mac,
 			  "error", err, NULL);

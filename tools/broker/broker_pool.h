@@ -86,6 +86,31 @@ enum broker_pool_result broker_pool_handout(struct broker_pool *p, const struct 
  * VM, if it holds one, is destroyed). */
 void broker_pool_session(struct broker_pool *p, const uint8_t station[6], bool start);
 
+/* Personal desktops (a pool with personal = yes; broker_pool_personal.c):
+ * the user's own domain, made at their first login (on disk before any
+ * file or domain exists), started when they log in, shut down (ACPI, then
+ * destroyed after BROKER_POOL_PERSONAL_STOP_ENV's bound, 60 s) after the
+ * pool's idle_timeout with no viewer, and kept, overlay and definition,
+ * until an admin removes it. BROKER_POOL_GOT with d filled when it runs;
+ * BROKER_POOL_QUEUED (answer "starting") while it is made or starts;
+ * BROKER_POOL_FAILED with err. */
+enum broker_pool_result broker_pool_personal_handout(struct broker_pool *p,
+						     const struct st_pool *pool, const char *user,
+						     struct broker_pool_desktop *d, char *err,
+						     size_t errlen);
+/* Test hook: seconds a guest has to act on the ACPI shutdown (1..3600). */
+#define BROKER_POOL_PERSONAL_STOP_ENV "VDI_BROKER_PERSONAL_STOP_SECS"
+/* Reset (destroy, a new overlay from the base image; the definition
+ * stays) or remove (destroy, undefine, delete the overlay) the user's
+ * desktop of the pool; done by the manager right after, and finished by
+ * the next start after a crash. 0, -1 when there is none (err), -2 when
+ * the request could not be saved. */
+int broker_pool_personal_request(struct broker_pool *p, const char *pool, const char *user,
+				 bool remove, char *err, size_t errlen);
+/* {"personal":[{pool,user,domain,overlay,state,viewer,created,last_used}]}
+ * for GET /v1/admin/personal. Caller frees. */
+char *broker_pool_personal_admin_json(struct broker_pool *p, size_t *len);
+
 /* {"pools":[...],"state_file":{...},"vms":[...]} for GET
  * /v1/admin/pools; state_file counts the file's writes and the hand-outs
  * since start. Caller frees. */

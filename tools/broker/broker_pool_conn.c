@@ -42,6 +42,11 @@ static void pool_graphics_event(virConnectPtr conn, virDomainPtr dom, int phase,
 		} else if (phase == VIR_DOMAIN_EVENT_GRAPHICS_DISCONNECT && vm->viewer_in) {
 			broker_pool_life_end(p, vm, "disconnect");
 		}
+	} else if (i < 0 && (phase == VIR_DOMAIN_EVENT_GRAPHICS_INITIALIZE ||
+			     phase == VIR_DOMAIN_EVENT_GRAPHICS_DISCONNECT)) {
+		/* A personal desktop outlives its viewers; the manager
+		 * shuts it down once it has been without one for long. */
+		broker_pool_personal_event(p, name, phase == VIR_DOMAIN_EVENT_GRAPHICS_INITIALIZE);
 	}
 	pthread_mutex_unlock(&p->lock);
 }

@@ -47,6 +47,7 @@ struct pool_rt {
 	unsigned size, max, idle_timeout;
 	enum st_protocol protocol;
 	bool maintenance;
+	bool personal; /* no one-time VMs: each user's own (broker_pool_personal.c) */
 	long long next_try_ms;
 	unsigned fails;
 	struct pool_waiter *queue;
@@ -101,5 +102,11 @@ struct pool_conn *broker_pool_conn_find(struct broker_pool *p, const char *uri);
 void broker_pool_life_wake(struct broker_pool *p);
 void broker_pool_life_end(struct broker_pool *p, struct broker_pool_vm *vm, const char *why);
 void *broker_pool_life_thread(void *arg);
+
+/* broker_pool_personal.c: personal desktops. round: the manager's step
+ * for each (manager thread, not locked). event: locked; a viewer of the
+ * domain got in (connected) or left; false when it is no personal one. */
+void broker_pool_personal_round(struct broker_pool *p);
+bool broker_pool_personal_event(struct broker_pool *p, const char *name, bool connected);
 
 #endif

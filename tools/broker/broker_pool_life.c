@@ -79,6 +79,7 @@ static bool pool_sync_config(struct broker_pool *p)
 		r->idle_timeout = sp->idle_timeout;
 		r->protocol = sp->protocol;
 		r->maintenance = sp->maintenance;
+		r->personal = sp->personal;
 	}
 	pthread_mutex_unlock(&p->lock);
 	broker_config_release(s);
@@ -362,7 +363,7 @@ static bool pool_wants_vm(const struct broker_pool *p, const struct pool_rt *r)
 {
 	size_t clean = 0, total = 0;
 
-	if (!r->present || !r->reconciled || r->maintenance ||
+	if (!r->present || !r->reconciled || r->maintenance || r->personal ||
 	    broker_time_mono_ms() < r->next_try_ms)
 		return false;
 	for (size_t i = 0; i < p->st.n; i++) {
@@ -447,6 +448,7 @@ static void pool_round(struct broker_pool *p)
 			pthread_mutex_unlock(&p->lock);
 		}
 	}
+	broker_pool_personal_round(p);
 	for (r = head; r; r = r->next) {
 		for (guard = 0; guard < (int)ST_POOL_MAX_VMS && !p->quit; guard++) {
 			bool want;

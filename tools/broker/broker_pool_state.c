@@ -23,6 +23,10 @@ void broker_pool_state_free(struct broker_pool_state *s)
 		explicit_bzero(s->v, s->cap * sizeof(*s->v));
 		free(s->v);
 	}
+	if (s->pv) {
+		explicit_bzero(s->pv, s->pcap * sizeof(*s->pv));
+		free(s->pv);
+	}
 	broker_pool_state_init(s);
 }
 
@@ -61,6 +65,64 @@ long broker_pool_state_find(const struct broker_pool_state *s, const char *name)
 		if (strcmp(s->v[i].name, name) == 0)
 			return (long)i;
 	return -1;
+}
+
+struct broker_pool_personal *broker_pool_state_personal_add(struct broker_pool_state *s)
+{
+	if (s->pn == s->pcap) {
+		size_t cap = s->pcap ? s->pcap * 2 : 16;
+		struct broker_pool_personal *v = calloc(cap, sizeof(*v));
+
+		if (!v)
+			return NULL;
+		if (s->pv) {
+			memcpy(v, s->pv, s->pn * sizeof(*v));
+			explicit_bzero(s->pv, s->pcap * sizeof(*s->pv));
+			free(s->pv);
+		}
+		s->pv = v;
+		s->pcap = cap;
+	}
+	memset(&s->pv[s->pn], 0, sizeof(s->pv[0]));
+	return &s->pv[s->pn++];
+}
+
+void broker_pool_state_personal_remove(struct broker_pool_state *s, size_t i)
+{
+	if (i >= s->pn)
+		return;
+	memmove(&s->pv[i], &s->pv[i + 1], (s->pn - i - 1) * sizeof(s->pv[0]));
+	s->pn--;
+	explicit_bzero(&s->pv[s->pn], sizeof(s->pv[0]));
+}
+
+long broker_pool_state_personal_find(const struct broker_pool_state *s, const char *pool,
+				     const char *user)
+{
+	for (size_t i = 0; i < s->pn; i++)
+		if (strcmp(s->pv[i].pool, pool) == 0 && strcmp(s->pv[i].user, user) == 0)
+			return (long)i;
+	return -1;
+}
+
+long broker_pool_state_personal_find_name(const struct broker_pool_state *s, const char *name)
+{
+	for (size_t i = 0; i < s->pn; i++)
+		if (strcmp(s->pv[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+static const char *const pool_personal_names[] = {
+    [BROKER_PERSONAL_NEW] = "new",	     [BROKER_PERSONAL_OFF] = "off",
+    [BROKER_PERSONAL_STARTING] = "starting", [BROKER_PERSONAL_RUNNING] = "running",
+    [BROKER_PERSONAL_STOPPING] = "stopping", [BROKER_PERSONAL_RESETTING] = "resetting",
+    [BROKER_PERSONAL_REMOVING] = "removing",
+};
+
+const char *broker_pool_state_personal_name(enum broker_pool_personal_state st)
+{
+	return (unsigned)st <= BROKER_PERSONAL_REMOVING ? pool_personal_names[st] : "?";
 }
 
 static const char *const pool_state_names[] = {
@@ -133,6 +195,28 @@ char *broker_pool_state_serialize(const struct broker_pool_state *s, size_t *len
 			broker_json_kv_bool(&j, "connected", vm->connected);
 			broker_json_kv_bool(&j, "viewer_in", vm->viewer_in);
 		}
+		broker_json_close(&j);
+	}
+	broker_json_close_array(&j);
+	broker_json_key(&j, "personal");
+	broker_json_open_array(&j);
+	for (size_t i = 0; i < s->pn; i++) {
+		const struct broker_pool_personal *d = &s->pv[i];
+
+		broker_json_open(&j);
+		broker_json_kv_str(&j, "pool", d->pool);
+		broker_json_kv_str(&j, "user", d->user);
+		broker_json_kv_str(&j, "name", d->name);
+		broker_json_kv_str(&j, "uri", d->uri);
+		broker_json_kv_str(&j, "overlay", d->overlay);
+		broker_json_kv_str(&j, "state", broker_pool_state_personal_name(d->state));
+		broker_json_kv_str(&j, "protocol", st_protocol_name(d->protocol));
+		broker_json_kv_str(&j, "host", d->host);
+		broker_json_kv_uint(&j, "port", d->port);
+		broker_json_kv_uint(&j, "tls_port", d->tls_port);
+		broker_json_kv_str(&j, "password", d->password);
+		broker_json_kv_uint(&j, "created", (uint64_t)d->created);
+		broker_json_kv_uint(&j, "last_used", (uint64_t)d->last_used);
 		broker_json_close(&j);
 	}
 	broker_json_close_array(&j);
@@ -251,6 +335,59 @@ static int pool_state_vm(json_object *o, struct broker_pool_vm *vm, char *err, s
 	return 0;
 }
 
+static int pool_state_personal(json_object *o, struct broker_pool_personal *d, char *err,
+			       size_t errlen)
+{
+	char st[16], proto[8], want[BROKER_POOL_VM_NAME_MAX];
+	unsigned long long n;
+	size_t i;
+
+	if (!json_object_is_type(o, json_type_object)) {
+		snprintf(err, errlen, "a personal desktop is not an object");
+		return -1;
+	}
+	if (pool_state_str(o, "pool", true, d->pool, sizeof(d->pool), err, errlen) < 0 ||
+	    pool_state_str(o, "user", true, d->user, sizeof(d->user), err, errlen) < 0 ||
+	    pool_state_str(o, "name", true, d->name, sizeof(d->name), err, errlen) < 0 ||
+	    pool_state_str(o, "uri", true, d->uri, sizeof(d->uri), err, errlen) < 0 ||
+	    pool_state_str(o, "overlay", true, d->overlay, sizeof(d->overlay), err, errlen) < 0 ||
+	    pool_state_str(o, "state", true, st, sizeof(st), err, errlen) < 0 ||
+	    pool_state_str(o, "protocol", false, proto, sizeof(proto), err, errlen) < 0 ||
+	    pool_state_str(o, "host", false, d->host, sizeof(d->host), err, errlen) < 0 ||
+	    pool_state_str(o, "password", false, d->password, sizeof(d->password), err, errlen) < 0)
+		return -1;
+	/* The name is the one the pool and the user make, nothing else: it
+	 * is what libvirt is asked to start, undefine and what is deleted. */
+	if (broker_pool_user_name(d->pool, d->user, want, sizeof(want)) < 0 ||
+	    strcmp(want, d->name) != 0) {
+		snprintf(err, errlen, "personal desktop '%.100s' is not named after its user",
+			 d->name);
+		return -1;
+	}
+	for (i = 0; i <= BROKER_PERSONAL_REMOVING; i++)
+		if (strcmp(st, pool_personal_names[i]) == 0)
+			break;
+	if (i > BROKER_PERSONAL_REMOVING) {
+		snprintf(err, errlen, "personal desktop '%.100s': unknown state '%s'", d->name, st);
+		return -1;
+	}
+	d->state = (enum broker_pool_personal_state)i;
+	d->protocol = strcmp(proto, "vnc") == 0 ? ST_PROTO_VNC : ST_PROTO_SPICE;
+	if (pool_state_uint(o, "port", 65535, &n, err, errlen) < 0)
+		return -1;
+	d->port = (unsigned)n;
+	if (pool_state_uint(o, "tls_port", 65535, &n, err, errlen) < 0)
+		return -1;
+	d->tls_port = (unsigned)n;
+	if (pool_state_uint(o, "created", INT64_MAX, &n, err, errlen) < 0)
+		return -1;
+	d->created = (time_t)n;
+	if (pool_state_uint(o, "last_used", INT64_MAX, &n, err, errlen) < 0)
+		return -1;
+	d->last_used = (time_t)n;
+	return 0;
+}
+
 int broker_pool_state_parse(const char *text, size_t len, struct broker_pool_state *s, char *err,
 			    size_t errlen)
 {
@@ -301,6 +438,28 @@ int broker_pool_state_parse(const char *text, size_t len, struct broker_pool_sta
 		if (broker_pool_state_find(s, vm->name) != (long)(s->n - 1)) {
 			snprintf(err, errlen, "VM '%.100s' appears twice", vm->name);
 			goto cleanup;
+		}
+	}
+	if (json_object_object_get_ex(root, "personal", &vms)) {
+		if (!json_object_is_type(vms, json_type_array)) {
+			snprintf(err, errlen, "'personal' is not an array");
+			goto cleanup;
+		}
+		for (size_t i = 0; i < json_object_array_length(vms); i++) {
+			struct broker_pool_personal *d = broker_pool_state_personal_add(s);
+
+			if (!d) {
+				snprintf(err, errlen, "out of memory");
+				goto cleanup;
+			}
+			if (pool_state_personal(json_object_array_get_idx(vms, i), d, err, errlen) <
+			    0)
+				goto cleanup;
+			if (broker_pool_state_personal_find_name(s, d->name) != (long)(s->pn - 1)) {
+				snprintf(err, errlen, "personal desktop '%.100s' appears twice",
+					 d->name);
+				goto cleanup;
+			}
 		}
 	}
 	ret = 0;

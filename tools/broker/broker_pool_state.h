@@ -16,13 +16,14 @@
 #include <time.h>
 
 #include "broker_libvirt_xml.h"
+#include "broker_pool_user.h"
 #include "netaddr.h"
 #include "stations.h"
 
 #define BROKER_POOL_STATE_VERSION 1
 #define BROKER_POOL_FILE_MAX	  (16u * 1024 * 1024)
 #define BROKER_POOL_NAME_MAX	  64   /* a pool's name, NUL included */
-#define BROKER_POOL_VM_NAME_MAX	  96   /* "<pool>-<id>" */
+#define BROKER_POOL_VM_NAME_MAX	  192  /* "<pool>-<id>", "<pool>+<user>" */
 #define BROKER_POOL_PATH_MAX	  1200 /* an overlay's path */
 
 enum broker_pool_vm_state {
@@ -62,10 +63,49 @@ struct broker_pool_vm {
 	uint64_t gen;
 };
 
+/* A personal desktop (a pool with personal = yes): one user's persistent
+ * domain on an overlay of its own, kept across sessions. Its life: new
+ * (written down before its overlay or domain exists) -> off (defined) <->
+ * starting -> running -> stopping (ACPI shutdown sent) -> off; resetting
+ * (its overlay made anew) and removing (undefined, overlay deleted, then
+ * the entry dropped) are written before they are done, so a restart
+ * finishes them. */
+enum broker_pool_personal_state {
+	BROKER_PERSONAL_NEW,
+	BROKER_PERSONAL_OFF,
+	BROKER_PERSONAL_STARTING,
+	BROKER_PERSONAL_RUNNING,
+	BROKER_PERSONAL_STOPPING,
+	BROKER_PERSONAL_RESETTING,
+	BROKER_PERSONAL_REMOVING,
+};
+
+struct broker_pool_personal {
+	char pool[BROKER_POOL_NAME_MAX];
+	char user[BROKER_POOL_USER_MAX + 1];
+	char name[BROKER_POOL_VM_NAME_MAX]; /* broker_pool_user_name */
+	char uri[ST_LIBVIRT_URI_MAX + 1];
+	char overlay[BROKER_POOL_PATH_MAX];
+	enum broker_pool_personal_state state;
+	enum st_protocol protocol;
+	char host[HOSTNAME_MAX + 1]; /* running: where the station connects */
+	unsigned port, tls_port;
+	char password[BROKER_LIBVIRT_PASSWORD_MAX]; /* in its definition */
+	time_t created, last_used;		    /* wall clock, seconds */
+	/* Not saved. checked: start-up has compared it with libvirt (until
+	 * then it is not handed out); want_start: a login waits for it;
+	 * viewer: a viewer got past the password and has not left;
+	 * idle_since: no viewer since then; stop_sent: the ACPI shutdown. */
+	bool checked, want_start, viewer;
+	time_t idle_since, stop_sent;
+};
+
 struct broker_pool_state {
 	struct broker_pool_vm *v;
 	size_t n, cap;
 	unsigned long next_id; /* VM names are never reused */
+	struct broker_pool_personal *pv;
+	size_t pn, pcap;
 };
 
 void broker_pool_state_init(struct broker_pool_state *s);
@@ -79,7 +119,17 @@ long broker_pool_state_find(const struct broker_pool_state *s, const char *name)
 
 const char *broker_pool_state_name(enum broker_pool_vm_state st);
 
-/* The file: {"version":1,"next_id":N,"vms":[...]}. serialize: NUL-terminated
+/* The personal desktops: as for VMs. Pointers valid until the next add or
+ * remove. find: by pool and user; index or -1. find_name: by domain. */
+struct broker_pool_personal *broker_pool_state_personal_add(struct broker_pool_state *s);
+void broker_pool_state_personal_remove(struct broker_pool_state *s, size_t i);
+long broker_pool_state_personal_find(const struct broker_pool_state *s, const char *pool,
+				     const char *user);
+long broker_pool_state_personal_find_name(const struct broker_pool_state *s, const char *name);
+const char *broker_pool_state_personal_name(enum broker_pool_personal_state st);
+
+/* The file: {"version":1,"next_id":N,"vms":[...],"personal":[...]}
+ * ("personal" may be absent: files of brokers before it). serialize: NUL-terminated
  * text (caller frees; it holds passwords) or NULL on out of memory. parse:
  * 0, or -1 with err for anything malformed (s is then empty). */
 char *broker_pool_state_serialize(const struct broker_pool_state *s, size_t *len);

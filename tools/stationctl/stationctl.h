@@ -50,6 +50,7 @@ int stationctl_import_main(const struct stationctl_ctx *ctx, int argc, char **ar
 int stationctl_maint_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 int stationctl_populate_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 int stationctl_pool_main(const struct stationctl_ctx *ctx, int argc, char **argv);
+int stationctl_personal_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 int stationctl_reload_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -225,6 +225,21 @@ static const struct stationctl_command stationctl_commands[] = {
      "  -n, --dry-run       create, resize, drain: validate the change; write nothing\n"
      "  -H, --no-header     list: leave out the header and the footer line\n",
      stationctl_pool_main, ST_SCOPE_POOL},
+    {"personal", "list|reset|remove ...", "list, reset and remove personal desktops",
+     "Personal desktops (pools with personal = yes): each user's own VM, made at\n"
+     "their first login. These commands ask the running broker (its admin socket).\n"
+     "\n"
+     "  personal list [--json] [--no-header]\n"
+     "      one line per desktop: USER POOL DOMAIN STATE VIEWER LAST-USED. STATE is\n"
+     "      new, off, starting, running, stopping, resetting or removing.\n"
+     "  personal reset POOL USER\n"
+     "      discards the desktop's disk: the VM is destroyed if it runs and its\n"
+     "      overlay is made anew from the pool's base image; the user keeps the\n"
+     "      desktop (same domain), fresh at the next login.\n"
+     "  personal remove POOL USER\n"
+     "      destroys and undefines the VM and deletes its overlay; the user's next\n"
+     "      login makes a new one.\n",
+     stationctl_personal_main, 0},
 };
 
 #define STATIONCTL_N_COMMANDS (sizeof(stationctl_commands) / sizeof(stationctl_commands[0]))
