@@ -8,6 +8,7 @@
 #include "broker_directory.h"
 #include "broker_login.h"
 #include "broker_lru.h"
+#include "log.h"
 #include "users.h"
 
 #define RL_KEY_MAX 80
@@ -409,6 +410,29 @@ static enum broker_login_result login_check(struct broker_login *l, const char *
 	return res;
 }
 
+/* Who a login turned out to be: the directory's spelling of the name and
+ * the groups that mappings can name, for an admin who wonders why a user
+ * got a desktop. */
+static void login_log_who(const char *typed, const struct broker_login_who *who)
+{
+	char groups[1024];
+	size_t i, n = 0;
+	int k;
+
+	groups[0] = '\0';
+	for (i = 0; i < who->n_groups && n < sizeof(groups); i++) {
+		k = snprintf(groups + n, sizeof(groups) - n, "%s%s", i ? "," : "", who->groups[i]);
+		if (k < 0 || (size_t)k >= sizeof(groups) - n) {
+			groups[n] = '\0';
+			break;
+		}
+		n += (size_t)k;
+	}
+	log_event(LOG_INFO, "login_who", "user", typed, "as", who->user, "backend",
+		  who->backend == BROKER_LOGIN_BACKEND_DIRECTORY ? "directory" : "local", "groups",
+		  groups, NULL);
+}
+
 enum broker_login_result broker_login_attempt(struct broker_login *l, const char *mac,
 					      const struct ipaddr *ip, const char *user,
 					      const char *password, time_t now,
@@ -428,6 +452,8 @@ enum broker_login_result broker_login_attempt(struct broker_login *l, const char
 		return res;
 
 	res = login_check(l, user, password, who);
+	if (res == BROKER_LOGIN_OK)
+		login_log_who(user, who);
 	if (who == &scratch)
 		broker_login_who_clear(&scratch);
 	if (res == BROKER_LOGIN_UNAVAILABLE || res == BROKER_LOGIN_LOCKED)
