@@ -12,7 +12,9 @@
 #include "broker_request.h"
 #include "broker_time.h"
 #include "broker_token.h"
+#include "broker_user.h"
 #include "log.h"
+#include "stations_user.h"
 
 #define MSG_NO_CONFIG		"The broker has no valid station list yet. The station will retry."
 #define MSG_NO_LOGIN		"Logins are not available on the broker right now. The station will retry."
@@ -20,6 +22,8 @@
 #define MSG_LIBVIRT		"Your desktop could not be started. The station will retry."
 #define MSG_PERSONAL_LOGIN	"This desktop needs a login."
 #define MSG_BUSY		"The broker is busy. The station will retry."
+#define MSG_NO_DESKTOP		"No desktop is assigned to you."
+#define MSG_UNKNOWN_DESKTOP	"That desktop is not one of yours."
 /* How long a one-time graphics password lets a viewer in: the station
  * connects within a second or two of the answer. */
 #define LIBVIRT_PASSWORD_VALID_S 60
@@ -250,14 +254,28 @@ static bool api_answer_pool(struct broker *b, const struct st_entry *e,
 	return ready;
 }
 
+/* The login this thread is answering, for api_answer_desktop: who logged
+ * in (the back-end's name for them and their groups), the desktop the
+ * request chose, and the config the station was matched in. Set by
+ * api_login_result around the answer, so that the answer's path through
+ * the login outcome needs no parameter for it. */
+struct api_user_login {
+	const struct broker_login_req *lr;
+	const char *user; /* the back-end's spelling, else the typed one */
+	const char *const *groups;
+	size_t n_groups;
+	const struct st_config *cfg;
+};
+static _Thread_local const struct api_user_login *api_user_login;
+
 /* The answer for a matched station that is to get its desktop now (no
  * login pending): maintenance, starting, or ready. A ready answer carries a
  * new session token, recorded for the station before the answer leaves, so
  * that its session reports can prove they come from whoever was given the
  * desktop. */
-static void api_answer_desktop(struct broker *b, const struct st_entry *e,
-			       const struct broker_frag *frag, const struct broker_reply_ident *rid,
-			       const char *user, struct broker_http_response *resp)
+static void api_answer_entry(struct broker *b, const struct st_entry *e,
+			     const struct broker_frag *frag, const struct broker_reply_ident *rid,
+			     const char *user, struct broker_http_response *resp)
 {
 	uint8_t mac[6], tok[BROKER_TOKEN_LEN];
 	char tok_str[BROKER_TOKEN_STR_LEN];
@@ -287,6 +305,111 @@ static void api_answer_desktop(struct broker *b, const struct st_entry *e,
 	}
 	explicit_bzero(tok, sizeof(tok));
 	explicit_bzero(tok_str, sizeof(tok_str));
+}
+
+/* A chooser entry's state, without waiting for anything: a lookup thread
+ * never blocks on the network, and the login threads should not either
+ * for a list. What is not known for certain is "unknown". */
+static const char *api_user_state(const struct st_entry *d)
+{
+	if (d->maintenance)
+		return "off";
+	return "unknown";
+}
+
+/* choose: the user's desktops with their names and states, the one chosen
+ * last preselected when it is still one of them. */
+static void api_answer_choose(const struct st_entry *e, const struct st_user_desktops *r,
+			      const struct broker_reply_ident *rid, const char *user,
+			      const char *name, struct broker_http_response *resp)
+{
+	struct broker_reply_choice v[ST_USER_DESKTOPS_MAX];
+	char last[BROKER_DESKTOP_ID_MAX + 1];
+	bool have_last =
+	    broker_user_last_get(name, last, sizeof(last)) && st_user_desktops_find(r, last);
+
+	for (size_t i = 0; i < r->n; i++)
+		v[i] = (struct broker_reply_choice){st_user_desktop_id(r->v[i].desktop),
+						    r->v[i].desktop->name,
+						    api_user_state(r->v[i].desktop)};
+	resp->body =
+	    broker_reply_choose(e, rid, user, v, r->n, have_last ? last : NULL, &resp->len);
+}
+
+/* The answer of one of the user's desktops at station e: e with the
+ * desktop in it, answered as a station's own would be. */
+static void api_answer_user_desktop(struct broker *b, const struct st_entry *e,
+				    const struct st_user_desktop *d,
+				    const struct broker_reply_ident *rid, const char *user,
+				    const char *name, struct broker_http_response *resp)
+{
+	struct st_entry m;
+	struct broker_frags *f;
+	const char *id = st_user_desktop_id(d->desktop);
+	char line[16];
+
+	st_user_desktop_entry(e, d->desktop, &m);
+	f = broker_reply_frags_one(&m);
+	if (!f) {
+		resp->body = broker_reply_trouble(MSG_BUSY, BROKER_RETRY_ERROR, &resp->len);
+		return;
+	}
+	broker_user_last_set(name, id);
+	snprintf(line, sizeof(line), "%u", d->line);
+	log_event(LOG_INFO, "user_desktop", "user", name, "mac", rid->mac, "desktop", id, "from",
+		  d->from->target.text, "line", line, NULL);
+	api_answer_entry(b, &m, broker_reply_frag(f, 0), rid, user, resp);
+	broker_reply_frags_free(f);
+}
+
+/* A login at a station with desktop_from = user (stations_user.h says
+ * which desktops): the one asked for, the only one, a choice, the
+ * station's own, or none. An id that is not one of the user's desktops is
+ * refused the same way whether or not someone else has it. */
+static void api_answer_user(struct broker *b, const struct st_entry *e,
+			    const struct broker_frag *frag, const struct broker_reply_ident *rid,
+			    const char *user, struct broker_http_response *resp)
+{
+	const struct api_user_login *ul = api_user_login;
+	const char *name = ul->user && ul->user[0] ? ul->user : user;
+	const char *want = ul->lr->desktop[0] ? ul->lr->desktop : NULL;
+	const struct st_user_desktop *d = NULL;
+	struct st_user_desktops *r = malloc(sizeof(*r));
+
+	if (!r) {
+		resp->body = broker_reply_trouble(MSG_BUSY, BROKER_RETRY_ERROR, &resp->len);
+		return;
+	}
+	st_user_desktops(ul->cfg, e, name, ul->groups, ul->n_groups, r);
+	if (want && !(d = st_user_desktops_find(r, want))) {
+		resp->status = 400;
+		resp->body = broker_reply_client_error("unknown_desktop", MSG_UNKNOWN_DESKTOP, 0,
+						       &resp->len);
+	} else if (r->source == ST_USER_NONE) {
+		log_event(LOG_INFO, "user_desktop", "user", name, "mac", rid->mac, "desktop", NULL,
+			  NULL);
+		resp->status = 403;
+		resp->body = broker_reply_client_error("no_desktop", MSG_NO_DESKTOP, 0, &resp->len);
+	} else if (r->source != ST_USER_FROM_USER) {
+		api_answer_entry(b, e, frag, rid, user, resp);
+	} else if (!d && r->n > 1) {
+		api_answer_choose(e, r, rid, user, name, resp);
+	} else {
+		api_answer_user_desktop(b, e, d ? d : &r->v[0], rid, user, name, resp);
+	}
+	free(r);
+}
+
+/* A station's answer after a login (user set) or without one: the user's
+ * desktop at a hot desk, else the station's own. */
+static void api_answer_desktop(struct broker *b, const struct st_entry *e,
+			       const struct broker_frag *frag, const struct broker_reply_ident *rid,
+			       const char *user, struct broker_http_response *resp)
+{
+	if (user && e->desktop_from_user && api_user_login)
+		api_answer_user(b, e, frag, rid, user, resp);
+	else
+		api_answer_entry(b, e, frag, rid, user, resp);
 }
 
 /* Whether the answer for e fetches its connection URL, which may hang for
@@ -449,15 +572,19 @@ static void api_login_answer(struct broker *b, const struct broker_login_req *lr
 static void api_login_result(struct broker *b, const struct broker_login_req *lr,
 			     const struct st_entry *e, const struct broker_frag *frag,
 			     const struct broker_reply_ident *rid, const struct ipaddr *ip,
-			     struct broker_http_response *resp)
+			     const struct st_config *cfg, struct broker_http_response *resp)
 {
 	unsigned retry = 0;
 	struct broker_login_who who = {0};
 	enum broker_login_result res =
 	    broker_login_attempt(b->login, lr->id.mac_str, ip, lr->username, lr->password,
 				 broker_time_mono(), &retry, &who);
+	const struct api_user_login ul = {lr, who.user, (const char *const *)who.groups,
+					  who.n_groups, cfg};
 
+	api_user_login = &ul;
 	api_login_answer(b, lr, e, frag, rid, ip, res, retry, &who, resp);
+	api_user_login = NULL;
 	broker_login_who_clear(&who);
 }
 
@@ -514,7 +641,7 @@ static void api_login(void *app, const struct broker_http_request *req,
 			api_login_answer(b, &lr, e, frag, &rid, &ip, res, retry, NULL, resp);
 		goto cleanup;
 	}
-	api_login_result(b, &lr, e, frag, &rid, &ip, resp);
+	api_login_result(b, &lr, e, frag, &rid, &ip, s->cfg, resp);
 cleanup:
 	broker_config_release(s);
 	broker_request_wipe_login(&lr);

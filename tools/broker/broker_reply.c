@@ -13,6 +13,7 @@
 #define MSG_READY	"Your desktop is ready."
 #define MSG_MAINTENANCE "This station is in maintenance. Please try again later."
 #define MSG_STARTING	"Your desktop is starting. This can take a minute."
+#define MSG_CHOOSE	"Choose a desktop."
 
 /* The fragments' text is packed into an arena, byte after byte: a
  * fragment is mostly unique to its section (its name, match and host), and
@@ -542,4 +543,56 @@ char *broker_reply_ok(size_t *len)
 
 	*len = sizeof(ok) - 1;
 	return s;
+}
+
+struct broker_frags *broker_reply_frags_one(const struct st_entry *e)
+{
+	struct broker_frags *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->n = 1;
+	f->v = calloc(1, sizeof(*f->v));
+	if (!f->v || frag_build(f, e, &f->v[0]) < 0) {
+		broker_reply_frags_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+char *broker_reply_choose(const struct st_entry *e, const struct broker_reply_ident *id,
+			  const char *user, const struct broker_reply_choice *v, size_t n,
+			  const char *last, size_t *len)
+{
+	struct broker_json j;
+
+	broker_json_init(&j, 512 + n * 128);
+	broker_json_open(&j);
+	broker_json_kv_str(&j, "status", "choose");
+	broker_json_kv_str(&j, "message", MSG_CHOOSE);
+	broker_json_key(&j, "station");
+	broker_json_open(&j);
+	broker_json_kv_str_opt(&j, "name", e->name);
+	broker_json_kv_str(&j, "match", e->target.text);
+	broker_json_kv_str(&j, "mac", id->mac);
+	broker_json_kv_str(&j, "ip", id->ip);
+	if (id->hostname && id->hostname[0])
+		broker_json_kv_str(&j, "hostname", id->hostname);
+	broker_json_close(&j);
+	broker_json_key(&j, "policy");
+	frag_policy(&j, e);
+	broker_json_kv_str(&j, "user", user);
+	broker_json_key(&j, "desktops");
+	broker_json_open_array(&j);
+	for (size_t i = 0; i < n; i++) {
+		broker_json_open(&j);
+		broker_json_kv_str(&j, "id", v[i].id);
+		broker_json_kv_str(&j, "name", v[i].name ? v[i].name : v[i].id);
+		broker_json_kv_str(&j, "state", v[i].state);
+		broker_json_close(&j);
+	}
+	broker_json_close_array(&j);
+	broker_json_kv_str_opt(&j, "last", last);
+	broker_json_close(&j);
+	return broker_json_take(&j, len);
 }

@@ -94,4 +94,23 @@ char *broker_reply_client_error(const char *code, const char *message, unsigned 
 				size_t *len);
 char *broker_reply_ok(size_t *len);
 
+/* The fragments of one entry made at request time (an entry with a user's
+ * desktop in it, stations_user.h): broker_reply_frag(f, 0). NULL on out
+ * of memory; free with broker_reply_frags_free. */
+struct broker_frags *broker_reply_frags_one(const struct st_entry *e);
+
+/* One desktop offered to a user who has several. */
+struct broker_reply_choice {
+	const char *id;	   /* the stations file's desktop name */
+	const char *name;  /* its label; NULL: the id */
+	const char *state; /* running, off, starting or unknown */
+};
+
+/* choose: a user with several desktops logged in without naming one. The
+ * station shows the list, "last" preselected (NULL: left out), and logs in
+ * again with "desktop". Built per request. */
+char *broker_reply_choose(const struct st_entry *e, const struct broker_reply_ident *id,
+			  const char *user, const struct broker_reply_choice *v, size_t n,
+			  const char *last, size_t *len);
+
 #endif

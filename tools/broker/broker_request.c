@@ -271,6 +271,21 @@ int broker_request_parse_login(const char *body, size_t len, struct broker_login
 		goto cleanup;
 	}
 	memcpy(out->password, s, n + 1);
+
+	r = req_string(obj, "desktop", &s, &n, BROKER_DESKTOP_ID_MAX, err, errlen);
+	if (r < 0)
+		goto cleanup;
+	if (r > 0) {
+		/* The stations file's desktop names: A-Z a-z 0-9 . _ -. */
+		if (n == 0 || s[0] == '.' ||
+		    strspn(s,
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+			n) {
+			req_fail(err, errlen, "desktop: not a desktop name");
+			goto cleanup;
+		}
+		memcpy(out->desktop, s, n + 1);
+	}
 	rc = 0;
 cleanup:
 	/* json-c's copy of the password is freed here; its memory is not

@@ -39,11 +39,16 @@ struct broker_lookup_req {
 	char version[BROKER_VERSION_MAX + 1]; /* "" when not given */
 };
 
+#define BROKER_DESKTOP_ID_MAX 63
+
 /* POST /v1/login. The password is wiped by broker_request_wipe_login(). */
 struct broker_login_req {
 	struct broker_ident id;
 	char username[USERNAME_MAX + 1];
 	char password[PASSWORD_MAX + 1];
+	/* The desktop chosen from a "choose" answer (a stations file desktop
+	 * name); "" when not given. */
+	char desktop[BROKER_DESKTOP_ID_MAX + 1];
 };
 
 enum broker_session_event { BROKER_SESSION_START, BROKER_SESSION_END };
