@@ -503,8 +503,7 @@ static void api_login_answer(struct broker *b, const struct broker_login_req *lr
 			     const struct st_entry *e, const struct broker_frag *frag,
 			     const struct broker_reply_ident *rid, const struct ipaddr *ip,
 			     enum broker_login_result res, unsigned retry,
-			     const struct broker_login_who *who,
-			     struct broker_http_response *resp)
+			     const struct broker_login_who *who, struct broker_http_response *resp)
 {
 	/* The directory could not be asked (down, hanging, TLS refused, too
 	 * many logins in flight): the station tries again soon by itself. */
@@ -563,8 +562,8 @@ static void api_login_answer(struct broker *b, const struct broker_login_req *lr
 			resp->body =
 			    broker_reply_trouble(msg_directory, retry_directory, &resp->len);
 		else
-			resp->body = broker_reply_trouble(MSG_NO_LOGIN, RETRY_LOGIN_UNAVAILABLE,
-							  &resp->len);
+			resp->body =
+			    broker_reply_trouble(MSG_NO_LOGIN, RETRY_LOGIN_UNAVAILABLE, &resp->len);
 		break;
 	}
 }
