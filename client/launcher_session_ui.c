@@ -38,8 +38,10 @@ static void session_ui_cancel(gpointer user_data)
 		return;
 	}
 	/* Back on the login screen without auto-connect: the user chose to
-	 * stop. */
-	launcher_session_enter(s, SESSION_IDLE, "cancelled", NULL);
+	 * stop (on the chooser: logged out). */
+	launcher_session_enter(
+	    s, SESSION_IDLE,
+	    s->state == SESSION_CHOOSING ? "logged out from the chooser" : "cancelled", NULL);
 }
 
 /* A desktop picked on the chooser: the kept login goes to the broker
