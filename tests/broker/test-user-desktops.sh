@@ -69,9 +69,29 @@ name = hot-own
 group = hot
 protocol = rdp
 host = own.example.org
+
+# libvirt's test driver: its domain "test" runs, "nosuch" is not there.
+[desktop:erin-test]
+name = Erin's VM
+protocol = vnc
+libvirt_uri = test:///default
+domain = test
+
+[desktop:erin-gone]
+protocol = vnc
+libvirt_uri = test:///default
+domain = nosuch
+
+[desktop:erin-maint]
+protocol = vnc
+host = 10.9.0.5
+maintenance = yes
+
+[user:erin]
+desktops = erin-test, erin-gone, erin-maint
 CONF
 
-for u in alice bob carol dave; do
+for u in alice bob carol dave erin; do
 	printf '%s-pw\n' "$u" | "$CTL" -u "$T/users" passwd "$u" >/dev/null 2>&1
 	ok $? "stationctl passwd $u"
 done
@@ -171,6 +191,14 @@ r=$(login $HOT carol)
 is "$(jget status <<<"$r"):$(jget last <<<"$r")" choose:lab "carol again: choose, last = lab"
 login $HOT carol carol-main >/dev/null
 is "$(jget last <<<"$(login $HOT carol)")" carol-main "after choosing carol-main: last = carol-main"
+
+# --- states: a libvirt domain's own, a desktop in maintenance off ---
+r=$(login $HOT erin)
+is "$(jget desktops <<<"$r")" \
+	'[{"id":"erin-test","name":"Erin'"'"'s VM","state":"running"},{"id":"erin-gone","name":"erin-gone","state":"unknown"},{"id":"erin-maint","name":"erin-maint","state":"off"}]' \
+	"erin's chooser: the running domain running, a missing one unknown, maintenance off"
+r=$(login $HOT erin erin-maint)
+is "$(jget status <<<"$r")" maintenance "erin picks the desktop in maintenance: maintenance"
 
 # --- no desktop ---
 is "$(login_code $HOT dave)" 403 "dave (no desktops) at a hot desk without its own: 403"

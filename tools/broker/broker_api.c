@@ -307,19 +307,23 @@ static void api_answer_entry(struct broker *b, const struct st_entry *e,
 	explicit_bzero(tok_str, sizeof(tok_str));
 }
 
-/* A chooser entry's state, without waiting for anything: a lookup thread
- * never blocks on the network, and the login threads should not either
- * for a list. What is not known for certain is "unknown". */
-static const char *api_user_state(const struct st_entry *d)
+/* A chooser entry's state. Asked on a login thread, which may wait for
+ * libvirt (a lookup thread never does): a domain's own state; a desktop in
+ * maintenance is off; fixed endpoints, connection files and pools are
+ * "unknown" (nothing is probed for a list). */
+static const char *api_user_state(struct broker *b, const struct st_entry *d)
 {
 	if (d->maintenance)
 		return "off";
+	if (d->domain)
+		return broker_libvirt_state_word(b->libvirt, d->libvirt_uri, d->domain);
 	return "unknown";
 }
 
 /* choose: the user's desktops with their names and states, the one chosen
  * last preselected when it is still one of them. */
-static void api_answer_choose(const struct st_entry *e, const struct st_user_desktops *r,
+static void api_answer_choose(struct broker *b, const struct st_entry *e,
+			      const struct st_user_desktops *r,
 			      const struct broker_reply_ident *rid, const char *user,
 			      const char *name, struct broker_http_response *resp)
 {
@@ -331,7 +335,7 @@ static void api_answer_choose(const struct st_entry *e, const struct st_user_des
 	for (size_t i = 0; i < r->n; i++)
 		v[i] = (struct broker_reply_choice){st_user_desktop_id(r->v[i].desktop),
 						    r->v[i].desktop->name,
-						    api_user_state(r->v[i].desktop)};
+						    api_user_state(b, r->v[i].desktop)};
 	resp->body =
 	    broker_reply_choose(e, rid, user, v, r->n, have_last ? last : NULL, &resp->len);
 }
@@ -393,7 +397,7 @@ static void api_answer_user(struct broker *b, const struct st_entry *e,
 	} else if (r->source != ST_USER_FROM_USER) {
 		api_answer_entry(b, e, frag, rid, user, resp);
 	} else if (!d && r->n > 1) {
-		api_answer_choose(e, r, rid, user, name, resp);
+		api_answer_choose(b, e, r, rid, user, name, resp);
 	} else {
 		api_answer_user_desktop(b, e, d ? d : &r->v[0], rid, user, name, resp);
 	}

@@ -356,6 +356,38 @@ static enum broker_libvirt_result lv_state(struct broker_libvirt *lv, const char
 	return res;
 }
 
+const char *broker_libvirt_state_word(struct broker_libvirt *lv, const char *uri, const char *name)
+{
+	const char *word = "unknown";
+	virConnectPtr conn;
+	virDomainPtr dom;
+	int state = 0, reason = 0;
+	char err[256];
+
+	conn = lv_conn_get(lv, uri, err, sizeof(err));
+	if (!conn)
+		return word;
+	dom = virDomainLookupByName(conn, name);
+	if (dom && virDomainGetState(dom, &state, &reason, 0) == 0) {
+		switch (state) {
+		case VIR_DOMAIN_RUNNING:
+		case VIR_DOMAIN_BLOCKED:
+			word = "running";
+			break;
+		case VIR_DOMAIN_SHUTOFF:
+		case VIR_DOMAIN_CRASHED:
+			word = "off";
+			break;
+		default:
+			break;
+		}
+	}
+	if (dom)
+		virDomainFree(dom);
+	virConnectClose(conn);
+	return word;
+}
+
 /* A new password on the running domain's display. */
 static int lv_set_password(struct broker_libvirt *lv, const char *uri, const char *name,
 			   const struct broker_libvirt_gfx *gfx, unsigned valid_s, char *password,

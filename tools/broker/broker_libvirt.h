@@ -66,4 +66,10 @@ enum broker_libvirt_result broker_libvirt_desktop(struct broker_libvirt *lv, con
 						  struct broker_libvirt_desktop *d, char *err,
 						  size_t errlen);
 
+/* The domain's state as a chooser shows it: "running", "off" or
+ * "unknown" (paused, shutting down, not found, libvirt unreachable). Asks
+ * libvirt now, without starting anything: for the login threads, which
+ * may wait on it, never for a lookup. */
+const char *broker_libvirt_state_word(struct broker_libvirt *lv, const char *uri, const char *name);
+
 #endif
