@@ -628,6 +628,51 @@ static void test_limits(void)
 	g_assert_nonnull(strstr(err, "NUL"));
 }
 
+/* policy.session: the session limits as whole seconds; anything else
+ * fails the reply with the field's name. */
+#define SESSION_REPLY(x)                                                                           \
+	"{\"status\":\"ready\",\"message\":\"m\",\"station\":{\"mac\":\"52:54:00:12:34:56\"},"     \
+	"\"policy\":{\"login\":\"none\",\"session\":" x "},\"endpoints\":[]}"
+
+static void test_session_limits(void)
+{
+	static const struct {
+		const char *json;
+		const char *err; /* NULL: parses */
+		unsigned max, idle, warning;
+	} cases[] = {
+	    {SESSION_REPLY("{\"max_seconds\":3600,\"idle_seconds\":600,\"warning_seconds\":30}"),
+	     NULL, 3600, 600, 30},
+	    {SESSION_REPLY("{\"idle_seconds\":20}"), NULL, 0, 20, 0},
+	    {SESSION_REPLY("{}"), NULL, 0, 0, 0},
+	    {SESSION_REPLY("{\"max_seconds\":2592000}"), NULL, 2592000, 0, 0},
+	    {SESSION_REPLY("{\"max_seconds\":2592001}"), "policy.session.max_seconds", 0, 0, 0},
+	    {SESSION_REPLY("{\"idle_seconds\":-1}"), "policy.session.idle_seconds", 0, 0, 0},
+	    {SESSION_REPLY("{\"idle_seconds\":\"600\"}"), "policy.session.idle_seconds", 0, 0, 0},
+	    {SESSION_REPLY("{\"warning_seconds\":1.5}"), "policy.session.warning_seconds", 0, 0, 0},
+	    {SESSION_REPLY("600"), "policy.session", 0, 0, 0},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct broker_reply r;
+		char err[160];
+		int rc =
+		    broker_reply_parse(cases[i].json, strlen(cases[i].json), &r, err, sizeof(err));
+
+		g_test_message("%s", cases[i].json);
+		if (cases[i].err) {
+			g_assert_cmpint(rc, ==, -1);
+			g_assert_true(g_str_has_prefix(err, cases[i].err));
+			continue;
+		}
+		g_assert_cmpint(rc, ==, 0);
+		g_assert_cmpuint(r.policy.max_seconds, ==, cases[i].max);
+		g_assert_cmpuint(r.policy.idle_seconds, ==, cases[i].idle);
+		g_assert_cmpuint(r.policy.warning_seconds, ==, cases[i].warning);
+		broker_reply_clear(&r);
+	}
+}
+
 static void test_usb_filter(void)
 {
 	static const struct {
@@ -707,6 +752,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/client/reply/choose_malformed", test_choose_malformed);
 	g_test_add_func("/client/reply/choose_limits", test_choose_limits);
 	g_test_add_func("/client/reply/lookup_cases", test_lookup_cases);
+	g_test_add_func("/client/reply/session_limits", test_session_limits);
 	g_test_add_func("/client/usb/filter", test_usb_filter);
 	g_test_add_func("/client/usb/combine", test_usb_combine);
 	return g_test_run();
