@@ -84,6 +84,17 @@ for d in json.load(sys.stdin)["personal"]:
     if d["user"] == sys.argv[1]:
         print(d[sys.argv[2]])' "$1" "$2"
 }
+# wait_for counts tries, and each try here asks the broker and libvirt:
+# this one counts seconds. until SECS COMMAND...
+until_secs() {
+	local end=$((SECONDS + $1))
+	shift
+	while [ "$SECONDS" -lt "$end" ]; do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
 defined() { lvirsh list --all --name 2>/dev/null | grep -qx "$1"; }
 active() { lvirsh list --name 2>/dev/null | grep -qx "$1"; }
 ov() { printf '%s/overlays/%s.qcow2' "$P" "$1"; }
@@ -115,7 +126,7 @@ ok $? "session end: the domain and its overlay stay"
 
 # No viewer for idle_timeout (3 s): shut down, then destroyed after 2 s.
 off() { [ "$(field alice state)" = off ] && ! active "$dom"; }
-WAIT_FOR_SECS=30 wait_for off
+until_secs 30 off
 ok $? "no viewer for idle_timeout: shut down (state off, not running)"
 defined "$dom"
 ok $? "  ... still defined"
@@ -156,14 +167,14 @@ broker_stop
 ok $? "broker stops"
 start
 checked() { [ "$(field alice domain)" = "$dom" ] && [ "$(field bob domain)" = "$bdom" ]; }
-WAIT_FOR_SECS=10 wait_for checked
+until_secs 10 checked
 ok $? "after a restart the list still has alice's and bob's desktops"
 login_ready 52:54:00:00:03:01 alice
 ok $? "  ... alice logs in: ready"
 is "$(stat -c %i "$(ov "$dom")")" "$ino" "  ... on the same overlay"
 
 # The mark is read once her desktop is off again (QEMU holds the image).
-WAIT_FOR_SECS=30 wait_for off
+until_secs 30 off
 qemu-io -f qcow2 -r -c 'read -P 0x5a 0 4k' "$(ov "$dom")" >"$T/qio" 2>&1 &&
 	! grep -q 'Pattern verification failed' "$T/qio"
 ok $? "the mark is still in alice's overlay after her sessions" || sed 's/^/#   /' "$T/qio" >&2
@@ -175,7 +186,7 @@ reset_done() {
 	[ "$(field alice state)" = off ] && [ -f "$(ov "$dom")" ] &&
 		[ "$(stat -c %i "$(ov "$dom")")" != "$ino" ]
 }
-WAIT_FOR_SECS=20 wait_for reset_done
+until_secs 20 reset_done
 ok $? "  ... a new overlay file (not inode $ino), the desktop off"
 defined "$dom"
 ok $? "  ... the same domain still defined"
@@ -190,7 +201,7 @@ ok $? "reset of a desktop that does not exist fails, saying so" || sed 's/^/#   
 "$CTL" --socket "$BROKER_SOCK" personal remove desk bob >"$T/out" 2>&1
 ok $? "stationctl personal remove desk bob" || sed 's/^/#   /' "$T/out" >&2
 removed() { [ -z "$(field bob domain)" ] && ! defined "$bdom" && [ ! -e "$(ov "$bdom")" ]; }
-WAIT_FOR_SECS=20 wait_for removed
+until_secs 20 removed
 ok $? "  ... bob's domain undefined, his overlay deleted, gone from the list"
 defined "$dom"
 ok $? "  ... alice's stays"
