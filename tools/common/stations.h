@@ -132,6 +132,8 @@ enum st_key {
 	ST_KEY_IDLE_TIMEOUT,
 	/* A pool of personal desktops: each user's own persistent VM. */
 	ST_KEY_PERSONAL,
+	/* A one-time VM outlives a viewer disconnect for this long. */
+	ST_KEY_RECONNECT_GRACE,
 	/* Session limits for self-service terminals: a mapping's, else its
 	 * pool's; the station enforces them (policy.session). */
 	ST_KEY_MAX_SESSION,
@@ -237,7 +239,9 @@ struct st_pool {
 	unsigned idle_timeout; /* seconds */
 	enum st_protocol protocol;
 	bool maintenance;
-	bool personal;	     /* each user's own persistent VM (broker_pool_personal.c) */
+	bool personal; /* each user's own persistent VM (broker_pool_personal.c) */
+	/* seconds a one-time VM outlives a viewer disconnect; 0: not at all */
+	unsigned reconnect_grace;
 	const char *message; /* NULL when unset */
 	unsigned line;	     /* of the section header */
 };
@@ -314,6 +318,7 @@ struct st_entry {
 #define ST_POOL_MAX_VMS	       1000 /* size and max */
 #define ST_POOL_IDLE_DEFAULT   300
 #define ST_POOL_IDLE_MAX       86400
+#define ST_POOL_GRACE_MAX      3600
 /* Session limits (max_session, idle_logout, limit_warning), in seconds. */
 #define ST_SESSION_MAX_MAX	 604800 /* a week */
 #define ST_SESSION_IDLE_MAX	 86400

@@ -683,6 +683,8 @@ static int st_pool_build(struct st_config *cfg, struct st_entry *e, const char *
 	p->personal = false;
 	if (e->values[ST_KEY_PERSONAL])
 		st_bool_parse(e->values[ST_KEY_PERSONAL], &p->personal);
+	p->reconnect_grace =
+	    e->values[ST_KEY_RECONNECT_GRACE] ? st_uint(e->values[ST_KEY_RECONNECT_GRACE]) : 0;
 	p->message = e->values[ST_KEY_MESSAGE];
 	p->line = e->line;
 	e->pool = p;

@@ -550,6 +550,23 @@ static const struct st_keydef st_keys[ST_KEY__COUNT] = {
 			       "no viewer. Needs `login = broker`. See [Personal "
 			       "desktops](#personal-desktops)"},
 	},
+    [ST_KEY_RECONNECT_GRACE] =
+	{
+	    .name = "reconnect_grace",
+	    .type = ST_TYPE_DURATION,
+	    .scopes = ST_SCOPE_POOL,
+	    .inherit = ST_INHERIT_NONE,
+	    .min = 0,
+	    .max = ST_POOL_GRACE_MAX,
+	    .def = "0",
+	    .check = st_check_number,
+	    .help = "seconds a one-time VM outlives a viewer disconnect; 0: off",
+	    .doc = {.meaning = "a one-time VM whose viewer disconnects is held this long for "
+			       "the user who logged in (at any station of the pool) or, without "
+			       "a login, for the station, then destroyed; a session end destroys "
+			       "it at once; 0 is off. See [Reconnect after a "
+			       "failure](#reconnect-after-a-failure)"},
+	},
     [ST_KEY_MAX_SESSION] =
 	{
 	    .name = "max_session",
