@@ -114,6 +114,34 @@ static void test_limits(gconstpointer data)
 	free(s);
 }
 
+/* stationctl show names where each limit came from: the group's, the
+ * pool's, the station's own. */
+static void test_origin(void)
+{
+	static const struct {
+		enum st_key key;
+		const char *section;
+	} want[] = {
+	    {ST_KEY_MAX_SESSION, "group:kiosks"},
+	    {ST_KEY_IDLE_LOGOUT, "pool:lab"},
+	    {ST_KEY_LIMIT_WARNING, "pool:lab"},
+	};
+	struct ipaddr ip;
+	uint8_t mac[6];
+	const struct st_entry *e;
+
+	g_assert_cmpint(mac_parse("52:54:00:00:00:04", mac), ==, 0);
+	g_assert_cmpint(ip_parse("10.1.2.3", &ip), ==, 0);
+	e = st_config_match(cfg, mac, &ip, NULL);
+	g_assert_nonnull(e);
+	for (size_t i = 0; i < G_N_ELEMENTS(want); i++)
+		g_assert_cmpstr(st_entry_origin(e, want[i].key).section, ==, want[i].section);
+	/* The pool's value a station overrides is the station's. */
+	g_assert_cmpint(mac_parse("52:54:00:00:00:02", mac), ==, 0);
+	e = st_config_match(cfg, mac, &ip, NULL);
+	g_assert_cmpstr(st_entry_origin(e, ST_KEY_IDLE_LOGOUT).section, ==, "52:54:00:00:00:02");
+}
+
 int main(int argc, char **argv)
 {
 	struct st_diags d = {0};
@@ -134,6 +162,7 @@ int main(int argc, char **argv)
 		g_test_add_data_func(path, &limits_cases[i], test_limits);
 		g_free(path);
 	}
+	g_test_add_func("/stations-limits/origin", test_origin);
 	rc = g_test_run();
 	broker_reply_frags_free(frags);
 	st_config_free(cfg);

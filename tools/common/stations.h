@@ -303,6 +303,9 @@ struct st_entry {
 	 * maintenance, with the pool's message, while the pool is). NULL
 	 * otherwise. */
 	const struct st_pool *pool;
+	/* A mapping with `pool = NAME`: that [pool:NAME] section, where the
+	 * session limits it does not set come from. NULL otherwise. */
+	const struct st_entry *pool_entry;
 	/* desktop_from = user: after a login the desktop is the user's
 	 * (stations_user.h). */
 	bool desktop_from_user;

@@ -252,6 +252,11 @@ struct st_origin st_entry_origin(const struct st_entry *e, enum st_key key)
 		return (struct st_origin){e->target.text, st_own_line(e, key)};
 	if (g && st_keydef(key)->inherit != ST_INHERIT_NONE && (g->own_keys & st_bit(key)))
 		return (struct st_origin){g->target.text, st_own_line(g, key)};
+	/* The session limits a mapping takes from its pool (st_pool_link). */
+	if (e->pool_entry && key >= ST_KEY_MAX_SESSION && key <= ST_KEY_LIMIT_WARNING &&
+	    (e->pool_entry->own_keys & st_bit(key)))
+		return (struct st_origin){e->pool_entry->target.text,
+					  st_own_line(e->pool_entry, key)};
 	return (struct st_origin){NULL, 0};
 }
 
@@ -706,6 +711,7 @@ static void st_pool_link(struct st_config *cfg)
 		if (!pe)
 			continue;
 		e->pool = pe->pool;
+		e->pool_entry = pe;
 		/* Session limits: the pool's for a mapping (or its group)
 		 * that sets none of its own. */
 		for (int k = ST_KEY_MAX_SESSION; k <= ST_KEY_LIMIT_WARNING; k++)
