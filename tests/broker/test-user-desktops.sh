@@ -218,6 +218,16 @@ ok $? "the broker logs the hand-out with the deciding section and line"
 grep -q 'carol-pw\|alice-pw' "$BROKER_LOG"
 is $? 1 "no password in the log"
 
+# --- last survives a restart: saved in the state folder ---
+grep -q '^carol carol-main$' "$T/state/user-desktops" 2>/dev/null
+ok $? "the state folder's user-desktops file has carol's last choice"
+broker_stop
+broker_start "$S" || {
+	echo "Bail out! broker did not start again"
+	exit 1
+}
+is "$(jget last <<<"$(login $HOT carol)")" carol-main "after a restart: last is still carol-main"
+
 # --- stationctl explain ---
 out=$("$CTL" -f "$S" explain --user carol $HOT)
 ok $? "explain --user carol HOT exits 0"

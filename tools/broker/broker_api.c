@@ -384,6 +384,7 @@ static void api_answer_user(struct broker *b, const struct st_entry *e,
 		resp->body = broker_reply_trouble(MSG_BUSY, BROKER_RETRY_ERROR, &resp->len);
 		return;
 	}
+	broker_user_last_open(b->opts->state_dir);
 	st_user_desktops(ul->cfg, e, name, ul->groups, ul->n_groups, r);
 	if (want && !(d = st_user_desktops_find(r, want))) {
 		resp->status = 400;

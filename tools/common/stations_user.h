@@ -20,7 +20,7 @@
 /* At most this many desktops for one user (a user section and groups may
  * each name ST_DESKTOPS_MAX). */
 #define ST_USER_DESKTOPS_MAX 64
-#define ST_USER_GROUPS_MAX   256 /* groups of one login that are looked at */
+#define ST_USER_GROUPS_MAX   1024 /* groups of one login that are looked at */
 
 enum st_user_source {
 	ST_USER_FROM_STATION, /* desktop_from = station: the station's own */
