@@ -225,6 +225,45 @@ static void test_find_and_entry(void)
 	st_diags_free(&d);
 }
 
+/* A desktop from a pool brings the pool's session limits unless the
+ * station sets its own. */
+static void test_pool_limits(void)
+{
+	static const char text[] = "[pool:kiosks]\n"
+				   "template = /t.xml\n"
+				   "base_image = /b.qcow2\n"
+				   "overlay_dir = /o\n"
+				   "max_session = 600\n"
+				   "[desktop:one-time]\n"
+				   "pool = kiosks\n"
+				   "[user:ann]\n"
+				   "desktops = one-time\n"
+				   "[1.2.3.4]\n"
+				   "login = broker\n"
+				   "desktop_from = user\n"
+				   "[1.2.3.5]\n"
+				   "login = broker\n"
+				   "desktop_from = user\n"
+				   "max_session = 300\n";
+	struct st_diags d = {0};
+	struct st_config *cfg = build(text, &d);
+	const struct st_entry *desk;
+	struct st_entry m;
+
+	if (!cfg)
+		st_diags_print(&d, stderr);
+	g_assert_nonnull(cfg);
+	desk = find(cfg, "desktop:one-time");
+	g_assert_nonnull(desk->pool);
+	st_user_desktop_entry(find(cfg, "1.2.3.4"), desk, &m);
+	g_assert_true(m.pool == desk->pool);
+	g_assert_cmpstr(m.values[ST_KEY_MAX_SESSION], ==, "600");
+	st_user_desktop_entry(find(cfg, "1.2.3.5"), desk, &m);
+	g_assert_cmpstr(m.values[ST_KEY_MAX_SESSION], ==, "300");
+	st_config_free(cfg);
+	st_diags_free(&d);
+}
+
 /* A file that must be refused, with this text in one of its messages. */
 static void refused(const char *text, const char *msg)
 {
@@ -293,5 +332,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/stations-user/precedence", test_precedence);
 	g_test_add_func("/stations-user/find-and-entry", test_find_and_entry);
 	g_test_add_func("/stations-user/validation", test_validation);
+	g_test_add_func("/stations-user/pool-limits", test_pool_limits);
 	return g_test_run();
 }

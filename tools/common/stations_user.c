@@ -129,11 +129,19 @@ void st_user_desktop_entry(const struct st_entry *station, const struct st_entry
 	*out = *station;
 	for (size_t i = 0; i < sizeof(st_user_desktop_keys) / sizeof(st_user_desktop_keys[0]); i++)
 		out->values[st_user_desktop_keys[i]] = desktop->values[st_user_desktop_keys[i]];
-	/* The rest: the desktop's own settings win over the station's. */
-	for (int k = 0; k < ST_KEY__COUNT; k++)
-		if ((st_keydef((enum st_key)k)->scopes & ST_SCOPE_DESKTOP) &&
-		    (desktop->own_keys & ((uint64_t)1 << k)) && k != ST_KEY_NAME)
+	/* The rest: the desktop's own settings win over the station's, and
+	 * what the desktop has from its pool (session limits) over what the
+	 * station has from nowhere. */
+	for (int k = 0; k < ST_KEY__COUNT; k++) {
+		bool own = desktop->own_keys & ((uint64_t)1 << k);
+
+		if (!(st_keydef((enum st_key)k)->scopes & ST_SCOPE_DESKTOP) || k == ST_KEY_NAME)
+			continue;
+		if (own ||
+		    (desktop->values[k] && !st_entry_origin(station, (enum st_key)k).section &&
+		     !st_keydef((enum st_key)k)->builtin))
 			out->values[k] = desktop->values[k];
+	}
 	out->fallbacks = desktop->fallbacks;
 	out->n_fallbacks = desktop->n_fallbacks;
 	out->endpoints = desktop->endpoints;
