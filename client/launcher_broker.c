@@ -198,6 +198,9 @@ static void broker_http_error(long http, struct broker_result *res, GError **err
 
 	if (http == 401)
 		code = LAUNCHER_BROKER_ERROR_LOGIN;
+	else if (http == 403 && res->has_reply && res->reply.error &&
+		 strcmp(res->reply.error, "account_locked") == 0)
+		code = LAUNCHER_BROKER_ERROR_ACCOUNT_LOCKED;
 	else if (http == 429)
 		code = LAUNCHER_BROKER_ERROR_RATE_LIMITED;
 	else if (http >= 400 && http < 500)

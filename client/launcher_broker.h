@@ -24,6 +24,9 @@ typedef enum {
 	LAUNCHER_BROKER_ERROR_RATE_LIMITED, /* 429: too many attempts */
 	LAUNCHER_BROKER_ERROR_REFUSED,	    /* another 4xx */
 	LAUNCHER_BROKER_ERROR_SERVER,	    /* 5xx */
+	/* 403 account_locked: the directory says the account is locked,
+	 * expired or disabled; its reason is in the reply's message */
+	LAUNCHER_BROKER_ERROR_ACCOUNT_LOCKED,
 } LauncherBrokerError;
 
 typedef struct LauncherBroker LauncherBroker;

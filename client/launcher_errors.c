@@ -13,6 +13,12 @@
 #define TO_LOGIN "Back to the login screen in"
 
 static const LauncherScreenText launcher_errors_screens[LAUNCHER_SCREEN_COUNT] = {
+    /* the broker's sentence: opened at another station (naming it), or
+     * ended by an administrator */
+    [LAUNCHER_SCREEN_SESSION_ENDED] = {"session_ended", "Your session has ended", NULL,
+				       "Your session was ended by the connection server.", TO_LOGIN,
+				       LAUNCHER_THEN_LOGIN, LAUNCHER_WAIT_FIXED, BACK_TO_LOGIN_S,
+				       "back", LAUNCHER_BACK_YES, FALSE, FALSE, FALSE},
     /* args: what is wrong, the config file */
     [LAUNCHER_SCREEN_CONFIG] = {"config", "This station is not set up correctly",
 				"%s.\nAn administrator must fix the station's settings (kernel "
@@ -48,6 +54,12 @@ static const LauncherScreenText launcher_errors_screens[LAUNCHER_SCREEN_COUNT] =
 				      "You can try again in", LAUNCHER_THEN_LOGIN,
 				      LAUNCHER_WAIT_RETRY_AFTER, 0, "back", LAUNCHER_BACK_NO, FALSE,
 				      FALSE, FALSE},
+    /* the broker's message (with the directory's reason); a new login
+     * is the way on, not a retry of this one */
+    [LAUNCHER_SCREEN_ACCOUNT_LOCKED] = {"account_locked", "Your account cannot be used", NULL,
+					"Your account is locked or expired.", TO_LOGIN,
+					LAUNCHER_THEN_LOGIN, LAUNCHER_WAIT_FIXED, BACK_TO_LOGIN_S,
+					"back", LAUNCHER_BACK_YES, FALSE, FALSE, FALSE},
     /* the broker's message, else the error */
     [LAUNCHER_SCREEN_BROKER_PROBLEM] = {"broker_error", "The connection server reported a problem",
 					NULL, NULL, TRYING, LAUNCHER_THEN_RETRY_SAME,

@@ -18,6 +18,7 @@ typedef enum {
 	LAUNCHER_SCREEN_TLS,			   /* the broker's certificate */
 	LAUNCHER_SCREEN_LOGIN_REFUSED,		   /* wrong user name or password */
 	LAUNCHER_SCREEN_RATE_LIMITED,		   /* too many logins */
+	LAUNCHER_SCREEN_ACCOUNT_LOCKED,		   /* locked, expired or disabled */
 	LAUNCHER_SCREEN_BROKER_PROBLEM,		   /* the broker refused or failed */
 	LAUNCHER_SCREEN_BROKER_ERROR,		   /* a reply with status error */
 	LAUNCHER_SCREEN_MAINTENANCE,		   /* the mapping is in maintenance */
@@ -27,6 +28,7 @@ typedef enum {
 	LAUNCHER_SCREEN_NO_DESKTOP,		   /* a ready reply without endpoints */
 	LAUNCHER_SCREEN_DIRECT_UNREACHABLE,	   /* --connect: the desktop failed */
 	LAUNCHER_SCREEN_DIRECT_ENDED,		   /* --connect: the session is over */
+	LAUNCHER_SCREEN_SESSION_ENDED,		   /* the broker ended it (moved, disconnect) */
 	LAUNCHER_SCREEN_COUNT
 } LauncherScreen;
 

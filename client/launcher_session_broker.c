@@ -193,6 +193,11 @@ static void session_broker_failed(LauncherSession *s, const GError *error,
 		launcher_session_message(s, LAUNCHER_SCREEN_RATE_LIMITED, NULL, NULL, retry_after,
 					 "broker: rate limited");
 		return;
+	case LAUNCHER_BROKER_ERROR_ACCOUNT_LOCKED:
+		launcher_session_message(s, LAUNCHER_SCREEN_ACCOUNT_LOCKED,
+					 reply ? reply->message : NULL, NULL, -1,
+					 "broker: account locked");
+		return;
 	case LAUNCHER_BROKER_ERROR_PROTOCOL:
 	case LAUNCHER_BROKER_ERROR_REFUSED:
 	case LAUNCHER_BROKER_ERROR_SERVER:
