@@ -233,7 +233,7 @@ static bool api_answer_pool(struct broker *b, const struct st_entry *e,
 	}
 	r = e->pool->personal
 		? broker_pool_personal_handout(b->pool, e->pool, user, &d, err, sizeof(err))
-		: broker_pool_handout(b->pool, e->pool, mac, &d, &place, err, sizeof(err));
+		: broker_pool_handout(b->pool, e->pool, mac, user, &d, &place, err, sizeof(err));
 	switch (r) {
 	case BROKER_POOL_FAILED:
 		log_event(LOG_ERROR, "pool_handout", "pool", e->pool->name, "mac", rid->mac,

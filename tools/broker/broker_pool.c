@@ -140,9 +140,25 @@ static void pool_queue_drop(struct pool_rt *r, unsigned place)
 	r->n_queue--;
 }
 
+/* Locked: whether vm, assigned, is the one to give back to this station
+ * and user. A VM handed out after a login is its user's only (another
+ * user at the same station gets another); its user gets it back at any
+ * station while it is held after its viewer left. Without a login it is
+ * the station's. */
+static bool pool_is_theirs(const struct broker_pool_vm *vm, const uint8_t station[6],
+			   const char *user)
+{
+	bool here = memcmp(vm->station, station, 6) == 0;
+
+	if (!vm->user[0])
+		return here;
+	return user && strcmp(vm->user, user) == 0 && (here || vm->held_until);
+}
+
 enum broker_pool_result broker_pool_handout(struct broker_pool *p, const struct st_pool *pool,
-					    const uint8_t station[6], struct broker_pool_desktop *d,
-					    unsigned *queue_position, char *err, size_t errlen)
+					    const uint8_t station[6], const char *user,
+					    struct broker_pool_desktop *d, unsigned *queue_position,
+					    char *err, size_t errlen)
 {
 	enum broker_pool_result res = BROKER_POOL_QUEUED;
 	struct broker_pool_vm *take = NULL;
@@ -161,7 +177,21 @@ enum broker_pool_result broker_pool_handout(struct broker_pool *p, const struct 
 		struct broker_pool_vm *vm = &p->st.v[i];
 
 		if (vm->state == BROKER_POOL_ASSIGNED && strcmp(vm->pool, pool->name) == 0 &&
-		    memcmp(vm->station, station, 6) == 0) {
+		    pool_is_theirs(vm, station, user)) {
+			if (vm->held_until) {
+				char mac[MAC_STR_LEN];
+
+				/* Back from a lost viewer: this station's now,
+				 * and on disk before it hears of it. */
+				memcpy(vm->station, station, 6);
+				vm->held_until = 0;
+				vm->assigned = broker_time_now();
+				vm->connected = vm->viewer_in = false;
+				vm->gen = ++p->gen;
+				mac_format(station, mac);
+				log_event(LOG_INFO, "pool_vm_back", "pool", pool->name, "vm",
+					  vm->name, "mac", mac, "user", vm->user, NULL);
+			}
 			pool_fill(d, vm);
 			res = BROKER_POOL_GOT;
 			/* Its first hand-out may still be on its way to disk. */
@@ -199,6 +229,8 @@ enum broker_pool_result broker_pool_handout(struct broker_pool *p, const struct 
 	pool_queue_drop(r, place);
 	take->state = BROKER_POOL_ASSIGNED;
 	memcpy(take->station, station, 6);
+	snprintf(take->user, sizeof(take->user), "%s", user ? user : "");
+	take->held_until = 0;
 	take->assigned = broker_time_now();
 	take->connected = false;
 	take->gen = gen = ++p->gen;
@@ -212,6 +244,7 @@ enum broker_pool_result broker_pool_handout(struct broker_pool *p, const struct 
 		if (k >= 0 && p->st.v[k].state == BROKER_POOL_ASSIGNED && p->st.v[k].gen == gen) {
 			p->st.v[k].state = BROKER_POOL_READY;
 			memset(p->st.v[k].station, 0, 6);
+			p->st.v[k].user[0] = '\0';
 			p->st.v[k].gen = 0;
 			broker_pool_store_changed(p);
 		}
@@ -317,6 +350,12 @@ char *broker_pool_admin_json(struct broker_pool *p, size_t *len)
 			broker_json_kv_str(&j, "assigned", when);
 			broker_json_kv_bool(&j, "connected", vm->connected);
 			broker_json_kv_bool(&j, "viewer_in", vm->viewer_in);
+			if (vm->user[0])
+				broker_json_kv_str(&j, "user", vm->user);
+			if (vm->held_until) {
+				broker_time_format(vm->held_until, when);
+				broker_json_kv_str(&j, "held_until", when);
+			}
 		}
 		broker_json_close(&j);
 	}

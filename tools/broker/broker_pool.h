@@ -77,10 +77,14 @@ struct broker_pool_desktop {
 /* The station's VM of this pool: the one it holds, or a ready one assigned
  * to it now (on disk before this returns; BROKER_POOL_FAILED, the VM
  * still ready, when the write fails). Stations that find no ready VM
- * queue up, first come first served: queue_position 1 is next. */
+ * queue up, first come first served: queue_position 1 is next. user: who
+ * logged in (NULL: nobody); a VM handed out after a login is that user's
+ * only, and one held after its viewer left (reconnect_grace) goes back to
+ * them at any station of the pool; without a login it is the station's. */
 enum broker_pool_result broker_pool_handout(struct broker_pool *p, const struct st_pool *pool,
-					    const uint8_t station[6], struct broker_pool_desktop *d,
-					    unsigned *queue_position, char *err, size_t errlen);
+					    const uint8_t station[6], const char *user,
+					    struct broker_pool_desktop *d, unsigned *queue_position,
+					    char *err, size_t errlen);
 
 /* The station reports a session start (its viewer connected) or end (its
  * VM, if it holds one, is destroyed). */

@@ -34,10 +34,23 @@ static void pool_graphics_event(virConnectPtr conn, virDomainPtr dom, int phase,
 	if (i >= 0 && p->st.v[i].state == BROKER_POOL_ASSIGNED) {
 		struct broker_pool_vm *vm = &p->st.v[i];
 
+		struct pool_rt *r = broker_pool_rt_get(p, vm->pool, false);
+
 		if (phase == VIR_DOMAIN_EVENT_GRAPHICS_INITIALIZE && !vm->viewer_in) {
 			vm->viewer_in = vm->connected = true;
+			vm->held_until = 0;
 			/* Not waited for here, on libvirt's event thread. */
 			broker_pool_store_changed(p);
+			broker_pool_life_wake(p);
+		} else if (phase == VIR_DOMAIN_EVENT_GRAPHICS_DISCONNECT && vm->viewer_in && r &&
+			   r->present && r->reconnect_grace) {
+			/* A viewer that crashed, a station that rebooted: the
+			 * VM waits for its user (or station) for the grace. */
+			vm->viewer_in = vm->connected = false;
+			vm->held_until = broker_time_now() + (time_t)r->reconnect_grace;
+			broker_pool_store_changed(p);
+			log_event(LOG_INFO, "pool_vm_held", "pool", vm->pool, "vm", vm->name,
+				  "user", vm->user, NULL);
 			broker_pool_life_wake(p);
 		} else if (phase == VIR_DOMAIN_EVENT_GRAPHICS_DISCONNECT && vm->viewer_in) {
 			broker_pool_life_end(p, vm, "disconnect");

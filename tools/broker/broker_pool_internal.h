@@ -44,7 +44,7 @@ struct pool_rt {
 	char template_xml[BROKER_POOL_PATH_MAX];
 	char base_image[BROKER_POOL_PATH_MAX];
 	char overlay_dir[BROKER_POOL_PATH_MAX];
-	unsigned size, max, idle_timeout;
+	unsigned size, max, idle_timeout, reconnect_grace;
 	enum st_protocol protocol;
 	bool maintenance;
 	bool personal; /* no one-time VMs: each user's own (broker_pool_personal.c) */

@@ -77,6 +77,7 @@ static bool pool_sync_config(struct broker_pool *p)
 		r->size = sp->size;
 		r->max = sp->max;
 		r->idle_timeout = sp->idle_timeout;
+		r->reconnect_grace = sp->reconnect_grace;
 		r->protocol = sp->protocol;
 		r->maintenance = sp->maintenance;
 		r->personal = sp->personal;
@@ -196,6 +197,10 @@ static bool pool_next_ending(struct broker_pool *p, char *name, char *uri, char 
 			 * its spare VMs go now. */
 			if (vm->state == BROKER_POOL_READY || vm->state == BROKER_POOL_CREATING)
 				broker_pool_life_end(p, vm, "pool removed");
+		} else if (vm->state == BROKER_POOL_ASSIGNED && vm->held_until) {
+			/* Held after its viewer left (reconnect_grace). */
+			if (now >= vm->held_until)
+				broker_pool_life_end(p, vm, "grace over");
 		} else if (vm->state == BROKER_POOL_ASSIGNED && !vm->connected &&
 			   now - vm->assigned >= (time_t)r->idle_timeout) {
 			broker_pool_life_end(p, vm, "idle");

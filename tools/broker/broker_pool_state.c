@@ -194,6 +194,10 @@ char *broker_pool_state_serialize(const struct broker_pool_state *s, size_t *len
 			broker_json_kv_uint(&j, "assigned", (uint64_t)vm->assigned);
 			broker_json_kv_bool(&j, "connected", vm->connected);
 			broker_json_kv_bool(&j, "viewer_in", vm->viewer_in);
+			if (vm->user[0])
+				broker_json_kv_str(&j, "user", vm->user);
+			if (vm->held_until)
+				broker_json_kv_uint(&j, "held_until", (uint64_t)vm->held_until);
 		}
 		broker_json_close(&j);
 	}
@@ -289,7 +293,8 @@ static int pool_state_vm(json_object *o, struct broker_pool_vm *vm, char *err, s
 	    pool_state_str(o, "host", false, vm->host, sizeof(vm->host), err, errlen) < 0 ||
 	    pool_state_str(o, "password", false, vm->password, sizeof(vm->password), err, errlen) <
 		0 ||
-	    pool_state_str(o, "station", false, mac, sizeof(mac), err, errlen) < 0)
+	    pool_state_str(o, "station", false, mac, sizeof(mac), err, errlen) < 0 ||
+	    pool_state_str(o, "user", false, vm->user, sizeof(vm->user), err, errlen) < 0)
 		return -1;
 	/* The name is what start-up matches libvirt's domains against. */
 	if (!broker_pool_state_is_ours(vm->pool, vm->name)) {
@@ -317,6 +322,9 @@ static int pool_state_vm(json_object *o, struct broker_pool_vm *vm, char *err, s
 	if (pool_state_uint(o, "assigned", INT64_MAX, &n, err, errlen) < 0)
 		return -1;
 	vm->assigned = (time_t)n;
+	if (pool_state_uint(o, "held_until", INT64_MAX, &n, err, errlen) < 0)
+		return -1;
+	vm->held_until = (time_t)n;
 	if (json_object_object_get_ex(o, "connected", &b))
 		vm->connected = json_object_get_boolean(b);
 	if (json_object_object_get_ex(o, "viewer_in", &b))

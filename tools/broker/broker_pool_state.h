@@ -47,6 +47,11 @@ struct broker_pool_vm {
 	char password[BROKER_LIBVIRT_PASSWORD_MAX];
 	/* assigned and later */
 	uint8_t station[6];
+	/* Who logged in at the station ("" without a login): with
+	 * reconnect_grace, a VM whose viewer left is held for them, at any
+	 * station, until held_until (0: not held). */
+	char user[BROKER_POOL_USER_MAX + 1];
+	time_t held_until;
 	time_t created, assigned; /* wall clock, seconds */
 	bool connected;		  /* a viewer has been connected since hand-out */
 	/* A viewer got past the display's password (libvirt's graphics
