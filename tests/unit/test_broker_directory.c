@@ -4,8 +4,9 @@
  * hostile names (RFC 4515 filters, RFC 4514 DNs) is proved end to end, and
  * where the group list is read back. tests/broker/test-directory.sh runs
  * it with VDI_LDAP_SEARCH_CONF (search-then-bind) and VDI_LDAP_DN_CONF (a
- * DN template) naming settings files for its slapd; without them every
- * case is skipped. */
+ * DN template) naming settings files for its slapd, and VDI_LDAP_HANG_CONF
+ * for a listener that never answers; without them those cases are
+ * skipped. */
 #include <glib.h>
 #include <string.h>
 
@@ -96,6 +97,55 @@ static void test_dn_template(void)
 	broker_directory_free(d);
 }
 
+struct hang_call {
+	struct broker_directory *d;
+	enum broker_directory_result res;
+};
+
+static gpointer hang_thread(gpointer arg)
+{
+	struct hang_call *c = arg;
+	struct broker_login_who who = {0};
+
+	c->res = broker_directory_check(c->d, "alice", "alice-pw", &who);
+	broker_login_who_clear(&who);
+	return NULL;
+}
+
+/* A directory that accepts and never answers (max_inflight = 1, timeout =
+ * 2): the check in flight holds the only slot, so a second is unavailable
+ * at once; the first ends unavailable within the time-out; and right after
+ * it, the next check is unavailable at once too (held off for the
+ * time-out) instead of waiting again. */
+static void test_hang(void)
+{
+	struct broker_directory *d = dir_open("VDI_LDAP_HANG_CONF");
+	struct broker_login_who who = {0};
+	struct hang_call c;
+	GThread *t;
+	gint64 t0, ms;
+
+	if (!d)
+		return;
+	g_assert_cmpuint(broker_directory_conf(d)->max_inflight, ==, 1);
+	c = (struct hang_call){d, BROKER_DIRECTORY_OK};
+	t0 = g_get_monotonic_time();
+	t = g_thread_new("hang", hang_thread, &c);
+	g_usleep(300 * 1000);
+	g_assert_cmpint(dir_try(d, "bob", "bob-pw", &who), ==, BROKER_DIRECTORY_UNAVAILABLE);
+	ms = (g_get_monotonic_time() - t0) / 1000;
+	g_assert_cmpint(ms, <, 1000); /* at once, not after the time-out */
+	g_thread_join(t);
+	ms = (g_get_monotonic_time() - t0) / 1000;
+	g_assert_cmpint(c.res, ==, BROKER_DIRECTORY_UNAVAILABLE);
+	g_assert_cmpint(ms, >=, 1900);
+	g_assert_cmpint(ms, <, 4000);
+	t0 = g_get_monotonic_time();
+	g_assert_cmpint(dir_try(d, "bob", "bob-pw", &who), ==, BROKER_DIRECTORY_UNAVAILABLE);
+	g_assert_cmpint((g_get_monotonic_time() - t0) / 1000, <, 500);
+	broker_directory_free(d);
+}
+
 static void test_sanitise(void)
 {
 	char out[8];
@@ -115,5 +165,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/broker_directory/sanitise", test_sanitise);
 	g_test_add_func("/broker_directory/search", test_search);
 	g_test_add_func("/broker_directory/dn_template", test_dn_template);
+	g_test_add_func("/broker_directory/hang", test_hang);
 	return g_test_run();
 }

@@ -26,6 +26,12 @@ struct broker_directory {
 	char password[DIRECTORY_PASSWORD_MAX + 1];
 	pthread_mutex_t lock;
 	unsigned inflight;
+	/* After a check that the directory let run into the time-out, the
+	 * next ones are answered "unavailable" at once until this moment
+	 * (monotonic seconds): a hanging directory must not hold every
+	 * login in the pool's queue for its time-out each, which would also
+	 * delay logins that the users file would answer. */
+	time_t hold_until;
 };
 
 /* libldap bounds the TCP connect (LDAP_OPT_NETWORK_TIMEOUT) and waiting
@@ -643,12 +649,20 @@ static void dir_drop_groups(struct broker_login_who *who)
 	who->n_groups = 0;
 }
 
+static time_t dir_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 static bool dir_enter(struct broker_directory *d)
 {
 	bool ok;
 
 	pthread_mutex_lock(&d->lock);
-	ok = d->inflight < d->conf.max_inflight;
+	ok = d->inflight < d->conf.max_inflight && dir_now() >= d->hold_until;
 	if (ok)
 		d->inflight++;
 	pthread_mutex_unlock(&d->lock);
@@ -737,6 +751,7 @@ enum broker_directory_result broker_directory_check(struct broker_directory *d, 
 {
 	struct dir_login x = {d, NULL, NULL, NULL, NULL, who, user};
 	enum broker_directory_result res;
+	time_t start;
 
 	/* An empty password is an anonymous bind, which most directories
 	 * accept: never a login. */
@@ -744,11 +759,17 @@ enum broker_directory_result broker_directory_check(struct broker_directory *d, 
 		return BROKER_DIRECTORY_FAILED;
 	if (!dir_enter(d)) {
 		log_event(LOG_WARN, "directory", "user", user, "error",
-			  "too many directory logins in flight", NULL);
+			  "too many directory logins in flight, or it timed out just now", NULL);
 		return BROKER_DIRECTORY_UNAVAILABLE;
 	}
+	start = dir_now();
 	x.w = dir_watch_new(d->conf.timeout);
 	res = x.w ? dir_check(&x, password) : BROKER_DIRECTORY_UNAVAILABLE;
+	if (res == BROKER_DIRECTORY_UNAVAILABLE && dir_now() - start >= (time_t)d->conf.timeout) {
+		pthread_mutex_lock(&d->lock);
+		d->hold_until = dir_now() + (time_t)d->conf.timeout;
+		pthread_mutex_unlock(&d->lock);
+	}
 	dir_leave(d);
 	if (res == BROKER_DIRECTORY_OK)
 		snprintf(who->user, sizeof(who->user), "%s", x.name ? x.name : user);
