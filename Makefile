@@ -41,8 +41,9 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 # libcurl: connection_url mappings (broker_fetch.c); libvirt and libxml2:
 # desktops that are libvirt domains (broker_libvirt*.c).
+# libldap: directory logins (broker_directory.c).
 LIBS_BROKER = $(shell $(PKG_CONFIG) --libs libmicrohttpd json-c libcurl libvirt libxml-2.0 \
-	2>/dev/null) -lcrypt -lpthread
+	2>/dev/null) -lcrypt -lpthread -lldap -llber
 LIBS_CTL = $(shell $(PKG_CONFIG) --libs libcurl json-c libxml-2.0 libvirt 2>/dev/null) -lcrypt
 GLIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(GLIB_PKGS) 2>/dev/null)
 GLIB_LIBS = $(shell $(PKG_CONFIG) --libs $(GLIB_PKGS) 2>/dev/null)
@@ -229,6 +230,7 @@ bench: all
 	tools/bench/firmware.sh
 	tools/bench/station-login.sh
 	tools/bench/pool.sh
+	tools/bench/directory.sh
 
 # A station PXE-boots in QEMU against a local broker and desktop (see
 # tools/demo.sh): a QEMU window, or VNC on 127.0.0.1 and screenshots in
