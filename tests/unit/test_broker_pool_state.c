@@ -72,6 +72,69 @@ static void test_roundtrip(void)
 	broker_pool_state_free(&t);
 }
 
+/* Personal desktops and held VMs in the file: they come back as they
+ * went, a file without "personal" (an older broker's) has none, and a
+ * personal entry whose name is not the one its pool and user make is
+ * refused (the name is what is started, undefined and deleted). */
+static void test_personal(void)
+{
+	struct broker_pool_state s, t;
+	struct broker_pool_personal *d;
+	char *text, *again, err[200];
+	size_t len, len2;
+
+	broker_pool_state_init(&s);
+	vm_add(&s, "lab", "lab-1", BROKER_POOL_ASSIGNED);
+	snprintf(s.v[0].user, sizeof(s.v[0].user), "alice");
+	s.v[0].held_until = 1700000200;
+	d = broker_pool_state_personal_add(&s);
+	snprintf(d->pool, sizeof(d->pool), "desk");
+	snprintf(d->user, sizeof(d->user), "Eve.Q");
+	g_assert_cmpint(broker_pool_user_name("desk", "Eve.Q", d->name, sizeof(d->name)), ==, 0);
+	snprintf(d->uri, sizeof(d->uri), "qemu:///session");
+	snprintf(d->overlay, sizeof(d->overlay), "/ov/%s.qcow2", d->name);
+	snprintf(d->password, sizeof(d->password), "secret");
+	d->state = BROKER_PERSONAL_RUNNING;
+	d->port = 5930;
+	d->last_used = 1700000300;
+	d->viewer = d->checked = true;
+	text = broker_pool_state_serialize(&s, &len);
+	g_assert_nonnull(text);
+	g_assert_cmpint(broker_pool_state_parse(text, len, &t, err, sizeof(err)), ==, 0);
+	g_assert_cmpstr(t.v[0].user, ==, "alice");
+	g_assert_cmpint(t.v[0].held_until, ==, 1700000200);
+	g_assert_cmpuint(t.pn, ==, 1);
+	g_assert_cmpstr(t.pv[0].name, ==, "desk+_iv3gklsr");
+	g_assert_cmpint(t.pv[0].state, ==, BROKER_PERSONAL_RUNNING);
+	g_assert_cmpuint(t.pv[0].port, ==, 5930);
+	g_assert_cmpstr(t.pv[0].password, ==, "secret");
+	g_assert_cmpint(t.pv[0].last_used, ==, 1700000300);
+	/* Not saved: start-up checks it against libvirt again. */
+	g_assert_false(t.pv[0].checked);
+	g_assert_false(t.pv[0].viewer);
+	g_assert_cmpint(broker_pool_state_personal_find(&t, "desk", "Eve.Q"), ==, 0);
+	g_assert_cmpint(broker_pool_state_personal_find(&t, "desk", "eve.q"), ==, -1);
+	again = broker_pool_state_serialize(&t, &len2);
+	g_assert_cmpstr(again, ==, text);
+	g_free(again);
+	broker_pool_state_free(&t);
+
+	/* A name the user does not make: refused. */
+	snprintf(s.pv[0].name, sizeof(s.pv[0].name), "desk+../../etc/x");
+	g_free(text);
+	text = broker_pool_state_serialize(&s, &len);
+	g_assert_cmpint(broker_pool_state_parse(text, len, &t, err, sizeof(err)), ==, -1);
+	g_assert_nonnull(strstr(err, "not named after its user"));
+	g_free(text);
+	broker_pool_state_free(&s);
+
+	text = g_strdup("{\"version\":1,\"next_id\":3,\"vms\":[]}");
+	g_assert_cmpint(broker_pool_state_parse(text, strlen(text), &t, err, sizeof(err)), ==, 0);
+	g_assert_cmpuint(t.pn, ==, 0);
+	g_free(text);
+	broker_pool_state_free(&t);
+}
+
 static void test_parse_errors(void)
 {
 	static const struct {
@@ -261,6 +324,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/broker_pool_state/roundtrip", test_roundtrip);
+	g_test_add_func("/broker_pool_state/personal", test_personal);
 	g_test_add_func("/broker_pool_state/parse-errors", test_parse_errors);
 	g_test_add_func("/broker_pool_state/names", test_names);
 	g_test_add_func("/broker_pool_state/reconcile", test_reconcile);
