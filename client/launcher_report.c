@@ -1,6 +1,10 @@
 /* Session reports: see launcher_report.h. */
 #include "launcher_report.h"
 
+#include <X11/extensions/scrnsaver.h>
+#include <gdk/gdkx.h>
+#include <string.h>
+
 #include "launcher_secret.h"
 #include "log.h"
 
@@ -20,6 +24,15 @@ struct LauncherReport {
 	GSourceFunc flush_done;
 	gpointer flush_data;
 	guint flush_timer;
+	/* The alive reports of the open session (one out at a time). */
+	LauncherReportEnded ended;
+	gpointer ended_data;
+	LauncherIdentity alive_id;
+	char *alive_session; /* the desktop's token: wiped like a password */
+	GCancellable *alive_cancel;
+	guint alive_timer;
+	gboolean alive_in_flight;
+	XScreenSaverInfo *ssinfo;
 };
 
 static void report_free(struct report *rep)
@@ -34,6 +47,20 @@ static void report_free(struct report *rep)
 }
 
 static void report_send(LauncherReport *r);
+
+/* An answer that says the broker ended the session: tell the session. */
+static gboolean report_ended_reply(LauncherReport *r, const struct broker_reply *reply)
+{
+	if (reply->status != BROKER_STATUS_ERROR || !reply->error ||
+	    (strcmp(reply->error, "session_moved") != 0 &&
+	     strcmp(reply->error, "session_disconnected") != 0))
+		return FALSE;
+	log_event(LOG_INFO, "session_ended_by_broker", "code", reply->error, "message",
+		  reply->message, NULL);
+	if (r->ended)
+		r->ended(r->ended_data, reply->error, reply->message);
+	return TRUE;
+}
 
 static void report_flush_check(LauncherReport *r)
 {
@@ -67,9 +94,19 @@ static void report_done(GObject *src, GAsyncResult *res, gpointer user_data)
 	if (g_cancellable_is_cancelled(g_task_get_cancellable(G_TASK(res))))
 		return;
 	launcher_broker_finish(res, &reply, &error);
-	broker_reply_clear(&reply);
 	r->in_flight = FALSE;
 	rep = g_queue_peek_head(&r->queue);
+	/* The end of a session the broker ended (its viewer dropped first)
+	 * learns why here. Called last: the session may push reports. */
+	if (!error && strcmp(rep->event, "end") == 0 && reply.status == BROKER_STATUS_ERROR) {
+		report_free(g_queue_pop_head(&r->queue));
+		report_flush_check(r);
+		report_send(r);
+		report_ended_reply(r, &reply);
+		broker_reply_clear(&reply);
+		return;
+	}
+	broker_reply_clear(&reply);
 	if (error &&
 	    (g_error_matches(error, LAUNCHER_BROKER_ERROR, LAUNCHER_BROKER_ERROR_UNREACHABLE) ||
 	     g_error_matches(error, LAUNCHER_BROKER_ERROR, LAUNCHER_BROKER_ERROR_SERVER) ||
@@ -117,6 +154,9 @@ void launcher_report_free(LauncherReport *r)
 {
 	if (!r)
 		return;
+	launcher_report_alive_stop(r);
+	if (r->ssinfo)
+		XFree(r->ssinfo);
 	g_cancellable_cancel(r->cancel);
 	g_clear_object(&r->cancel);
 	g_clear_handle_id(&r->retry, g_source_remove);
@@ -170,4 +210,101 @@ void launcher_report_flush(LauncherReport *r, guint timeout_ms, GSourceFunc done
 guint launcher_report_pending(LauncherReport *r)
 {
 	return r->queue.length;
+}
+
+void launcher_report_set_ended(LauncherReport *r, LauncherReportEnded ended, gpointer user_data)
+{
+	r->ended = ended;
+	r->ended_data = user_data;
+}
+
+/* The X server's idle time in whole seconds, or -1 when it cannot say. */
+static long report_idle_s(LauncherReport *r)
+{
+	GdkDisplay *display = gdk_display_get_default();
+	int ev, err;
+
+	if (!display || !GDK_IS_X11_DISPLAY(display))
+		return -1;
+	if (!r->ssinfo) {
+		if (!XScreenSaverQueryExtension(GDK_DISPLAY_XDISPLAY(display), &ev, &err) ||
+		    !(r->ssinfo = XScreenSaverAllocInfo()))
+			return -1;
+	}
+	if (!XScreenSaverQueryInfo(GDK_DISPLAY_XDISPLAY(display),
+				   DefaultRootWindow(GDK_DISPLAY_XDISPLAY(display)), r->ssinfo))
+		return -1;
+	return (long)(r->ssinfo->idle / 1000);
+}
+
+static gboolean report_alive_tick(gpointer user_data);
+
+static void report_alive_arm(LauncherReport *r, int seconds)
+{
+	g_clear_handle_id(&r->alive_timer, g_source_remove);
+	r->alive_timer = g_timeout_add_seconds(
+	    seconds > 0 ? (guint)seconds : LAUNCHER_REPORT_ALIVE_S, report_alive_tick, r);
+}
+
+static void report_alive_done(GObject *src, GAsyncResult *res, gpointer user_data)
+{
+	LauncherReport *r = user_data;
+	struct broker_reply reply;
+	g_autoptr(GError) error = NULL;
+
+	/* Cancelled: stopped, or r freed. */
+	if (g_cancellable_is_cancelled(g_task_get_cancellable(G_TASK(res))))
+		return;
+	r->alive_in_flight = FALSE;
+	if (launcher_broker_finish(res, &reply, &error) && report_ended_reply(r, &reply)) {
+		broker_reply_clear(&reply);
+		return;
+	}
+	/* Anything else (unreachable, a broker restarted that knows no token)
+	 * changes nothing: the session goes on, and so do the reports. */
+	if (error)
+		log_event(LOG_DEBUG, "session_alive", "error", error->message, NULL);
+	if (r->alive_session)
+		report_alive_arm(r, error ? LAUNCHER_REPORT_ALIVE_S : reply.retry_after);
+	broker_reply_clear(&reply);
+}
+
+static gboolean report_alive_tick(gpointer user_data)
+{
+	LauncherReport *r = user_data;
+	char idle[24] = "";
+	long s = report_idle_s(r);
+
+	r->alive_timer = 0;
+	if (r->alive_in_flight || !r->alive_session)
+		return G_SOURCE_REMOVE;
+	if (s >= 0)
+		g_snprintf(idle, sizeof(idle), "%ld", s);
+	r->alive_in_flight = TRUE;
+	/* The idle time rides in reason (docs/protocol.md). */
+	launcher_broker_session_async(r->broker, &r->alive_id, "alive", NULL, NULL, 0, NULL,
+				      idle[0] ? idle : NULL, r->alive_session, r->alive_cancel,
+				      report_alive_done, r);
+	return G_SOURCE_REMOVE;
+}
+
+void launcher_report_alive_start(LauncherReport *r, const LauncherIdentity *id, const char *session)
+{
+	launcher_report_alive_stop(r);
+	if (!session)
+		return;
+	r->alive_id = *id;
+	r->alive_session = launcher_secret_dup(session);
+	r->alive_cancel = g_cancellable_new();
+	report_alive_arm(r, LAUNCHER_REPORT_ALIVE_S);
+}
+
+void launcher_report_alive_stop(LauncherReport *r)
+{
+	g_clear_handle_id(&r->alive_timer, g_source_remove);
+	if (r->alive_cancel)
+		g_cancellable_cancel(r->alive_cancel);
+	g_clear_object(&r->alive_cancel);
+	r->alive_in_flight = FALSE;
+	launcher_secret_clear(&r->alive_session);
 }

@@ -30,4 +30,20 @@ void launcher_report_flush(LauncherReport *r, guint timeout_ms, GSourceFunc done
 
 guint launcher_report_pending(LauncherReport *r);
 
+/* While a session is open the station also reports that it is still there
+ * (event "alive") with its X idle time, every LAUNCHER_REPORT_ALIVE_S
+ * seconds or as the broker's answer says (retry_after): the broker shows
+ * the idle time (stationctl sessions), and its answer tells the station
+ * when the broker has ended the session (disconnected by an administrator,
+ * or opened at another station). Such an answer, to an alive report or to
+ * the end report, calls ended with its code ("session_moved",
+ * "session_disconnected") and the sentence to show. */
+#define LAUNCHER_REPORT_ALIVE_S 3
+typedef void (*LauncherReportEnded)(gpointer user_data, const char *code, const char *message);
+void launcher_report_set_ended(LauncherReport *r, LauncherReportEnded ended, gpointer user_data);
+/* session: the desktop's token (copied, wiped at stop). */
+void launcher_report_alive_start(LauncherReport *r, const LauncherIdentity *id,
+				 const char *session);
+void launcher_report_alive_stop(LauncherReport *r);
+
 #endif

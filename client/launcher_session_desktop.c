@@ -134,6 +134,7 @@ void launcher_session_desktop_try(LauncherSession *s)
 
 static void session_desktop_link_lost(gpointer user_data, const char *ifname, const char *why);
 static void session_desktop_limits(gpointer user_data, const LauncherLimitsVerdict *v);
+static void session_desktop_broker_ended(gpointer user_data, const char *code, const char *message);
 
 void launcher_session_desktop_opened(LauncherSession *s)
 {
@@ -160,6 +161,12 @@ void launcher_session_desktop_opened(LauncherSession *s)
 	    launcher_netwatch_new(s->cfg->sysroot, s->id.ifname, session_desktop_link_lost, s);
 	if (!s->direct)
 		s->limits = launcher_limits_new(&s->limits_policy, session_desktop_limits, s);
+	/* Alive reports: the idle time for the broker, and its word when it
+	 * ends the session (launcher_report.h). */
+	if (!s->direct) {
+		launcher_report_set_ended(s->report, session_desktop_broker_ended, s);
+		launcher_report_alive_start(s->report, &s->id, s->cred.session_token);
+	}
 }
 
 void launcher_session_desktop_report_end(LauncherSession *s, const char *reason)
@@ -169,6 +176,7 @@ void launcher_session_desktop_report_end(LauncherSession *s, const char *reason)
 	g_autofree char *protocol = g_strdup(ep->protocol_name);
 
 	log_event(LOG_INFO, "session_end", "reason", reason, "protocol", protocol, NULL);
+	launcher_report_alive_stop(s->report);
 	launcher_session_close_viewer(s);
 	if (!s->direct)
 		launcher_report_push(s->report, &s->id, "end", protocol ? protocol : "spice",
@@ -205,6 +213,24 @@ static void session_desktop_link_lost(gpointer user_data, const char *ifname, co
 	/* Reported from a timer, not from inside a viewer: safe to end. */
 	if (launcher_viewer_is_open(s->viewer))
 		session_desktop_end(s, "network_lost");
+}
+
+/* The broker ended the session (an administrator, or the user opened it at
+ * another station): while it is open, it ends as any other; then, or when
+ * it has just ended because the broker dropped the viewer, the station
+ * says why and goes back to the login screen. */
+static void session_desktop_broker_ended(gpointer user_data, const char *code, const char *message)
+{
+	LauncherSession *s = user_data;
+	gboolean moved = g_strcmp0(code, "session_moved") == 0;
+
+	if (s->state == SESSION_CONNECTED)
+		launcher_session_desktop_report_end(s, moved ? "moved" : "disconnected");
+	else if (s->state != SESSION_IDLE)
+		return;
+	launcher_session_message(s, LAUNCHER_SCREEN_SESSION_ENDED, message, NULL, -1,
+				 moved ? "session opened at another station"
+				       : "session ended by the broker");
 }
 
 /* ---- the session limits ---- */

@@ -7,6 +7,7 @@
 #include "broker.h"
 #include "broker_admin.h"
 #include "broker_json.h"
+#include "broker_sessions.h"
 #include "broker_time.h"
 #include "log.h"
 
@@ -360,6 +361,147 @@ static void admin_personal_remove(void *app, const struct broker_http_request *r
 	admin_personal_change(app, req, resp, true);
 }
 
+/* ---- sessions: stationctl sessions and disconnect ---- */
+
+/* One session's fields, as both commands print them. */
+static void admin_session_json(struct broker_json *j, const struct broker_station_info *v,
+			       struct broker_snapshot *s)
+{
+	const struct broker_frag *frag;
+	const struct st_entry *e =
+	    s ? broker_snapshot_match(s, v->mac, &v->ip, v->hostname, &frag) : NULL;
+	char mac[MAC_STR_LEN], ip[IP_STR_LEN];
+
+	mac_format(v->mac, mac);
+	ip_format(&v->ip, ip);
+	broker_json_kv_str(j, "mac", mac);
+	broker_json_kv_str(j, "ip", ip);
+	if (v->hostname[0])
+		broker_json_kv_str(j, "hostname", v->hostname);
+	if (e)
+		broker_json_kv_str_opt(j, "name", e->name);
+	if (v->user[0])
+		broker_json_kv_str(j, "user", v->user);
+	if (v->desktop[0])
+		broker_json_kv_str(j, "desktop", v->desktop);
+	broker_json_kv_str(j, "endpoint", v->endpoint);
+	admin_time(j, "since", v->since);
+	/* The idle time now: what the station said, plus the time since. */
+	if (v->idle_s >= 0) {
+		time_t now = broker_time_now();
+
+		broker_json_kv_uint(j, "idle_s",
+				    (uint64_t)v->idle_s +
+					(uint64_t)(now > v->idle_at ? now - v->idle_at : 0));
+	}
+	if (v->end_reason[0])
+		broker_json_kv_str(j, "ending", v->end_reason);
+}
+
+static void admin_sessions(void *app, const struct broker_http_request *req,
+			   struct broker_http_response *resp)
+{
+	struct broker *b = app;
+	struct broker_station_info *v = NULL;
+	struct broker_snapshot *s;
+	struct broker_json j;
+	size_t n = 0, i;
+
+	if (broker_state_list(b->state, &v, &n) < 0) {
+		admin_oom(resp);
+		return;
+	}
+	s = broker_config_acquire(b->config);
+	broker_json_init(&j, 256 + n * 128);
+	broker_json_open(&j);
+	broker_json_key(&j, "sessions");
+	broker_json_open_array(&j);
+	for (i = 0; i < n; i++) {
+		if (!v[i].connected)
+			continue;
+		broker_json_open(&j);
+		admin_session_json(&j, &v[i], s);
+		broker_json_close(&j);
+	}
+	broker_json_close_array(&j);
+	broker_json_close(&j);
+	broker_config_release(s);
+	free(v);
+	resp->body = broker_json_take(&j, &resp->len);
+	if (!resp->body)
+		admin_oom(resp);
+}
+
+/* The body {"who":"MAC|STATION|USER"}. 0, or -1 after the 400. */
+static int admin_disconnect_body(const struct broker_http_request *req, char *who, size_t len,
+				 struct broker_http_response *resp)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *obj = NULL, *vw;
+	int rc = -1;
+
+	if (tok && req->body_len <= 4096)
+		obj = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
+	if (obj && json_tokener_get_error(tok) == json_tokener_success &&
+	    json_object_is_type(obj, json_type_object) &&
+	    json_object_object_get_ex(obj, "who", &vw) &&
+	    json_object_is_type(vw, json_type_string) && json_object_get_string_len(vw) > 0 &&
+	    (size_t)json_object_get_string_len(vw) < len) {
+		snprintf(who, len, "%s", json_object_get_string(vw));
+		rc = 0;
+	}
+	json_object_put(obj);
+	if (tok)
+		json_tokener_free(tok);
+	if (rc < 0)
+		broker_http_error(resp, 400, "bad_request", "the body must be {\"who\":\"NAME\"}");
+	return rc;
+}
+
+static void admin_disconnect(void *app, const struct broker_http_request *req,
+			     struct broker_http_response *resp)
+{
+	static const char *const viewer[] = {"dropped", "at_next_report", "failed"};
+	struct broker *b = app;
+	struct broker_sessions_ended *x = NULL;
+	struct broker_snapshot *s;
+	struct broker_json j;
+	char who[256];
+	size_t n = 0, i;
+
+	if (admin_disconnect_body(req, who, sizeof(who), resp) < 0)
+		return;
+	if (broker_sessions_disconnect(b, who, &x, &n) < 0) {
+		admin_oom(resp);
+		return;
+	}
+	if (n == 0) {
+		free(x);
+		broker_http_error(resp, 404, "not_found", "no open session matches");
+		return;
+	}
+	s = broker_config_acquire(b->config);
+	broker_json_init(&j, 256 + n * 256);
+	broker_json_open(&j);
+	broker_json_key(&j, "ended");
+	broker_json_open_array(&j);
+	for (i = 0; i < n; i++) {
+		broker_json_open(&j);
+		admin_session_json(&j, &x[i].info, s);
+		broker_json_kv_str(&j, "viewer", viewer[x[i].viewer]);
+		if (x[i].error[0])
+			broker_json_kv_str(&j, "error", x[i].error);
+		broker_json_close(&j);
+	}
+	broker_json_close_array(&j);
+	broker_json_close(&j);
+	broker_config_release(s);
+	free(x);
+	resp->body = broker_json_take(&j, &resp->len);
+	if (!resp->body)
+		admin_oom(resp);
+}
+
 static const struct broker_http_route admin_routes[] = {
     {"/v1/admin/stations", "GET", admin_stations},
     {"/v1/admin/unknown", "GET", admin_unknown},
@@ -369,6 +511,8 @@ static const struct broker_http_route admin_routes[] = {
     {"/v1/admin/personal", "GET", admin_personal},
     {"/v1/admin/personal/reset", "POST", admin_personal_reset},
     {"/v1/admin/personal/remove", "POST", admin_personal_remove},
+    {"/v1/admin/sessions", "GET", admin_sessions},
+    {"/v1/admin/disconnect", "POST", admin_disconnect},
 };
 
 const struct broker_http_route *broker_admin_routes(size_t *n)

@@ -10,6 +10,7 @@
 #include "broker_proxy.h"
 #include "broker_reply.h"
 #include "broker_request.h"
+#include "broker_sessions.h"
 #include "broker_time.h"
 #include "broker_token.h"
 #include "broker_user.h"
@@ -214,7 +215,7 @@ static bool api_answer_domain(struct broker *b, const struct st_entry *e,
 static bool api_answer_pool(struct broker *b, const struct st_entry *e,
 			    const struct broker_reply_ident *rid, const char *user,
 			    const char *session, const uint8_t mac[6],
-			    struct broker_http_response *resp)
+			    char vm[BROKER_POOL_VM_NAME_MAX], struct broker_http_response *resp)
 {
 	struct broker_pool_desktop d;
 	char err[BROKER_ERR_MAX];
@@ -244,6 +245,7 @@ static bool api_answer_pool(struct broker *b, const struct st_entry *e,
 		resp->body = broker_reply_starting_queued(e, rid, place, &resp->len);
 		break;
 	case BROKER_POOL_GOT:
+		snprintf(vm, BROKER_POOL_VM_NAME_MAX, "%s", d.vm);
 		resp->body =
 		    api_reply_live(e, rid, user, session, e->pool->display_host, d.protocol, d.host,
 				   d.port, d.tls_port, d.password, &resp->len);
@@ -265,8 +267,51 @@ struct api_user_login {
 	const char *const *groups;
 	size_t n_groups;
 	const struct st_config *cfg;
+	const char *station; /* the station's name in the stations file, or NULL */
 };
 static _Thread_local const struct api_user_login *api_user_login;
+
+/* A desktop was handed out: what it is goes with the station's token (for
+ * stationctl sessions and disconnect), and the user's open session of the
+ * same desktop at another station moves here (roaming). */
+static void api_session_handed(struct broker *b, const struct st_entry *e,
+			       const struct broker_reply_ident *rid, const uint8_t mac[6],
+			       const char *user, const char *vm)
+{
+	const struct api_user_login *ul = api_user_login;
+	char desk[BROKER_STATE_DESK_MAX];
+	const char *by;
+	struct broker_state_desk d = {
+	    .user = ul && ul->user && ul->user[0] ? ul->user : user,
+	    .desktop = desk,
+	};
+
+	if (e->pool) {
+		snprintf(desk, sizeof(desk), "pool %s vm %s", e->pool->name, vm);
+		d.lv_uri = e->pool->libvirt_uri;
+		d.lv_domain = vm;
+		d.lv_protocol = ST_PROTO_SPICE;
+	} else if (e->domain) {
+		snprintf(desk, sizeof(desk), "domain %s", e->domain);
+		d.lv_uri = e->libvirt_uri;
+		d.lv_domain = e->domain;
+		d.lv_protocol =
+		    strcmp(e->values[ST_KEY_PROTOCOL], "vnc") == 0 ? ST_PROTO_VNC : ST_PROTO_SPICE;
+	} else if (e->n_endpoints) {
+		broker_state_format_endpoint(
+		    desk, st_protocol_name(e->endpoints[0].protocol), e->endpoints[0].host,
+		    e->endpoints[0].port ? e->endpoints[0].port : e->endpoints[0].tls_port);
+	} else {
+		snprintf(desk, sizeof(desk), "%s",
+			 e->connection_url ? "connection url" : "connection file");
+	}
+	broker_state_set_desk(b->state, mac, &d);
+	by = ul && ul->station			 ? ul->station
+	     : rid->hostname && rid->hostname[0] ? rid->hostname
+						 : rid->mac;
+	if (d.user)
+		broker_sessions_roam(b, mac, by, &d);
+}
 
 /* The answer for a matched station that is to get its desktop now (no
  * login pending): maintenance, starting, or ready. A ready answer carries a
@@ -278,7 +323,7 @@ static void api_answer_entry(struct broker *b, const struct st_entry *e,
 			     const char *user, struct broker_http_response *resp)
 {
 	uint8_t mac[6], tok[BROKER_TOKEN_LEN];
-	char tok_str[BROKER_TOKEN_STR_LEN];
+	char tok_str[BROKER_TOKEN_STR_LEN], vm[BROKER_POOL_VM_NAME_MAX] = "";
 	bool ready = false;
 
 	if (mac_parse(rid->mac, mac) < 0 || broker_token_new(tok) < 0) {
@@ -287,7 +332,7 @@ static void api_answer_entry(struct broker *b, const struct st_entry *e,
 	}
 	broker_token_format(tok, tok_str);
 	if (e->pool && !frag->maintenance)
-		ready = api_answer_pool(b, e, rid, user, tok_str, mac, resp);
+		ready = api_answer_pool(b, e, rid, user, tok_str, mac, vm, resp);
 	else if (e->domain && !frag->maintenance)
 		ready = api_answer_domain(b, e, rid, user, tok_str, resp);
 	else if (api_desktop_starting(b, e))
@@ -302,6 +347,8 @@ static void api_answer_entry(struct broker *b, const struct st_entry *e,
 		explicit_bzero(resp->body, resp->len);
 		free(resp->body);
 		resp->body = broker_reply_trouble(MSG_BUSY, BROKER_RETRY_ERROR, &resp->len);
+	} else if (ready && resp->body) {
+		api_session_handed(b, e, rid, mac, user, vm);
 	}
 	explicit_bzero(tok, sizeof(tok));
 	explicit_bzero(tok_str, sizeof(tok_str));
@@ -583,8 +630,8 @@ static void api_login_result(struct broker *b, const struct broker_login_req *lr
 	enum broker_login_result res =
 	    broker_login_attempt(b->login, lr->id.mac_str, ip, lr->username, lr->password,
 				 broker_time_mono(), &retry, &who);
-	const struct api_user_login ul = {lr, who.user, (const char *const *)who.groups,
-					  who.n_groups, cfg};
+	const struct api_user_login ul = {lr,		who.user, (const char *const *)who.groups,
+					  who.n_groups, cfg,	  e->name};
 
 	api_user_login = &ul;
 	api_login_answer(b, lr, e, frag, rid, ip, res, retry, &who, resp);
@@ -674,13 +721,60 @@ static void api_session_refused(struct broker *b, const struct broker_session_re
 			  "desktop.");
 }
 
+/* The answer to a report of a session the broker has ended (disconnect,
+ * roaming): HTTP 200 with status error, the code and the sentence the
+ * station shows (docs/protocol.md, "Sessions ended by the broker"). */
+static void api_session_ended_reply(const char *reason, const char *by,
+				    struct broker_http_response *resp)
+{
+	char msg[BROKER_STATE_DESK_MAX + 64];
+
+	broker_sessions_message(reason, by, msg, sizeof(msg));
+	resp->body = broker_reply_client_error(broker_sessions_code(reason), msg, 0, &resp->len);
+}
+
+/* event alive: the idle time kept, and the answer says when to report
+ * again, or that the session is over. A report of a session that the
+ * broker ended also ends the station's pool VM, as its end report would. */
+static void api_session_alive(struct broker *b, const struct broker_session_req *sr,
+			      const struct ipaddr *ip, const char *ip_str, const uint8_t *tok,
+			      uint64_t now_ms, struct broker_http_response *resp)
+{
+	char reason[24], by[BROKER_STATE_DESK_MAX], *end;
+	long idle = sr->reason[0] ? strtol(sr->reason, &end, 10) : -1;
+	struct broker_json j;
+
+	if (idle < 0 || (sr->reason[0] && *end))
+		idle = -1;
+	switch (broker_state_alive(b->state, sr->id.mac, ip, sr->id.hostname, tok, idle,
+				   broker_time_now(), reason, by)) {
+	case BROKER_ALIVE_REFUSED:
+		api_session_refused(b, sr, ip, ip_str, false, now_ms, resp);
+		return;
+	case BROKER_ALIVE_END:
+		broker_pool_session(b->pool, sr->id.mac, false);
+		log_event(LOG_INFO, "session", "mac", sr->id.mac_str, "ip", ip_str, "kind", "end",
+			  "reason", reason, "by", by[0] ? by : NULL, NULL);
+		api_session_ended_reply(reason, by, resp);
+		return;
+	case BROKER_ALIVE_OK:
+		break;
+	}
+	broker_json_init(&j, 64);
+	broker_json_open(&j);
+	broker_json_kv_str(&j, "status", "ok");
+	broker_json_kv_uint(&j, "retry_after", broker_state_alive_every(b->state));
+	broker_json_close(&j);
+	resp->body = broker_json_take(&j, &resp->len);
+}
+
 static void api_session(void *app, const struct broker_http_request *req,
 			struct broker_http_response *resp)
 {
 	struct broker *b = app;
 	struct broker_session_req sr;
 	char err[BROKER_ERR_MAX], ip_str[IP_STR_LEN], endpoint[BROKER_ENDPOINT_STR_MAX];
-	char num[24];
+	char num[24], ended_reason[24], ended_by[BROKER_STATE_DESK_MAX];
 	uint8_t tok[BROKER_TOKEN_LEN];
 	struct ipaddr ip;
 	unsigned long suppressed;
@@ -713,6 +807,13 @@ static void api_session(void *app, const struct broker_http_request *req,
 		broker_request_wipe_session(&sr);
 		return;
 	}
+	if (sr.event == BROKER_SESSION_ALIVE) {
+		if (broker_token_parse(sr.session, tok) < 0)
+			api_session_refused(b, &sr, &ip, ip_str, false, now_ms, resp);
+		else
+			api_session_alive(b, &sr, &ip, ip_str, tok, now_ms, resp);
+		goto cleanup;
+	}
 	start = sr.event == BROKER_SESSION_START;
 	endpoint[0] = '\0';
 	if (sr.has_endpoint)
@@ -723,9 +824,19 @@ static void api_session(void *app, const struct broker_http_request *req,
 	 * another station's desktop, or show it connected elsewhere, by
 	 * naming its MAC. A token that is missing or not even well-formed is
 	 * refused at once: its shape is no secret. */
-	if (broker_token_parse(sr.session, tok) < 0 ||
-	    !broker_state_session(b->state, sr.id.mac, &ip, sr.id.hostname, start ? endpoint : NULL,
-				  sr.user, tok, broker_time_now())) {
+	ended_reason[0] = '\0';
+	if (broker_token_parse(sr.session, tok) < 0) {
+		api_session_refused(b, &sr, &ip, ip_str, start, now_ms, resp);
+		goto cleanup;
+	}
+	/* An end the broker decided is taken (and told) first. */
+	if (!start &&
+	    broker_state_alive(b->state, sr.id.mac, &ip, sr.id.hostname, tok, -1, broker_time_now(),
+			       ended_reason, ended_by) != BROKER_ALIVE_END)
+		ended_reason[0] = '\0';
+	if (!broker_state_session(b->state, sr.id.mac, &ip, sr.id.hostname, start ? endpoint : NULL,
+				  sr.user, tok, broker_time_now()) &&
+	    !ended_reason[0]) {
 		api_session_refused(b, &sr, &ip, ip_str, start, now_ms, resp);
 		goto cleanup;
 	}
@@ -740,7 +851,12 @@ static void api_session(void *app, const struct broker_http_request *req,
 			  sr.reason[0] ? sr.reason : NULL, suppressed ? "suppressed" : NULL, num,
 			  NULL);
 	}
-	resp->body = broker_reply_ok(&resp->len);
+	/* An end the broker decided (the viewer it dropped may have ended
+	 * the session first): the station learns why from this answer. */
+	if (ended_reason[0] && strcmp(ended_reason, "ended") != 0)
+		api_session_ended_reply(ended_reason, ended_by, resp);
+	else
+		resp->body = broker_reply_ok(&resp->len);
 cleanup:
 	explicit_bzero(tok, sizeof(tok));
 	broker_request_wipe_session(&sr);

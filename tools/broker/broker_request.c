@@ -396,6 +396,8 @@ int broker_request_parse_session(const char *body, size_t len, struct broker_ses
 		out->event = BROKER_SESSION_START;
 	} else if (strcmp(s, "end") == 0) {
 		out->event = BROKER_SESSION_END;
+	} else if (strcmp(s, "alive") == 0) {
+		out->event = BROKER_SESSION_ALIVE;
 	} else {
 		req_fail(err, errlen, "event: must be \"start\" or \"end\"");
 		goto cleanup;

@@ -51,7 +51,9 @@ struct broker_login_req {
 	char desktop[BROKER_DESKTOP_ID_MAX + 1];
 };
 
-enum broker_session_event { BROKER_SESSION_START, BROKER_SESSION_END };
+/* alive: sent every few seconds during a session (docs/protocol.md); its
+ * reason is the station's idle time in whole seconds. */
+enum broker_session_event { BROKER_SESSION_START, BROKER_SESSION_END, BROKER_SESSION_ALIVE };
 
 /* POST /v1/session. The token is wiped by broker_request_wipe_session(). */
 struct broker_session_req {

@@ -38,6 +38,13 @@ struct station_rec {
 	char *user;
 	time_t since, last_seen;
 	time_t issued; /* when the newest token was handed out; 0: never */
+	/* The newest hand-out (broker_state_set_desk) and the session's
+	 * idle time and pending end (broker_state_end). */
+	char *desk, *desk_user, *lv_uri, *lv_domain;
+	int lv_protocol;
+	long idle_s;
+	time_t idle_at;
+	char *end_reason, *end_by;
 	uint8_t tokens[STATE_TOKENS][BROKER_TOKEN_LEN];
 	uint8_t tokens_set; /* bit i: tokens[i] holds a token */
 };
@@ -64,6 +71,8 @@ struct broker_state {
 	 * client address. They live here because reports are what fill the
 	 * station table. */
 	struct broker_bucket *reports, *logs;
+	/* Stations in a session now, for broker_state_alive_every. */
+	long open_sessions;
 };
 
 static uint64_t state_key(const uint8_t mac[6])
@@ -101,6 +110,12 @@ static void station_free(struct broker_lru_node *n)
 	free(r->hostname);
 	free(r->endpoint);
 	free(r->user);
+	free(r->desk);
+	free(r->desk_user);
+	free(r->lv_uri);
+	free(r->lv_domain);
+	free(r->end_reason);
+	free(r->end_by);
 	explicit_bzero(r->tokens, sizeof(r->tokens));
 	free(r);
 }
@@ -222,6 +237,7 @@ static struct station_rec *station_get(struct state_shard *sh, uint64_t key, tim
 		return NULL;
 	r->node.key = key;
 	r->since = now;
+	r->idle_s = -1;
 	station_free(broker_lru_insert(&sh->table, &r->node));
 	return r;
 }
@@ -283,6 +299,13 @@ static bool station_token_ok(const struct station_rec *r, const uint8_t tok[BROK
 	return ok;
 }
 
+/* Keeps the count of open sessions as one goes from was to is. */
+static void state_open_count(struct broker_state *s, bool was, bool is)
+{
+	if (was != is)
+		__atomic_add_fetch(&s->open_sessions, is ? 1 : -1, __ATOMIC_RELAXED);
+}
+
 bool broker_state_session(struct broker_state *s, const uint8_t mac[6], const struct ipaddr *ip,
 			  const char *hostname, const char *endpoint, const char *user,
 			  const uint8_t tok[BROKER_TOKEN_LEN], time_t now)
@@ -300,9 +323,18 @@ bool broker_state_session(struct broker_state *s, const uint8_t mac[6], const st
 		goto out;
 	broker_lru_touch(&sh->table, &r->node);
 	station_touch(r, ip, hostname, now);
+	state_open_count(s, r->endpoint != NULL, endpoint != NULL);
 	state_set_str(&r->endpoint, endpoint);
+	/* Who logged in, as the broker checked it, rather than the name
+	 * the report claims. */
+	if (endpoint && r->desk_user)
+		user = r->desk_user;
 	state_set_str(&r->user, endpoint && user && user[0] ? user : NULL);
 	r->since = now;
+	r->idle_s = -1;
+	r->idle_at = 0;
+	state_set_str(&r->end_reason, NULL);
+	state_set_str(&r->end_by, NULL);
 	if (endpoint) {
 		memcpy(r->tokens[TOKEN_SESSION], tok, BROKER_TOKEN_LEN);
 		r->tokens_set |= 1u << TOKEN_SESSION;
@@ -388,6 +420,19 @@ static int unknown_info_cmp(const void *a, const void *b)
 		      ((const struct broker_unknown_info *)b)->mac, 6);
 }
 
+/* The session's part of an admin copy. */
+static void station_info_session(const struct station_rec *r, struct broker_station_info *info)
+{
+	state_copy(info->desktop, sizeof(info->desktop), r->desk);
+	state_copy(info->lv_uri, sizeof(info->lv_uri), r->lv_uri);
+	state_copy(info->lv_domain, sizeof(info->lv_domain), r->lv_domain);
+	info->lv_protocol = r->lv_protocol;
+	info->idle_s = r->idle_s;
+	info->idle_at = r->idle_at;
+	state_copy(info->end_reason, sizeof(info->end_reason), r->end_reason);
+	state_copy(info->end_by, sizeof(info->end_by), r->end_by);
+}
+
 int broker_state_list(struct broker_state *s, struct broker_station_info **out, size_t *n)
 {
 	struct broker_station_info *v = NULL, *bigger;
@@ -423,6 +468,7 @@ int broker_state_list(struct broker_state *s, struct broker_station_info **out, 
 			state_copy(info->user, sizeof(info->user), r->user);
 			info->since = r->since;
 			info->last_seen = r->last_seen;
+			station_info_session(r, info);
 		}
 		pthread_mutex_unlock(&sh->lock);
 	}
@@ -516,4 +562,132 @@ bool broker_state_log_allowed(struct broker_state *s, const struct ipaddr *ip, c
 			      uint64_t now_ms, unsigned long *suppressed)
 {
 	return broker_bucket_take(s->logs, ip, kind, now_ms, suppressed);
+}
+
+void broker_state_set_desk(struct broker_state *s, const uint8_t mac[6],
+			   const struct broker_state_desk *d)
+{
+	uint64_t key = state_key(mac);
+	struct state_shard *sh = state_shard(s, key);
+	struct station_rec *r;
+
+	pthread_mutex_lock(&sh->lock);
+	r = (struct station_rec *)broker_lru_find(&sh->table, key, NULL, NULL);
+	/* A station in a session keeps what it has: a lookup that names its
+	 * MAC meanwhile must not change what the admin sees or disconnects. */
+	if (r && !r->endpoint) {
+		state_set_str(&r->desk, d->desktop);
+		state_set_str(&r->desk_user, d->user && d->user[0] ? d->user : NULL);
+		state_set_str(&r->lv_uri, d->lv_uri);
+		state_set_str(&r->lv_domain, d->lv_uri ? d->lv_domain : NULL);
+		r->lv_protocol = d->lv_protocol;
+	}
+	pthread_mutex_unlock(&sh->lock);
+}
+
+enum broker_alive broker_state_alive(struct broker_state *s, const uint8_t mac[6],
+				     const struct ipaddr *ip, const char *hostname,
+				     const uint8_t tok[BROKER_TOKEN_LEN], long idle_s, time_t now,
+				     char reason[24], char end_by[BROKER_STATE_DESK_MAX])
+{
+	uint64_t key = state_key(mac);
+	struct state_shard *sh = state_shard(s, key);
+	struct station_rec *r;
+	enum broker_alive res = BROKER_ALIVE_REFUSED;
+
+	reason[0] = end_by[0] = '\0';
+	pthread_mutex_lock(&sh->lock);
+	r = (struct station_rec *)broker_lru_find(&sh->table, key, NULL, NULL);
+	if (!r || !station_token_ok(r, tok))
+		goto out;
+	broker_lru_touch(&sh->table, &r->node);
+	station_touch(r, ip, hostname, now);
+	if (r->endpoint && !r->end_reason) {
+		r->idle_s = idle_s;
+		r->idle_at = now;
+		res = BROKER_ALIVE_OK;
+		goto out;
+	}
+	/* Ended here (or never started): the station is told, and nothing
+	 * of the session stays, its token included. */
+	state_copy(reason, 24, r->end_reason ? r->end_reason : "ended");
+	state_copy(end_by, BROKER_STATE_DESK_MAX, r->end_by);
+	state_open_count(s, r->endpoint != NULL, false);
+	state_set_str(&r->endpoint, NULL);
+	state_set_str(&r->user, NULL);
+	state_set_str(&r->end_reason, NULL);
+	state_set_str(&r->end_by, NULL);
+	r->since = now;
+	r->idle_s = -1;
+	explicit_bzero(r->tokens[TOKEN_SESSION], BROKER_TOKEN_LEN);
+	r->tokens_set &= (uint8_t) ~(1u << TOKEN_SESSION);
+	res = BROKER_ALIVE_END;
+out:
+	pthread_mutex_unlock(&sh->lock);
+	return res;
+}
+
+int broker_state_end(struct broker_state *s, broker_state_match_fn match, void *arg,
+		     const char *reason, const char *by, struct broker_station_info **out,
+		     size_t *n)
+{
+	struct broker_station_info *v = NULL, *bigger, info;
+	struct broker_lru_node *node;
+	struct station_rec *r;
+	size_t i, len = 0, cap = 0;
+	int rc = -1;
+
+	for (i = 0; i < STATE_SHARDS; i++) {
+		struct state_shard *sh = &s->shards[i];
+
+		pthread_mutex_lock(&sh->lock);
+		for (node = broker_lru_first(&sh->table); node;
+		     node = broker_lru_next(&sh->table, node)) {
+			r = (struct station_rec *)node;
+			if (!r->endpoint)
+				continue;
+			memset(&info, 0, sizeof(info));
+			state_mac(node->key, info.mac);
+			info.ip = r->ip;
+			state_copy(info.hostname, sizeof(info.hostname), r->hostname);
+			info.connected = true;
+			state_copy(info.endpoint, sizeof(info.endpoint), r->endpoint);
+			state_copy(info.user, sizeof(info.user), r->user);
+			info.since = r->since;
+			info.last_seen = r->last_seen;
+			station_info_session(r, &info);
+			if (!match(&info, arg))
+				continue;
+			if (len == cap) {
+				cap = cap ? cap * 2 : 4;
+				bigger = realloc(v, cap * sizeof(*v));
+				if (!bigger) {
+					pthread_mutex_unlock(&sh->lock);
+					goto cleanup;
+				}
+				v = bigger;
+			}
+			v[len++] = info;
+			state_set_str(&r->end_reason, reason);
+			state_set_str(&r->end_by, by && by[0] ? by : NULL);
+		}
+		pthread_mutex_unlock(&sh->lock);
+	}
+	*out = v;
+	*n = len;
+	v = NULL;
+	rc = 0;
+cleanup:
+	free(v);
+	return rc;
+}
+
+unsigned broker_state_alive_every(struct broker_state *s)
+{
+	long open = __atomic_load_n(&s->open_sessions, __ATOMIC_RELAXED);
+	/* 3 s up to 1,000 sessions; beyond, at most about 333 reports a
+	 * second in all (10,000 sessions: every 30 s). */
+	long every = open <= 1000 ? 3 : (open + 332) / 333;
+
+	return every > 60 ? 60 : (unsigned)every;
 }

@@ -19,8 +19,11 @@
 #include "netaddr.h"
 
 #define BROKER_ENDPOINT_STR_MAX (16 + HOSTNAME_MAX + 8) /* "spice://[host]:port" */
+#define BROKER_STATE_DESK_MAX	BROKER_ENDPOINT_STR_MAX
+#define BROKER_STATE_URI_MAX	256
 
 struct broker_state;
+struct broker_station_info;
 
 struct broker_state *broker_state_new(size_t max_stations, size_t max_unknown);
 void broker_state_free(struct broker_state *s);
@@ -50,6 +53,45 @@ bool broker_state_session(struct broker_state *s, const uint8_t mac[6], const st
 			  const char *hostname, const char *endpoint, const char *user,
 			  const uint8_t tok[BROKER_TOKEN_LEN], time_t now);
 
+/* What a ready answer handed out, recorded with its token (after
+ * broker_state_issue) for `stationctl sessions`, disconnect and roaming:
+ * who logged in (NULL: nobody), a short description ("domain tiny",
+ * "pool lab vm lab-3", "spice://h:5900"), and for a libvirt desktop its
+ * URI, domain and protocol, so that the broker can drop its viewer. */
+struct broker_state_desk {
+	const char *user;
+	const char *desktop;
+	const char *lv_uri, *lv_domain; /* NULL: not a libvirt desktop */
+	int lv_protocol;
+};
+void broker_state_set_desk(struct broker_state *s, const uint8_t mac[6],
+			   const struct broker_state_desk *d);
+
+/* A station's periodic report during a session (event "alive"), with its
+ * idle time (-1: unknown). With the session's token: the idle time is
+ * kept, and when the broker has ended the session (disconnect, roaming)
+ * the answer is BROKER_ALIVE_END with the reason and the station it moved
+ * to (end_by, may be ""); the session is then over here at once. */
+enum broker_alive { BROKER_ALIVE_REFUSED, BROKER_ALIVE_OK, BROKER_ALIVE_END };
+enum broker_alive broker_state_alive(struct broker_state *s, const uint8_t mac[6],
+				     const struct ipaddr *ip, const char *hostname,
+				     const uint8_t tok[BROKER_TOKEN_LEN], long idle_s, time_t now,
+				     char reason[24], char end_by[BROKER_STATE_DESK_MAX]);
+
+/* Ends, from the broker's side, every open session for which match(...)
+ * is true: each is marked so that the station's next report is told
+ * (reason, by). out (caller frees) gets a copy of each as it was. 0 or -1
+ * (out of memory). */
+typedef bool (*broker_state_match_fn)(const struct broker_station_info *info, void *arg);
+int broker_state_end(struct broker_state *s, broker_state_match_fn match, void *arg,
+		     const char *reason, const char *by, struct broker_station_info **out,
+		     size_t *n);
+
+/* Open sessions at the current rate of stations: how often (seconds) a
+ * station in a session should report, so that a fleet of 10,000 sends at
+ * most a few hundred reports a second (docs/protocol.md). */
+unsigned broker_state_alive_every(struct broker_state *s);
+
 /* An unknown station asked. Returns true the first time the table hears of
  * this MAC (worth an info log line), false for a repeat. */
 bool broker_state_unknown(struct broker_state *s, const uint8_t mac[6], const struct ipaddr *ip,
@@ -72,6 +114,17 @@ struct broker_station_info {
 	char user[72];				/* "" when not known */
 	time_t since;				/* of the current state */
 	time_t last_seen;
+	/* The open session (connected only): what was handed out, the idle
+	 * time the station last reported (-1: none yet) and when, and an end
+	 * the broker decided that the station has not heard of yet. */
+	char desktop[BROKER_STATE_DESK_MAX];
+	char lv_uri[BROKER_STATE_URI_MAX]; /* "" when not a libvirt desktop */
+	char lv_domain[BROKER_STATE_DESK_MAX];
+	int lv_protocol; /* enum st_protocol */
+	long idle_s;
+	time_t idle_at;
+	char end_reason[24]; /* "" when none is pending */
+	char end_by[BROKER_STATE_DESK_MAX];
 };
 
 struct broker_unknown_info {

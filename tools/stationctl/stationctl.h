@@ -51,6 +51,8 @@ int stationctl_maint_main(const struct stationctl_ctx *ctx, int argc, char **arg
 int stationctl_populate_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 int stationctl_pool_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 int stationctl_personal_main(const struct stationctl_ctx *ctx, int argc, char **argv);
+int stationctl_sessions_main(const struct stationctl_ctx *ctx, int argc, char **argv);
+int stationctl_disconnect_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 int stationctl_reload_main(const struct stationctl_ctx *ctx, int argc, char **argv);
 
 #endif

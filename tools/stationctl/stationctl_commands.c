@@ -240,6 +240,25 @@ static const struct stationctl_command stationctl_commands[] = {
      "      destroys and undefines the VM and deletes its overlay; the user's next\n"
      "      login makes a new one.\n",
      stationctl_personal_main, 0},
+    {"sessions", "[--json] [--no-header]", "open sessions: user, station, desktop, idle",
+     "Asks the running broker (admin socket) for the open sessions, one line each:\n"
+     "USER STATION MAC DESKTOP SINCE IDLE STATE. IDLE is the time without keyboard\n"
+     "or mouse input the station last reported (it reports every few seconds);\n"
+     "STATE is open, or ending:REASON for a session the broker ended that the\n"
+     "station has not heard of yet.\n"
+     "\n"
+     "  -j, --json        print the broker's JSON answer\n"
+     "  -H, --no-header   leave out the header line\n",
+     stationctl_sessions_main, 0},
+    {"disconnect", "USER|STATION|MAC", "end a session from the broker's side",
+     "Ends the open sessions of USER, or at STATION (its name in the stations file\n"
+     "or its host name) or MAC. For a libvirt desktop (a domain mapping or a pool\n"
+     "VM with SPICE) the broker drops the viewer at once; the station then says\n"
+     "\"Your session was ended by an administrator.\" and returns to its login\n"
+     "screen. Any other desktop (fixed endpoints, connection files, VNC) the\n"
+     "broker cannot drop: the station ends it at its next report, within a few\n"
+     "seconds, and the output says so. Exit status 6 when no session matches.\n",
+     stationctl_disconnect_main, 0},
 };
 
 #define STATIONCTL_N_COMMANDS (sizeof(stationctl_commands) / sizeof(stationctl_commands[0]))
