@@ -1,16 +1,15 @@
 /* Directory logins over libldap: see broker_directory.h. */
-#include <errno.h>
 #include <lber.h>
 #include <ldap.h>
 #include <pthread.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "broker_directory.h"
+#include "broker_directory_watch.h"
 #include "ldap_escape.h"
 #include "log.h"
 #include "utf8.h"
@@ -34,29 +33,10 @@ struct broker_directory {
 	time_t hold_until;
 };
 
-/* libldap bounds the TCP connect (LDAP_OPT_NETWORK_TIMEOUT) and waiting
- * for results (ldap_result's time-out), but not a TLS handshake that the
- * server never answers (an ldaps:// port that accepts and stays silent):
- * that blocks in the call that opens the connection. The watchdog shuts the
- * connection's socket down when a step has run for the time-out, which
- * makes the blocked call fail at once. It learns the socket from libldap's
- * connect callback and forgets it before libldap closes it, so that it
- * never touches a descriptor number that has been reused. */
-struct dir_watch {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	pthread_t thread;
-	bool running, stop, armed, fired;
-	int fd;
-	struct timespec deadline; /* CLOCK_MONOTONIC */
-	unsigned timeout;
-	ldap_conncb cb;
-};
-
 /* One login's state. */
 struct dir_login {
 	struct broker_directory *d;
-	struct dir_watch *w;
+	struct broker_directory_watch *w;
 	LDAP *ld;
 	char *dn;   /* the user's entry */
 	char *name; /* user_name_attr's value */
@@ -93,117 +73,6 @@ const char *broker_directory_result_name(enum broker_directory_result r)
 		return "unavailable";
 	}
 	return "unknown";
-}
-
-static void *dir_watch_main(void *arg)
-{
-	struct dir_watch *w = arg;
-	struct timespec now;
-
-	pthread_mutex_lock(&w->lock);
-	while (!w->stop) {
-		if (!w->armed) {
-			pthread_cond_wait(&w->cond, &w->lock);
-			continue;
-		}
-		if (pthread_cond_timedwait(&w->cond, &w->lock, &w->deadline) != ETIMEDOUT)
-			continue;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (w->armed &&
-		    (now.tv_sec > w->deadline.tv_sec ||
-		     (now.tv_sec == w->deadline.tv_sec && now.tv_nsec >= w->deadline.tv_nsec))) {
-			if (w->fd >= 0)
-				shutdown(w->fd, SHUT_RDWR);
-			w->fired = true;
-			w->armed = false;
-		}
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
-}
-
-static int dir_watch_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr,
-			 struct ldap_conncb *ctx)
-{
-	struct dir_watch *w = ctx->lc_arg;
-	ber_socket_t fd = -1;
-
-	ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd);
-	pthread_mutex_lock(&w->lock);
-	w->fd = fd;
-	pthread_mutex_unlock(&w->lock);
-	return 0;
-}
-
-static void dir_watch_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
-{
-	struct dir_watch *w = ctx->lc_arg;
-
-	pthread_mutex_lock(&w->lock);
-	w->fd = -1;
-	pthread_mutex_unlock(&w->lock);
-}
-
-static struct dir_watch *dir_watch_new(unsigned timeout)
-{
-	struct dir_watch *w = calloc(1, sizeof(*w));
-	pthread_condattr_t ca;
-
-	if (!w)
-		return NULL;
-	w->fd = -1;
-	w->timeout = timeout;
-	w->cb = (ldap_conncb){dir_watch_add, dir_watch_del, w};
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	w->running = pthread_create(&w->thread, NULL, dir_watch_main, w) == 0;
-	if (!w->running) {
-		pthread_cond_destroy(&w->cond);
-		pthread_mutex_destroy(&w->lock);
-		free(w);
-		return NULL;
-	}
-	return w;
-}
-
-static void dir_watch_free(struct dir_watch *w)
-{
-	if (!w)
-		return;
-	pthread_mutex_lock(&w->lock);
-	w->stop = true;
-	pthread_cond_signal(&w->cond);
-	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
-	pthread_cond_destroy(&w->cond);
-	pthread_mutex_destroy(&w->lock);
-	free(w);
-}
-
-/* A step that may block starts: it has the time-out from now. */
-static void dir_watch_arm(struct dir_watch *w)
-{
-	pthread_mutex_lock(&w->lock);
-	clock_gettime(CLOCK_MONOTONIC, &w->deadline);
-	w->deadline.tv_sec += (time_t)w->timeout;
-	w->armed = true;
-	pthread_cond_signal(&w->cond);
-	pthread_mutex_unlock(&w->lock);
-}
-
-/* The step is over; true when the watchdog cut it short. */
-static bool dir_watch_disarm(struct dir_watch *w)
-{
-	bool fired;
-
-	pthread_mutex_lock(&w->lock);
-	w->armed = false;
-	fired = w->fired;
-	pthread_mutex_unlock(&w->lock);
-	return fired;
 }
 
 struct broker_directory *broker_directory_new(const char *path, char *err, size_t errlen)
@@ -330,7 +199,8 @@ static int dir_connect(struct dir_login *x)
 	    ldap_set_option(x->ld, LDAP_OPT_RESTART, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
 	    ldap_set_option(x->ld, LDAP_OPT_NETWORK_TIMEOUT, &tv) != LDAP_OPT_SUCCESS ||
 	    ldap_set_option(x->ld, LDAP_OPT_TIMEOUT, &tv) != LDAP_OPT_SUCCESS ||
-	    ldap_set_option(x->ld, LDAP_OPT_CONNECT_CB, &x->w->cb) != LDAP_OPT_SUCCESS)
+	    ldap_set_option(x->ld, LDAP_OPT_CONNECT_CB, broker_directory_watch_cb(x->w)) !=
+		LDAP_OPT_SUCCESS)
 		return LDAP_LOCAL_ERROR;
 	if (c->ca) {
 		/* The pinned CA alone, verified with the host name, in a TLS
@@ -348,9 +218,9 @@ static int dir_connect(struct dir_login *x)
 		}
 	}
 	if (c->starttls) {
-		dir_watch_arm(x->w);
+		broker_directory_watch_arm(x->w);
 		rc = ldap_start_tls_s(x->ld, NULL, NULL);
-		if (dir_watch_disarm(x->w) && rc != LDAP_SUCCESS)
+		if (broker_directory_watch_disarm(x->w) && rc != LDAP_SUCCESS)
 			rc = LDAP_TIMEOUT;
 		if (rc != LDAP_SUCCESS) {
 			dir_log(LOG_ERROR, x, "starttls", rc);
@@ -420,9 +290,9 @@ static int dir_bind(struct dir_login *x, const char *dn, const char *pw, bool us
 	*res = BROKER_DIRECTORY_UNAVAILABLE;
 	if (user && x->d->conf.ppolicy && ldap_create_passwordpolicy_control(x->ld, &pp) == 0)
 		sctrls[0] = pp;
-	dir_watch_arm(x->w);
+	broker_directory_watch_arm(x->w);
 	rc = ldap_sasl_bind(x->ld, dn, LDAP_SASL_SIMPLE, &cred, sctrls, NULL, &msgid);
-	if (dir_watch_disarm(x->w) && rc != LDAP_SUCCESS)
+	if (broker_directory_watch_disarm(x->w) && rc != LDAP_SUCCESS)
 		rc = LDAP_TIMEOUT;
 	if (pp)
 		ldap_control_free(pp);
@@ -517,10 +387,10 @@ static int dir_search(struct dir_login *x, const char *base, int scope, const ch
 	LDAPMessage *res = NULL, *e;
 	int msgid, rc, err;
 
-	dir_watch_arm(x->w);
+	broker_directory_watch_arm(x->w);
 	rc = ldap_search_ext(x->ld, base, scope, filter, attrs, 0, NULL, NULL, &tv, sizelimit,
 			     &msgid);
-	dir_watch_disarm(x->w);
+	broker_directory_watch_disarm(x->w);
 	if (rc != LDAP_SUCCESS)
 		return rc;
 	rc = dir_wait(x, msgid, LDAP_MSG_ALL, &res);
@@ -763,7 +633,7 @@ enum broker_directory_result broker_directory_check(struct broker_directory *d, 
 		return BROKER_DIRECTORY_UNAVAILABLE;
 	}
 	start = dir_now();
-	x.w = dir_watch_new(d->conf.timeout);
+	x.w = broker_directory_watch_new(d->conf.timeout);
 	res = x.w ? dir_check(&x, password) : BROKER_DIRECTORY_UNAVAILABLE;
 	if (res == BROKER_DIRECTORY_UNAVAILABLE && dir_now() - start >= (time_t)d->conf.timeout) {
 		pthread_mutex_lock(&d->lock);
@@ -777,7 +647,7 @@ enum broker_directory_result broker_directory_check(struct broker_directory *d, 
 		dir_drop_groups(who);
 	if (x.ld)
 		ldap_unbind_ext(x.ld, NULL, NULL);
-	dir_watch_free(x.w);
+	broker_directory_watch_free(x.w);
 	free(x.dn);
 	free(x.name);
 	return res;
