@@ -34,6 +34,11 @@ S=$T/stations.conf
 	for i in $(seq 10 69); do
 		printf '[52:54:00:00:01:%s]\nname = open-%s\nhost = 10.9.0.9\nport = 5900\n\n' "$i" "$i"
 	done
+	# A hot desk: the desktop comes from the user, here through the
+	# directory group pool-users (alice's memberOf).
+	printf '[desktop:pool-desk]\nname = Pool desk\nprotocol = rdp\nhost = pool.example.org\n\n'
+	printf '[usergroup:pool-users]\ndesktops = pool-desk\n\n'
+	printf '[52:54:00:00:00:09]\nname = hotdesk\nlogin = broker\ndesktop_from = user\n\n'
 } >"$S"
 printf '%s\n' "$SLAPD_READER_PW" >"$T/reader.pw"
 chmod 600 "$T/reader.pw"
@@ -78,6 +83,12 @@ broker_wait_log 'event=login_who .*user=alice .*as=alice .*backend=directory' 2
 ok $? "  ... the log names the directory as the back-end"
 like "$(grep 'event=login_who' "$BROKER_LOG" | tail -n 1)" 'groups="?staff,pool-users' \
 	"  ... with alice's groups from memberOf"
+
+r=$(login 52:54:00:00:00:09 alice alice-pw)
+is "$(jget endpoints.0.host <<<"$r")" pool.example.org \
+	"hot desk: alice's directory group pool-users maps her to its desktop"
+r=$(login 52:54:00:00:00:09 bob bob-pw)
+is "$(jget error <<<"$r")" no_desktop "  ... bob, in no group, gets none"
 
 is "$(login 52:54:00:00:00:02 alice wrong-pw)" "$FAILED" "wrong password: 401 login_failed"
 is "$(login_code 52:54:00:00:00:02 alice wrong-pw2)" 401 "  ... status 401"
