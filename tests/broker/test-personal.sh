@@ -11,7 +11,9 @@
 # plain gets a safe one; a station without a login is told it needs one.
 # A broker restart keeps the list and alice's desktop. stationctl
 # personal reset discards her overlay (a new file, without the mark) and
-# personal remove undefines bob's domain and deletes his overlay.
+# personal remove undefines bob's domain and deletes his overlay. A viewer
+# (remote-viewer under Xvfb) still in across a broker restart keeps the
+# desktop running; once it leaves, the idle shutdown follows.
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source=tests/lib/broker.sh
@@ -20,6 +22,8 @@
 . "$VDI_ROOT/tests/lib/libvirt.sh"
 # shellcheck source=tests/lib/pool.sh
 . "$VDI_ROOT/tests/lib/pool.sh"
+# shellcheck source=tests/lib/x11.sh
+. "$VDI_ROOT/tests/lib/x11.sh"
 
 command -v qemu-img >/dev/null || skip_all "qemu-img (qemu-utils) is not installed"
 command -v qemu-io >/dev/null || skip_all "qemu-io (qemu-utils) is not installed"
@@ -205,6 +209,29 @@ until_secs 20 removed
 ok $? "  ... bob's domain undefined, his overlay deleted, gone from the list"
 defined "$dom"
 ok $? "  ... alice's stays"
+
+# --- a viewer across a restart: the desktop is in use, not idle ---
+if command -v remote-viewer >/dev/null && x11_start 800x600; then
+	login_ready 52:54:00:00:03:01 alice
+	printf '[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport=%s\npassword=%s\n' \
+		"$(jget endpoints.0.port <"$T/r")" "$(jget endpoints.0.password <"$T/r")" >"$T/v.vv"
+	remote-viewer "$T/v.vv" >"$T/viewer.log" 2>&1 &
+	vpid=$!
+	viewing() { [ "$(field alice viewer)" = True ]; }
+	until_secs 20 viewing
+	ok $? "alice's viewer is in (libvirt's graphics event)"
+	broker_stop
+	start
+	sleep 8 # idle_timeout 3 s and the 2 s bound, with room
+	active "$dom" && [ "$(field alice state)" = running ]
+	ok $? "  ... across a broker restart her desktop keeps running"
+	kill -KILL "$vpid" 2>/dev/null
+	wait "$vpid" 2>/dev/null
+	until_secs 30 off
+	ok $? "  ... and once her viewer is gone it is shut down after idle_timeout"
+else
+	ok 1 "# SKIP remote-viewer or Xvfb missing: no viewer across a restart"
+fi
 
 broker_stop
 ok $? "broker stops cleanly"

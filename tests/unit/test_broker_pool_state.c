@@ -111,7 +111,8 @@ static void test_personal(void)
 	g_assert_cmpint(t.pv[0].last_used, ==, 1700000300);
 	/* Not saved: start-up checks it against libvirt again. */
 	g_assert_false(t.pv[0].checked);
-	g_assert_false(t.pv[0].viewer);
+	/* Saved: a restart must not shut a desktop down under its user. */
+	g_assert_true(t.pv[0].viewer);
 	g_assert_cmpint(broker_pool_state_personal_find(&t, "desk", "Eve.Q"), ==, 0);
 	g_assert_cmpint(broker_pool_state_personal_find(&t, "desk", "eve.q"), ==, -1);
 	again = broker_pool_state_serialize(&t, &len2);

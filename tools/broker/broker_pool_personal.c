@@ -437,6 +437,11 @@ static void personal_check(struct broker_pool *p, const struct broker_pool_perso
 
 		x->checked = true;
 		x->idle_since = broker_time_now();
+		/* A viewer the file says is in stays in until libvirt says it
+		 * left: better a desktop left running than one shut down
+		 * under its user. One that is not running has none. */
+		if (active != 1)
+			x->viewer = false;
 		if (x->state != BROKER_PERSONAL_REMOVING && x->state != BROKER_PERSONAL_RESETTING)
 			/* A running one is read again for its address: the
 			 * port may have changed while the broker was away. */

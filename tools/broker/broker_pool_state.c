@@ -221,6 +221,7 @@ char *broker_pool_state_serialize(const struct broker_pool_state *s, size_t *len
 		broker_json_kv_str(&j, "password", d->password);
 		broker_json_kv_uint(&j, "created", (uint64_t)d->created);
 		broker_json_kv_uint(&j, "last_used", (uint64_t)d->last_used);
+		broker_json_kv_bool(&j, "viewer", d->viewer);
 		broker_json_close(&j);
 	}
 	broker_json_close_array(&j);
@@ -348,6 +349,7 @@ static int pool_state_personal(json_object *o, struct broker_pool_personal *d, c
 {
 	char st[16], proto[8], want[BROKER_POOL_VM_NAME_MAX];
 	unsigned long long n;
+	json_object *b;
 	size_t i;
 
 	if (!json_object_is_type(o, json_type_object)) {
@@ -393,6 +395,8 @@ static int pool_state_personal(json_object *o, struct broker_pool_personal *d, c
 	if (pool_state_uint(o, "last_used", INT64_MAX, &n, err, errlen) < 0)
 		return -1;
 	d->last_used = (time_t)n;
+	if (json_object_object_get_ex(o, "viewer", &b))
+		d->viewer = json_object_get_boolean(b);
 	return 0;
 }
 

@@ -97,11 +97,14 @@ struct broker_pool_personal {
 	unsigned port, tls_port;
 	char password[BROKER_LIBVIRT_PASSWORD_MAX]; /* in its definition */
 	time_t created, last_used;		    /* wall clock, seconds */
+	/* A viewer got past the password and has not left. Saved: a
+	 * restart must not take a desktop in use for an idle one (the
+	 * viewer that is still connected sends no new event). */
+	bool viewer;
 	/* Not saved. checked: start-up has compared it with libvirt (until
 	 * then it is not handed out); want_start: a login waits for it;
-	 * viewer: a viewer got past the password and has not left;
 	 * idle_since: no viewer since then; stop_sent: the ACPI shutdown. */
-	bool checked, want_start, viewer;
+	bool checked, want_start;
 	time_t idle_since, stop_sent;
 };
 
