@@ -6,7 +6,8 @@
 # (typed with xdotool): A shows her desktop. She logs in at B: B shows the
 # same running desktop (screenshots against the domain's own picture), A
 # says within seconds that the session was opened at another station and
-# names B (OCR), then goes back to its login screen; the broker has one
+# names B (OCR), then goes back to its login screen, with nothing of the
+# desktop on its screen nor her password in its memory; the broker has one
 # session of hers, at B.
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
@@ -27,7 +28,7 @@ command -v Xvfb >/dev/null || skip_all "Xvfb is not installed"
 command -v tesseract >/dev/null || skip_all "tesseract is not installed"
 libvirt_skip_unless_usable
 
-plan 14
+plan 16
 
 MAC_A=$STATION_MAC
 MAC_B=52:54:00:12:34:57
@@ -136,6 +137,10 @@ grep -q 'event=session_end reason=moved\|event=session_ended_by_broker code=sess
 ok $? "  ... told by the broker: session_moved"
 launcher_wait_state '^state=idle login=broker ' 15
 ok $? "  ... and A is back on its login screen: $(cat "$T/status")"
+DISPLAY=$DISPLAY_A screen_shows tiny_screenshot 2
+is $? 1 "  ... nothing of the desktop on A's screen ($SHOWN)"
+mem_has "$PID_A" alice-pw
+is $? 1 "  ... nor her password in A's memory"
 j=$(admin_get /v1/admin/sessions)
 is "$(grep -o '"mac":' <<<"$j" | wc -l)" 1 "the broker has one session of alice's"
 like "$j" '"name":"station-b","user":"alice","desktop":"domain tiny"' "  ... at B"
