@@ -223,16 +223,29 @@ static void personal_failed(const char *name, const char *step, const char *err)
 static void personal_define(struct broker_pool *p, const struct broker_pool_personal *e,
 			    const struct personal_pool *pp, virConnectPtr conn)
 {
-	char err[400], *tmpl = NULL, *xml = NULL;
+	char err[400], tmp[BROKER_POOL_PATH_MAX + 8], *tmpl = NULL, *xml = NULL;
 	size_t tlen = 0;
 	virDomainPtr dom;
 
 	if (!pp->present)
 		return;
-	if (access(e->overlay, F_OK) != 0 &&
-	    broker_pool_vm_overlay(pp->base_image, e->overlay, err, sizeof(err)) < 0) {
-		personal_failed(e->name, "overlay", err);
-		return;
+	/* An overlay that is there is the user's disk and is kept. A new one
+	 * is made under another name and renamed into place, so that a crash
+	 * during qemu-img leaves no half-made file to be taken for it. */
+	if (access(e->overlay, F_OK) != 0) {
+		snprintf(tmp, sizeof(tmp), "%s.new", e->overlay);
+		unlink(tmp);
+		int rc = broker_pool_vm_overlay(pp->base_image, tmp, err, sizeof(err));
+
+		if (rc == 0 && rename(tmp, e->overlay) < 0) {
+			snprintf(err, sizeof(err), "rename: %s", strerror(errno));
+			rc = -1;
+		}
+		if (rc < 0) {
+			unlink(tmp);
+			personal_failed(e->name, "overlay", err);
+			return;
+		}
 	}
 	if (personal_active(conn, e->name) < 0) {
 		if (file_read_capped(pp->template_xml, BROKER_POOL_TEMPLATE_MAX, &tmpl, &tlen) <
