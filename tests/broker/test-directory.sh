@@ -251,6 +251,34 @@ is "$(jget status <<<"$(login 52:54:00:00:00:02 alice alice-pw)")" ready \
 broker_wait_log 'event=login_who .*user=lena .*backend=local' 2
 ok $? "  ... the log says which back-end"
 
+# --- 8. changed settings and password files are loaded without a restart ---
+printf '%s\n' "$SLAPD_READER_PW" >"$T/reload.pw"
+reload_conf() {
+	dir_conf "$T/reload.conf" "backends = directory" \
+		"uri = ldap://127.0.0.1:$SLAPD_PORT" "starttls = yes" "ca = $SLAPD_CA" \
+		"bind_dn = $SLAPD_READER" "bind_password_file = $T/reload.pw" \
+		"base = ou=people,$SLAPD_BASE" "$@"
+}
+reload_conf
+start_with "$T/reload.conf"
+is "$(jget status <<<"$(login 52:54:00:00:00:01 alice alice-pw)")" ready "reload: alice logs in"
+printf 'not-the-password\n' >"$T/reload.pw"
+sleep 1.1
+is "$(jget message <<<"$(login 52:54:00:00:00:01 alice alice-pw)")" "$DOWN_MSG" \
+	"  ... a changed service password is read: the directory refuses it"
+broker_wait_log 'event=directory .*event=reloaded' 2
+ok $? "  ... and the log says it reloaded"
+printf '%s\n' "$SLAPD_READER_PW" >"$T/reload.pw"
+sleep 1.1
+is "$(jget status <<<"$(login 52:54:00:00:00:01 alice alice-pw)")" ready \
+	"  ... the right one again: alice logs in"
+reload_conf "no_such_key = 1"
+sleep 1.1
+is "$(jget status <<<"$(login 52:54:00:00:00:01 alice alice-pw)")" ready \
+	"  ... a settings file with an error keeps the last good settings"
+broker_wait_log 'event=directory .*unknown key .*kept=' 2
+ok $? "  ... and logs the error with file:line"
+
 broker_stop
 ok $? "broker stops cleanly"
 done_testing

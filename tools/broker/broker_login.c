@@ -1,5 +1,6 @@
 /* Login checks and the failure rate limiter: see broker_login.h. */
 #include <pthread.h>
+#include <sys/stat.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,9 +35,24 @@ struct broker_ratelimit {
 	uint64_t seed;
 };
 
+/* The directory settings as loaded once: logins in flight keep the one
+ * they started with while a changed file is loaded beside it. */
+struct login_dir {
+	struct broker_directory *d;
+	unsigned refs; /* the current one counts one */
+};
+
 struct broker_login {
 	char *users_path;
-	struct broker_directory *dir;
+	/* The directory: its settings file is looked at again (stat, at most
+	 * once a second) when a login needs it; a changed settings or
+	 * password file is loaded, and one with errors is logged and the
+	 * last good one kept. */
+	char *dir_path;
+	pthread_mutex_t dir_lock;
+	struct login_dir *dir;
+	struct stat dir_st, pw_st;
+	time_t dir_checked;
 	/* The back-ends in their order; without a directory the users file
 	 * alone. */
 	enum directory_backend order[DIRECTORY_MAX_BACKENDS];
@@ -218,6 +234,7 @@ struct broker_login *broker_login_new(const char *users_path,
 	}
 	l->order[0] = DIRECTORY_BACKEND_LOCAL;
 	l->n_order = 1;
+	pthread_mutex_init(&l->dir_lock, NULL);
 	l->rl = broker_ratelimit_new(p);
 	if (!l->rl)
 		goto fail;
@@ -237,17 +254,110 @@ fail:
 	return NULL;
 }
 
-int broker_login_set_directory(struct broker_login *l, const char *path, char *err, size_t errlen)
+static void login_dir_stat(const char *path, struct stat *st)
 {
+	if (!path || stat(path, st) < 0)
+		memset(st, 0, sizeof(*st));
+}
+
+static bool login_dir_same(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static void login_dir_put_locked(struct broker_login *l, struct login_dir *ld)
+{
+	if (ld && --ld->refs == 0) {
+		broker_directory_free(ld->d);
+		free(ld);
+	}
+}
+
+/* Loads path as the current directory (l->dir_lock held). */
+static int login_dir_load(struct broker_login *l, char *err, size_t errlen)
+{
+	struct login_dir *ld = calloc(1, sizeof(*ld));
 	const struct directory_conf *c;
 
-	l->dir = broker_directory_new(path, err, errlen);
-	if (!l->dir)
+	if (!ld) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
-	c = broker_directory_conf(l->dir);
+	}
+	login_dir_stat(l->dir_path, &l->dir_st);
+	ld->d = broker_directory_new(l->dir_path, err, errlen);
+	if (!ld->d) {
+		free(ld);
+		return -1;
+	}
+	c = broker_directory_conf(ld->d);
+	login_dir_stat(c->bind_password_file, &l->pw_st);
+	ld->refs = 1;
+	login_dir_put_locked(l, l->dir);
+	l->dir = ld;
 	memcpy(l->order, c->backends, sizeof(l->order));
 	l->n_order = c->n_backends;
 	return 0;
+}
+
+int broker_login_set_directory(struct broker_login *l, const char *path, char *err, size_t errlen)
+{
+	int r;
+
+	l->dir_path = strdup(path);
+	if (!l->dir_path) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	pthread_mutex_lock(&l->dir_lock);
+	r = login_dir_load(l, err, errlen);
+	pthread_mutex_unlock(&l->dir_lock);
+	return r;
+}
+
+/* The current directory, for one login, after a look at its files; with
+ * the back-end order that goes with it. NULL without a directory. */
+static struct login_dir *login_dir_get(struct broker_login *l,
+				       enum directory_backend order[DIRECTORY_MAX_BACKENDS],
+				       size_t *n_order)
+{
+	struct login_dir *ld;
+	struct stat st, pw;
+	char err[512];
+	time_t now = time(NULL);
+
+	pthread_mutex_lock(&l->dir_lock);
+	if (l->dir && now != l->dir_checked) {
+		l->dir_checked = now;
+		login_dir_stat(l->dir_path, &st);
+		login_dir_stat(broker_directory_conf(l->dir->d)->bind_password_file, &pw);
+		if (!login_dir_same(&st, &l->dir_st) || !login_dir_same(&pw, &l->pw_st)) {
+			if (login_dir_load(l, err, sizeof(err)) < 0) {
+				/* Not again until the files change once more. */
+				l->dir_st = st;
+				l->pw_st = pw;
+				log_event(LOG_ERROR, "directory", "file", l->dir_path, "error", err,
+					  "kept", "the last good settings", NULL);
+			} else {
+				log_event(LOG_INFO, "directory", "file", l->dir_path, "event",
+					  "reloaded", NULL);
+			}
+		}
+	}
+	ld = l->dir;
+	if (ld)
+		ld->refs++;
+	memcpy(order, l->order, sizeof(l->order));
+	*n_order = l->n_order;
+	pthread_mutex_unlock(&l->dir_lock);
+	return ld;
+}
+
+static void login_dir_put(struct broker_login *l, struct login_dir *ld)
+{
+	pthread_mutex_lock(&l->dir_lock);
+	login_dir_put_locked(l, ld);
+	pthread_mutex_unlock(&l->dir_lock);
 }
 
 void broker_login_who_clear(struct broker_login_who *w)
@@ -266,7 +376,9 @@ void broker_login_free(struct broker_login *l)
 {
 	if (!l)
 		return;
-	broker_directory_free(l->dir);
+	login_dir_put_locked(l, l->dir);
+	pthread_mutex_destroy(&l->dir_lock);
+	free(l->dir_path);
 	broker_ratelimit_free(l->rl);
 	broker_ratelimit_free(l->rl_addr);
 	free(l->users_path);
@@ -310,7 +422,7 @@ static enum broker_login_result login_limits(struct broker_login *l, const struc
 	unsigned w1, w2, w3;
 
 	*retry_after = 0;
-	if (!l->users_path && !l->dir)
+	if (!l->users_path && !l->dir_path)
 		return BROKER_LOGIN_UNAVAILABLE;
 	w1 = broker_ratelimit_check(l->rl, k->mac, now);
 	w2 = broker_ratelimit_check(l->rl, k->user, now);
@@ -333,14 +445,14 @@ enum broker_login_result broker_login_precheck(struct broker_login *l, const cha
 }
 
 /* One back-end's verdict. */
-static enum broker_login_result login_backend(struct broker_login *l, enum directory_backend b,
-					      const char *user, const char *password,
-					      struct broker_login_who *who)
+static enum broker_login_result login_backend(struct broker_login *l, struct login_dir *ld,
+					      enum directory_backend b, const char *user,
+					      const char *password, struct broker_login_who *who)
 {
 	int r;
 
 	if (b == DIRECTORY_BACKEND_DIRECTORY) {
-		switch (broker_directory_check(l->dir, user, password, who)) {
+		switch (broker_directory_check(ld->d, user, password, who)) {
 		case BROKER_DIRECTORY_OK:
 			return BROKER_LOGIN_OK;
 		case BROKER_DIRECTORY_FAILED:
@@ -380,34 +492,38 @@ static enum broker_login_result login_check(struct broker_login *l, const char *
 					    const char *password, struct broker_login_who *who)
 {
 	enum broker_login_result r, res = BROKER_LOGIN_FAILED;
+	enum broker_login_backend down = BROKER_LOGIN_BACKEND_NONE;
+	enum directory_backend order[DIRECTORY_MAX_BACKENDS];
+	size_t i, n;
+	struct login_dir *ld = login_dir_get(l, order, &n);
 	bool any = false;
-	size_t i;
 
-	for (i = 0; i < l->n_order; i++) {
-		enum directory_backend b = l->order[i];
+	for (i = 0; i < n; i++) {
+		enum directory_backend b = order[i];
 
-		if (b == DIRECTORY_BACKEND_LOCAL ? !l->users_path : !l->dir)
+		if (b == DIRECTORY_BACKEND_LOCAL ? !l->users_path : !ld)
 			continue;
 		any = true;
 		broker_login_who_clear(who);
-		r = login_backend(l, b, user, password, who);
+		r = login_backend(l, ld, b, user, password, who);
 		who->backend = b == DIRECTORY_BACKEND_LOCAL ? BROKER_LOGIN_BACKEND_LOCAL
 							    : BROKER_LOGIN_BACKEND_DIRECTORY;
 		if (r == BROKER_LOGIN_OK || r == BROKER_LOGIN_LOCKED)
-			return r;
-		if (r == BROKER_LOGIN_UNAVAILABLE)
+			goto out;
+		if (r == BROKER_LOGIN_UNAVAILABLE && down != BROKER_LOGIN_BACKEND_DIRECTORY) {
+			/* Which back-end could not answer, for the station's
+			 * message (the directory's, when it was one). */
+			down = who->backend;
 			res = r;
+		}
 	}
-	if (!any)
-		return BROKER_LOGIN_UNAVAILABLE;
-	if (res == BROKER_LOGIN_UNAVAILABLE) {
-		/* Which back-end could not answer, for the station's message. */
-		for (i = 0; i < l->n_order; i++)
-			if (l->order[i] == DIRECTORY_BACKEND_DIRECTORY && l->dir)
-				who->backend = BROKER_LOGIN_BACKEND_DIRECTORY;
-	}
+	r = any ? res : BROKER_LOGIN_UNAVAILABLE;
 	login_who_refused(who);
-	return res;
+	if (r == BROKER_LOGIN_UNAVAILABLE)
+		who->backend = down;
+out:
+	login_dir_put(l, ld);
+	return r;
 }
 
 /* Who a login turned out to be: the directory's spelling of the name and
