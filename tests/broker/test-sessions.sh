@@ -32,7 +32,7 @@ CTL=$VDI_BUILD/bin/stationctl
 command -v Xvfb >/dev/null || skip_all "Xvfb is not installed"
 libvirt_skip_unless_usable
 
-plan 25
+plan 26
 
 COUNTER=52:54:00:00:00:0a
 qemu_pattern_disk "$T/pattern.img"
@@ -129,3 +129,5 @@ launcher_wait_state '^state=idle ' 15
 ok $? "  ... and goes back to its login screen: $(cat "$T/status")"
 launcher_stop
 ok $? "the launcher stops cleanly"
+broker_stop
+ok $? "the broker stops cleanly"

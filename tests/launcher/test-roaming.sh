@@ -28,7 +28,7 @@ command -v Xvfb >/dev/null || skip_all "Xvfb is not installed"
 command -v tesseract >/dev/null || skip_all "tesseract is not installed"
 libvirt_skip_unless_usable
 
-plan 16
+plan 17
 
 MAC_A=$STATION_MAC
 MAC_B=52:54:00:12:34:57
@@ -147,6 +147,10 @@ like "$j" '"name":"station-b","user":"alice","desktop":"domain tiny"' "  ... at 
 
 kill -TERM "$PID_B" 2>/dev/null
 wait "$PID_B" 2>/dev/null
+rc_b=$?
+grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/launcher-b.log" && rc_b=1
 LAUNCHER_PID=$PID_A
-launcher_stop
-ok $? "the launchers stop cleanly"
+launcher_stop && [ "$rc_b" = 0 ]
+ok $? "the launchers stop cleanly (B: exit $rc_b)"
+broker_stop
+ok $? "the broker stops cleanly"
