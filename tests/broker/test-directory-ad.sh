@@ -4,8 +4,13 @@
 # --targetdir) and run in the foreground on 127.0.0.1 with a test CA.
 # sAMAccountName and userPrincipalName logins, nested groups through AD's
 # transitive matching rule, and AD's bind sub-codes for a disabled, a locked
-# and an expired account. Samba's LDAP server has fixed ports (389, 636):
-# the test is skipped when they are taken, or when it is not root.
+# and an expired account. Samba's LDAP server has fixed ports (389, 636),
+# so the test runs in a network namespace of its own, where they are free
+# whatever the machine runs (a system slapd, say) and nothing the test
+# starts can be reached from outside. It is skipped when it is not root.
+if [ "$(id -u)" = 0 ] && [ -z "${VDI_TEST_NETNS:-}" ] && unshare -n true 2>/dev/null; then
+	exec unshare -n env VDI_TEST_NETNS=1 sh -c 'ip link set lo up && exec bash "$@"' sh "$0" "$@"
+fi
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 # shellcheck source=tests/lib/broker.sh
