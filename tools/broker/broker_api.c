@@ -853,7 +853,7 @@ static void api_session(void *app, const struct broker_http_request *req,
 	}
 	/* An end the broker decided (the viewer it dropped may have ended
 	 * the session first): the station learns why from this answer. */
-	if (ended_reason[0] && strcmp(ended_reason, "ended") != 0)
+	if (ended_reason[0])
 		api_session_ended_reply(ended_reason, ended_by, resp);
 	else
 		resp->body = broker_reply_ok(&resp->len);

@@ -602,15 +602,20 @@ enum broker_alive broker_state_alive(struct broker_state *s, const uint8_t mac[6
 		goto out;
 	broker_lru_touch(&sh->table, &r->node);
 	station_touch(r, ip, hostname, now);
-	if (r->endpoint && !r->end_reason) {
-		r->idle_s = idle_s;
-		r->idle_at = now;
+	/* No end decided here: go on. That includes a session whose start
+	 * report has not come yet (it is queued at the station while the
+	 * broker was out of reach); nothing is kept for it. */
+	if (!r->end_reason) {
+		if (r->endpoint) {
+			r->idle_s = idle_s;
+			r->idle_at = now;
+		}
 		res = BROKER_ALIVE_OK;
 		goto out;
 	}
-	/* Ended here (or never started): the station is told, and nothing
-	 * of the session stays, its token included. */
-	state_copy(reason, 24, r->end_reason ? r->end_reason : "ended");
+	/* Ended here: the station is told, and nothing of the session stays,
+	 * its token included. */
+	state_copy(reason, 24, r->end_reason);
 	state_copy(end_by, BROKER_STATE_DESK_MAX, r->end_by);
 	state_open_count(s, r->endpoint != NULL, false);
 	state_set_str(&r->endpoint, NULL);

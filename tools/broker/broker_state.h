@@ -71,7 +71,9 @@ void broker_state_set_desk(struct broker_state *s, const uint8_t mac[6],
  * idle time (-1: unknown). With the session's token: the idle time is
  * kept, and when the broker has ended the session (disconnect, roaming)
  * the answer is BROKER_ALIVE_END with the reason and the station it moved
- * to (end_by, may be ""); the session is then over here at once. */
+ * to (end_by, may be ""); the session is then over here at once, and the
+ * next report is OK again. A station whose start report has not come yet
+ * is OK: only an end the broker decided ends a session. */
 enum broker_alive { BROKER_ALIVE_REFUSED, BROKER_ALIVE_OK, BROKER_ALIVE_END };
 enum broker_alive broker_state_alive(struct broker_state *s, const uint8_t mac[6],
 				     const struct ipaddr *ip, const char *hostname,
