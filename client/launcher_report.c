@@ -260,10 +260,15 @@ static void report_alive_done(GObject *src, GAsyncResult *res, gpointer user_dat
 		broker_reply_clear(&reply);
 		return;
 	}
-	/* Anything else (unreachable, a broker restarted that knows no token)
-	 * changes nothing: the session goes on, and so do the reports. */
+	/* Anything else changes nothing: the session goes on. A broker
+	 * that refuses the token (it restarted) will not know this session
+	 * again: no more reports; an unreachable one is asked again. */
 	if (error)
 		log_event(LOG_DEBUG, "session_alive", "error", error->message, NULL);
+	if (g_error_matches(error, LAUNCHER_BROKER_ERROR, LAUNCHER_BROKER_ERROR_REFUSED)) {
+		log_event(LOG_INFO, "session_alive", "result", "refused", NULL);
+		launcher_secret_clear(&r->alive_session);
+	}
 	if (r->alive_session)
 		report_alive_arm(r, error ? LAUNCHER_REPORT_ALIVE_S : reply.retry_after);
 	broker_reply_clear(&reply);

@@ -749,7 +749,12 @@ static void api_session_alive(struct broker *b, const struct broker_session_req 
 	switch (broker_state_alive(b->state, sr->id.mac, ip, sr->id.hostname, tok, idle,
 				   broker_time_now(), reason, by)) {
 	case BROKER_ALIVE_REFUSED:
-		api_session_refused(b, sr, ip, ip_str, false, now_ms, resp);
+		/* Not logged: an alive report changes nothing, and after a
+		 * broker restart every station in a session sends one (once:
+		 * a refused station stops). */
+		broker_http_error(resp, 403, "session_refused",
+				  "This report does not carry the session token of the station's "
+				  "desktop.");
 		return;
 	case BROKER_ALIVE_END:
 		broker_pool_session(b->pool, sr->id.mac, false);
@@ -809,7 +814,7 @@ static void api_session(void *app, const struct broker_http_request *req,
 	}
 	if (sr.event == BROKER_SESSION_ALIVE) {
 		if (broker_token_parse(sr.session, tok) < 0)
-			api_session_refused(b, &sr, &ip, ip_str, false, now_ms, resp);
+			broker_http_error(resp, 403, "session_refused", "no session token");
 		else
 			api_session_alive(b, &sr, &ip, ip_str, tok, now_ms, resp);
 		goto cleanup;
