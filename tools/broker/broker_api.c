@@ -290,7 +290,7 @@ static void api_session_handed(struct broker *b, const struct st_entry *e,
 		snprintf(desk, sizeof(desk), "pool %s vm %s", e->pool->name, vm);
 		d.lv_uri = e->pool->libvirt_uri;
 		d.lv_domain = vm;
-		d.lv_protocol = ST_PROTO_SPICE;
+		d.lv_protocol = (int)e->pool->protocol;
 	} else if (e->domain) {
 		snprintf(desk, sizeof(desk), "domain %s", e->domain);
 		d.lv_uri = e->libvirt_uri;
