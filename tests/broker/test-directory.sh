@@ -279,6 +279,32 @@ is "$(jget status <<<"$(login 52:54:00:00:00:01 alice alice-pw)")" ready \
 broker_wait_log 'event=directory .*unknown key .*kept=' 2
 ok $? "  ... and logs the error with file:line"
 
+# --- 9. connections are kept: many logins, few connections ---
+# slapd's stats log has a line per accepted connection and per bind. Each
+# login still binds as the user (an unknown user too), but over the
+# connections the broker keeps instead of a new one (StartTLS, service
+# bind) per login.
+slapd_count() { grep -c "$1" "$SLAPD_DIR/slapd.log"; }
+start_with "$T/search.conf"
+accepts0=$(slapd_count ' ACCEPT from ')
+binds0=$(slapd_count 'BIND dn="\(uid=\|cn=vdi-no-such-user\).* method=128')
+n_ready=0
+for i in $(seq 1 20); do
+	u=alice
+	[ $((i % 2)) = 0 ] && u=bob
+	[ "$(jget status <<<"$(login "52:54:00:00:00:0$((i % 4 + 1))" "$u" "$u-pw")")" = ready ] &&
+		n_ready=$((n_ready + 1))
+done
+is "$n_ready" 20 "kept connections: 20 logins in a row succeed"
+is "$(login 52:54:00:00:00:05 alice wrong-pw)" "$FAILED" "  ... a wrong password still fails"
+is "$(login 52:54:00:00:00:06 nosuchuser alice-pw)" "$FAILED" "  ... an unknown user still fails"
+accepts=$(($(slapd_count ' ACCEPT from ') - accepts0))
+binds=$(($(slapd_count 'BIND dn="\(uid=\|cn=vdi-no-such-user\).* method=128') - binds0))
+diag "22 logins: $accepts connections to slapd, $binds user binds"
+[ "$accepts" -le 4 ]
+ok $? "  ... over at most 4 connections ($accepts), not one or two per login"
+is "$binds" 22 "  ... each login one user bind, the unknown user's too"
+
 broker_stop
 ok $? "broker stops cleanly"
 done_testing

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "broker_directory.h"
+#include "broker_directory_pool.h"
 #include "broker_directory_watch.h"
 #include "ldap_escape.h"
 #include "log.h"
@@ -31,15 +32,21 @@ struct broker_directory {
 	 * login in the pool's queue for its time-out each, which would also
 	 * delay logins that the users file would answer. */
 	time_t hold_until;
+	/* Kept connections (broker_directory_pool.h): searchers are bound
+	 * as the service account (or anonymous without one) and only ever
+	 * search; binders only take users' binds (and, with a DN template,
+	 * the user's own reads right after their bind). */
+	struct broker_directory_pool *searchers, *binders;
 };
 
 /* One login's state. */
 struct dir_login {
 	struct broker_directory *d;
-	struct broker_directory_watch *w;
-	LDAP *ld;
-	char *dn;   /* the user's entry */
-	char *name; /* user_name_attr's value */
+	struct broker_directory_conn *conn; /* the one in use, or NULL */
+	struct broker_directory_watch *w;   /* conn's */
+	LDAP *ld;			    /* conn's */
+	char *dn;			    /* the user's entry */
+	char *name;			    /* user_name_attr's value */
 	struct broker_login_who *who;
 	const char *user;
 };
@@ -102,6 +109,12 @@ struct broker_directory *broker_directory_new(const char *path, char *err, size_
 			strcat(d->uri_list, " ");
 		strcat(d->uri_list, d->conf.uris[i]);
 	}
+	d->searchers = broker_directory_pool_new(d->conf.max_inflight);
+	d->binders = broker_directory_pool_new(d->conf.max_inflight);
+	if (!d->searchers || !d->binders) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	/* No ldap.conf, no ~/.ldaprc, no LDAP* variables: what the settings
 	 * file says is all the broker trusts (a TLS_REQCERT never in a
 	 * stray ldaprc must not turn verification off). libldap reads them
@@ -117,6 +130,9 @@ void broker_directory_free(struct broker_directory *d)
 {
 	if (!d)
 		return;
+	/* The connections made with these settings go with them. */
+	broker_directory_pool_free(d->searchers);
+	broker_directory_pool_free(d->binders);
 	explicit_bzero(d->password, sizeof(d->password));
 	directory_conf_free(&d->conf);
 	free(d->uri_list);
@@ -188,6 +204,7 @@ static int dir_connect(struct dir_login *x)
 	int tls_min = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2, rc;
 
 	rc = ldap_initialize(&x->ld, x->d->uri_list);
+	x->conn->ld = x->ld;
 	if (rc != LDAP_SUCCESS) {
 		dir_log(LOG_ERROR, x, "initialize", rc);
 		return rc;
@@ -205,7 +222,9 @@ static int dir_connect(struct dir_login *x)
 	if (c->ca) {
 		/* The pinned CA alone, verified with the host name, in a TLS
 		 * context of this connection's own (NEWCTX comes last: it is
-		 * built from the options set before it). */
+		 * built from the options set before it). Connections are
+		 * kept (broker_directory_pool.h), so the context and the CA
+		 * file's read cost a new connection, not every login. */
 		if (ldap_set_option(x->ld, LDAP_OPT_X_TLS_CACERTFILE, c->ca) != LDAP_OPT_SUCCESS ||
 		    ldap_set_option(x->ld, LDAP_OPT_X_TLS_CACERTDIR, NULL) != LDAP_OPT_SUCCESS ||
 		    ldap_set_option(x->ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) !=
@@ -306,6 +325,11 @@ static int dir_bind(struct dir_login *x, const char *dn, const char *pw, bool us
 		rc = err;
 		goto out;
 	}
+	/* LDAP_SERVER_DOWN means "no answer" to the caller, which may then
+	 * send the password again on a new connection: an answer never
+	 * carries it (a server has no business sending it). */
+	if (rc == LDAP_SERVER_DOWN)
+		rc = LDAP_OTHER;
 	if (user && rctrls &&
 	    (rc_pp = ldap_control_find(LDAP_CONTROL_PASSWORDPOLICYRESPONSE, rctrls, NULL)))
 		ldap_parse_passwordpolicy_control(x->ld, rc_pp, &expire, &grace, &pperr);
@@ -546,7 +570,123 @@ static void dir_leave(struct broker_directory *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* The steps of a check, on a connection. */
+/* Opens a new connection for x: StartTLS or LDAPS, and the service
+ * account's bind when service is set (and there is one). */
+static int dir_open(struct dir_login *x, bool service)
+{
+	enum broker_directory_result res;
+	int rc;
+
+	x->conn = broker_directory_conn_new(x->d->conf.timeout);
+	if (!x->conn)
+		return LDAP_NO_MEMORY;
+	x->w = x->conn->w;
+	rc = dir_connect(x);
+	if (rc == LDAP_SUCCESS && service && x->d->conf.bind_dn) {
+		rc = dir_bind(x, x->d->conf.bind_dn, x->d->password, false, &res);
+		if (rc == LDAP_SUCCESS && res != BROKER_DIRECTORY_OK)
+			rc = LDAP_OTHER;
+	}
+	return rc;
+}
+
+/* A kept connection from p for x, or a new one. */
+static int dir_acquire(struct dir_login *x, struct broker_directory_pool *p, bool service)
+{
+	x->conn = broker_directory_pool_take(p);
+	if (!x->conn)
+		return dir_open(x, service);
+	x->ld = x->conn->ld;
+	x->w = x->conn->w;
+	return LDAP_SUCCESS;
+}
+
+/* Ends x's use of its connection: back to p when keep (all its steps
+ * succeeded), else closed. */
+static void dir_release(struct dir_login *x, struct broker_directory_pool *p, bool keep)
+{
+	if (keep)
+		broker_directory_pool_put(p, x->conn);
+	else
+		broker_directory_conn_close(x->conn);
+	x->conn = NULL;
+	x->ld = NULL;
+	x->w = NULL;
+}
+
+/* A kept connection that the directory closed while it was idle (a
+ * restart, its idle time-out) fails with LDAP_SERVER_DOWN before any
+ * answer: worth one more try on a new connection. */
+static bool dir_retry(const struct dir_login *x, int rc, bool reused, unsigned attempt)
+{
+	if (rc != LDAP_SERVER_DOWN || !reused || attempt)
+		return false;
+	log_event(LOG_INFO, "directory", "user", x->user, "step", "reuse", "error",
+		  "a kept connection was closed: trying a new one", NULL);
+	return true;
+}
+
+/* The user's entry and groups (search-then-bind), on a searcher. */
+static int dir_lookup(struct dir_login *x, unsigned *found)
+{
+	unsigned attempt;
+	bool reused;
+	int rc;
+
+	for (attempt = 0;; attempt++) {
+		free(x->dn);
+		free(x->name);
+		x->dn = x->name = NULL;
+		dir_drop_groups(x->who);
+		*found = 0;
+		rc = dir_acquire(x, x->d->searchers, true);
+		if (rc != LDAP_SUCCESS) {
+			dir_release(x, x->d->searchers, false);
+			return rc;
+		}
+		reused = x->conn->reused;
+		rc = dir_find_user(x, x->user, found);
+		/* Groups first, with the service account's rights. */
+		if (rc == LDAP_SUCCESS && *found)
+			rc = dir_find_groups(x);
+		dir_release(x, x->d->searchers, rc == LDAP_SUCCESS);
+		if (!dir_retry(x, rc, reused, attempt))
+			return rc;
+	}
+}
+
+/* The user's bind on a binder, which x keeps unless it ends
+ * unavailable. A bind that got an answer is never sent again: a
+ * directory's lockout must count a wrong password once. */
+static int dir_user_bind(struct dir_login *x, const char *dn, const char *password,
+			 enum broker_directory_result *res)
+{
+	/* With a DN template and a service account, a new binder binds as
+	 * the service account first, as every login did before connections
+	 * were kept: a refused service password still means unavailable. */
+	bool service = !x->d->conf.user_filter;
+	unsigned attempt;
+	bool reused;
+	int rc;
+
+	for (attempt = 0;; attempt++) {
+		*res = BROKER_DIRECTORY_UNAVAILABLE;
+		rc = dir_acquire(x, x->d->binders, service);
+		if (rc != LDAP_SUCCESS) {
+			dir_release(x, x->d->binders, false);
+			return rc;
+		}
+		reused = x->conn->reused;
+		rc = dir_bind(x, dn, password, true, res);
+		if (*res != BROKER_DIRECTORY_UNAVAILABLE)
+			return rc;
+		dir_release(x, x->d->binders, false);
+		if (!dir_retry(x, rc, reused, attempt))
+			return rc;
+	}
+}
+
+/* The steps of a check. */
 static enum broker_directory_result dir_check(struct dir_login *x, const char *password)
 {
 	const struct directory_conf *c = &x->d->conf;
@@ -555,20 +695,8 @@ static enum broker_directory_result dir_check(struct dir_login *x, const char *p
 	unsigned found = 0;
 	int rc;
 
-	rc = dir_connect(x);
-	if (rc != LDAP_SUCCESS)
-		return BROKER_DIRECTORY_UNAVAILABLE;
-	if (c->bind_dn) {
-		dir_bind(x, c->bind_dn, x->d->password, false, &res);
-		if (res != BROKER_DIRECTORY_OK)
-			return BROKER_DIRECTORY_UNAVAILABLE;
-	}
 	if (c->user_filter) {
-		rc = dir_find_user(x, x->user, &found);
-		if (rc != LDAP_SUCCESS)
-			return BROKER_DIRECTORY_UNAVAILABLE;
-		/* Groups first, with the service account's rights. */
-		if (found && dir_find_groups(x) != LDAP_SUCCESS)
+		if (dir_lookup(x, &found) != LDAP_SUCCESS)
 			return BROKER_DIRECTORY_UNAVAILABLE;
 	} else {
 		if (ldap_escape_dn(x->user, strlen(x->user), esc, sizeof(esc)) >= 0 &&
@@ -583,16 +711,22 @@ static enum broker_directory_result dir_check(struct dir_login *x, const char *p
 		 * password, to a DN that cannot exist, so that the answer and
 		 * its time do not tell names apart. */
 		snprintf(dn, sizeof(dn), "cn=vdi-no-such-user,%s", c->base);
-		dir_bind(x, dn, password, true, &res);
+		dir_user_bind(x, dn, password, &res);
 		if (res == BROKER_DIRECTORY_UNAVAILABLE)
 			return res;
+		dir_release(x, x->d->binders, true);
 		x->who->reason[0] = '\0';
 		return BROKER_DIRECTORY_FAILED;
 	}
-	dir_bind(x, x->dn, password, true, &res);
-	if (res != BROKER_DIRECTORY_OK || c->user_filter)
+	dir_user_bind(x, x->dn, password, &res);
+	if (res == BROKER_DIRECTORY_UNAVAILABLE)
 		return res;
-	/* DN template: the user's own entry and groups, with their rights. */
+	if (res != BROKER_DIRECTORY_OK || c->user_filter) {
+		dir_release(x, x->d->binders, true);
+		return res;
+	}
+	/* DN template: the user's own entry and groups, with their rights,
+	 * on the connection they just bound on. */
 	found = 0;
 	{
 		char *attrs[3] = {c->user_name_attr, c->group_attr, NULL};
@@ -608,10 +742,14 @@ static enum broker_directory_result dir_check(struct dir_login *x, const char *p
 	}
 	if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT) {
 		dir_log(LOG_ERROR, x, "read-entry", rc);
+		dir_release(x, x->d->binders, false);
 		return BROKER_DIRECTORY_UNAVAILABLE;
 	}
-	if (dir_find_groups(x) != LDAP_SUCCESS)
+	if (dir_find_groups(x) != LDAP_SUCCESS) {
+		dir_release(x, x->d->binders, false);
 		return BROKER_DIRECTORY_UNAVAILABLE;
+	}
+	dir_release(x, x->d->binders, true);
 	return BROKER_DIRECTORY_OK;
 }
 
@@ -619,7 +757,7 @@ enum broker_directory_result broker_directory_check(struct broker_directory *d, 
 						    const char *password,
 						    struct broker_login_who *who)
 {
-	struct dir_login x = {d, NULL, NULL, NULL, NULL, who, user};
+	struct dir_login x = {d, NULL, NULL, NULL, NULL, NULL, who, user};
 	enum broker_directory_result res;
 	time_t start;
 
@@ -633,8 +771,9 @@ enum broker_directory_result broker_directory_check(struct broker_directory *d, 
 		return BROKER_DIRECTORY_UNAVAILABLE;
 	}
 	start = dir_now();
-	x.w = broker_directory_watch_new(d->conf.timeout);
-	res = x.w ? dir_check(&x, password) : BROKER_DIRECTORY_UNAVAILABLE;
+	res = dir_check(&x, password);
+	if (x.conn)
+		dir_release(&x, d->binders, false); /* never kept on a path missed */
 	if (res == BROKER_DIRECTORY_UNAVAILABLE && dir_now() - start >= (time_t)d->conf.timeout) {
 		pthread_mutex_lock(&d->lock);
 		d->hold_until = dir_now() + (time_t)d->conf.timeout;
@@ -645,9 +784,6 @@ enum broker_directory_result broker_directory_check(struct broker_directory *d, 
 		snprintf(who->user, sizeof(who->user), "%s", x.name ? x.name : user);
 	else
 		dir_drop_groups(who);
-	if (x.ld)
-		ldap_unbind_ext(x.ld, NULL, NULL);
-	broker_directory_watch_free(x.w);
 	free(x.dn);
 	free(x.name);
 	return res;

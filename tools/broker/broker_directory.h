@@ -1,11 +1,14 @@
 /* Directory logins: the LDAP client that checks a user's password against
  * OpenLDAP or Active Directory (settings: directory_conf.h).
  *
- * One connection per login, opened on the login pool's thread: a directory
- * that hangs holds that thread for at most the time-out of each step, never
- * a thread that answers lookups. At most max_inflight checks talk to the
- * directory at once; beyond that a login is answered "unavailable, retry"
- * at once instead of waiting behind a hanging server.
+ * Each check runs on the login pool's thread: a directory that hangs holds
+ * that thread for at most the time-out of each step, never a thread that
+ * answers lookups. At most max_inflight checks talk to the directory at
+ * once; beyond that a login is answered "unavailable, retry" at once
+ * instead of waiting behind a hanging server. Connections are kept for
+ * the next check (broker_directory_pool.h): searches on ones bound as the
+ * service account, users' binds on others, at most max_inflight of each
+ * idle, all closed with the settings they were made with.
  *
  * TLS: the CA file is the only trust anchor (the system's CAs are not
  * used), the certificate and the host name are verified, TLS 1.2 or newer.

@@ -112,6 +112,7 @@ void broker_directory_watch_arm(struct broker_directory_watch *w)
 	clock_gettime(CLOCK_MONOTONIC, &w->deadline);
 	w->deadline.tv_sec += (time_t)w->timeout;
 	w->armed = true;
+	w->fired = false; /* a kept connection's steps each start afresh */
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 }

@@ -16,7 +16,7 @@
 
 struct broker_directory_watch;
 
-/* A watchdog for one login's connection (its own thread); NULL on error. */
+/* A watchdog for one connection (its own thread); NULL on error. */
 struct broker_directory_watch *broker_directory_watch_new(unsigned timeout);
 void broker_directory_watch_free(struct broker_directory_watch *w);
 /* The connect callbacks to hand libldap (LDAP_OPT_CONNECT_CB): how the
