@@ -11,7 +11,7 @@
  * than BROKER_DIRECTORY_POOL_IDLE seconds is closed instead of reused (a
  * directory or a firewall may have dropped it meanwhile). A connection
  * goes back only after steps that all succeeded; anything unexpected
- * closes it. */
+ * closes it. tools/bench/directory.sh measures what this saves. */
 #ifndef BROKER_DIRECTORY_POOL_H
 #define BROKER_DIRECTORY_POOL_H
 
