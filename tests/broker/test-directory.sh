@@ -84,6 +84,12 @@ ok $? "  ... the log names the directory as the back-end"
 like "$(grep 'event=login_who' "$BROKER_LOG" | tail -n 1)" 'groups="?staff,pool-users' \
 	"  ... with alice's groups from memberOf"
 
+# The directory matches uid without case: typed as ALICE she is alice, the
+# directory's spelling, in the answer and for whatever is kept per user
+# (personal desktops, held VMs, her open session).
+r=$(login 52:54:00:00:00:05 ALICE alice-pw)
+is "$(jget user <<<"$r")" alice "  ... typed as ALICE, she is the directory's alice"
+
 r=$(login 52:54:00:00:00:09 alice alice-pw)
 is "$(jget endpoints.0.host <<<"$r")" pool.example.org \
 	"hot desk: alice's directory group pool-users maps her to its desktop"

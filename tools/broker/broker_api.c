@@ -331,6 +331,11 @@ static void api_answer_entry(struct broker *b, const struct st_entry *e,
 		return;
 	}
 	broker_token_format(tok, tok_str);
+	/* The back-end's spelling of the user, not the typed one: a directory
+	 * matches names without case, and "ALICE" must get alice's personal
+	 * desktop and held VM, not a second one of her own. */
+	if (user && api_user_login && api_user_login->user && api_user_login->user[0])
+		user = api_user_login->user;
 	if (e->pool && !frag->maintenance)
 		ready = api_answer_pool(b, e, rid, user, tok_str, mac, vm, resp);
 	else if (e->domain && !frag->maintenance)
