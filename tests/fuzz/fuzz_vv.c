@@ -13,6 +13,7 @@
 #include "../../client/broker_reply_json.c"
 #include "../../client/broker_reply_policy.c"
 #include "../../client/broker_reply_vv.c"
+#include "../../client/broker_reply_desktops.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
